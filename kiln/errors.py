@@ -1,0 +1,58 @@
+"""One exception tree for kiln. Every error a user can cause says what to change."""
+
+from __future__ import annotations
+
+__all__ = [
+    "Cancelled",
+    "InvalidInput",
+    "KilnError",
+    "ModelLoadError",
+    "RunConflict",
+    "UnknownModel",
+    "UnknownStyle",
+]
+
+
+class KilnError(Exception):
+    """Base of every error kiln raises on purpose."""
+
+
+class InvalidInput(KilnError):
+    """Bad input from a user: names the field (and where it came from) and what to change."""
+
+    def __init__(self, field: str, message: str, *, where: str | None = None) -> None:
+        self.field = field
+        self.message = message
+        self.where = where
+        prefix = f"{where}: " if where else ""
+        super().__init__(f"{prefix}{field}: {message}")
+
+
+class UnknownModel(InvalidInput):
+    """A model name that is neither built in, a known hub id, a folder nor a checkpoint file."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(
+            "model",
+            f"unknown model {name!r}; use a built-in id ({', '.join(known)}), a hub id like "
+            "'stabilityai/stable-diffusion-3.5-medium', a local diffusers folder or a .safetensors file",
+        )
+
+
+class UnknownStyle(InvalidInput):
+    """A style name that is not in the style table."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__("style", f"unknown style {name!r}; choose one of: {', '.join(known)}")
+
+
+class ModelLoadError(KilnError):
+    """A model was found but could not be loaded (missing files, offline hub, bad checkpoint)."""
+
+
+class RunConflict(KilnError):
+    """An output folder already holds a different run."""
+
+
+class Cancelled(KilnError):
+    """Generation stopped on request, between two denoising steps."""

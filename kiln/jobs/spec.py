@@ -1,0 +1,52 @@
+"""ImageSpec: what a user asks for, one image or a shared set of defaults. Validation names the field."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from kiln.types import OutputFormat
+
+__all__ = ["MAX_SEED", "ImageSpec", "QualityName"]
+
+MAX_SEED = 2**63 - 1
+QualityName = Literal["fast", "balanced", "high", "ultra"]
+
+
+class ImageSpec(BaseModel):
+    """One image request. Every field but `prompt` is optional and falls back to the model family's default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    prompt: str = Field(description="What to draw")
+    negative_prompt: str | None = Field(default=None, description="What to avoid")
+    style: str | None = Field(default=None, description="A style name, see `kiln styles`")
+    quality: QualityName | None = Field(default=None, description="fast 25, balanced 44, high 64, ultra 84 steps")
+    steps: Annotated[int, Field(ge=1, le=500)] | None = Field(default=None, description="Overrides quality")
+    guidance: Annotated[float, Field(ge=0.0, le=50.0)] | None = None
+    width: Annotated[int, Field(ge=8, le=8192)] | None = None
+    height: Annotated[int, Field(ge=8, le=8192)] | None = None
+    aspect: str | None = Field(default=None, description="1:1, 16:9, 9:16, 4:3, 3:4, 3:2, 2:3, 21:9")
+    megapixels: Annotated[float, Field(gt=0.0, le=64.0)] | None = None
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = None
+    model: str | None = None
+    scheduler: str | None = None
+    format: OutputFormat | None = None
+    output_quality: Annotated[int, Field(ge=1, le=100)] | None = None
+    name: str | None = Field(default=None, description="A name for the output file, e.g. a scene id")
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt_not_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the prompt is empty; write what the image should show")
+        return value.strip()
+
+    @field_validator("quality", "format", mode="before")
+    @classmethod
+    def _normalise_name(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        value = value.strip().lower()
+        return "jpeg" if value == "jpg" else value
