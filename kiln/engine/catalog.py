@@ -48,7 +48,10 @@ class ModelInfo:
 BUILTIN_MODELS: Mapping[str, ModelInfo] = {
     name: ModelInfo(name, "builtin", name, FAMILIES[name], description)
     for name, description in (
-        ("tiny-sd", "Stable Diffusion 1.5 architecture, random weights, CLIP tokenizer (for tests and demos)"),
+        (
+            "tiny-sd",
+            "Stable Diffusion 1.5 architecture, random weights, CLIP tokenizer (for tests and demos)",
+        ),
         ("tiny-sd3", "Stable Diffusion 3 architecture, random weights, CLIP x2 + T5"),
         ("tiny-flux", "FLUX.1-schnell architecture, random weights, CLIP + T5, few-step"),
         ("tiny-zimage", "Z-Image-Turbo architecture, random weights, Qwen3 text encoder, few-step"),

@@ -150,9 +150,7 @@ ZIMAGE_TURBO = replace(
 # so SD3 rounds to 8; Flux packs 2x2 latents and Z-Image patches 2x2, so they round to 16).
 _TINY_MP = 128 * 128 / 1e6
 TINY_SD = replace(SD15, name="tiny-sd", default_megapixels=_TINY_MP, min_side=32, max_side=1024)
-TINY_SD3 = replace(
-    SD3, name="tiny-sd3", size_multiple=8, default_megapixels=_TINY_MP, min_side=32, max_side=1024
-)
+TINY_SD3 = replace(SD3, name="tiny-sd3", size_multiple=8, default_megapixels=_TINY_MP, min_side=32, max_side=1024)
 TINY_FLUX = replace(FLUX_SCHNELL, name="tiny-flux", default_megapixels=_TINY_MP, min_side=32, max_side=1024)
 TINY_ZIMAGE = replace(
     ZIMAGE_TURBO,
@@ -168,7 +166,17 @@ FAMILIES: Mapping[str, Family] = _frozen(
     {
         f.name: f
         for f in (
-            SD15, SDXL, SD3, FLUX, FLUX_SCHNELL, ZIMAGE, ZIMAGE_TURBO, TINY_SD, TINY_SD3, TINY_FLUX, TINY_ZIMAGE
+            SD15,
+            SDXL,
+            SD3,
+            FLUX,
+            FLUX_SCHNELL,
+            ZIMAGE,
+            ZIMAGE_TURBO,
+            TINY_SD,
+            TINY_SD3,
+            TINY_FLUX,
+            TINY_ZIMAGE,
         )
     }
 )

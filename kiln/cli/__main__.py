@@ -1,0 +1,5 @@
+"""`python -m kiln.cli`."""
+
+from kiln.cli.app import main
+
+main()

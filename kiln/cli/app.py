@@ -1,0 +1,57 @@
+"""The `kiln` command: wires the sub-commands and turns kiln's errors into clear messages."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from kiln import __version__
+from kiln.cli.generate import generate_command
+from kiln.cli.info import models_command, styles_command, tokens_command
+from kiln.cli.reproduce import reproduce_command
+from kiln.errors import InvalidInput, KilnError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="kiln",
+    help="Generate images (and later video) in bulk, on your own machine.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("generate")(generate_command)
+app.command("reproduce")(reproduce_command)
+app.command("tokens")(tokens_command)
+app.command("models")(models_command)
+app.command("styles")(styles_command)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"kiln {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit")
+    ] = False,
+) -> None:
+    """kiln: bulk generation of images on your own machine."""
+
+
+def main() -> None:
+    errors = Console(stderr=True)
+    try:
+        app()
+    except InvalidInput as exc:
+        errors.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KilnError as exc:
+        errors.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)

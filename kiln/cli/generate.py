@@ -1,0 +1,154 @@
+"""`kiln generate`: one prompt or a whole file of scenes into a folder, resumable by running it again."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from kiln.config import Settings
+from kiln.errors import InvalidInput
+from kiln.jobs.bulk_input import read_bulk_file, row_labels, specs_from_rows
+from kiln.jobs.planner import plan_items
+from kiln.jobs.run_folder import DEFAULT_FILENAME_TEMPLATE, RunFolder
+from kiln.jobs.spec import ImageSpec
+from kiln.presets.styles import load_styles
+from kiln.storage.local import LocalStorage
+from kiln.types import ImageItem
+
+__all__ = ["generate_command"]
+
+console = Console()
+
+
+def _flags(**values: Any) -> dict[str, Any]:
+    """The spec fields the user set on the command line."""
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _specs(prompt: str | None, from_file: Path | None, flags: dict[str, Any]) -> tuple[list[ImageSpec], list[str]]:
+    if from_file is not None:
+        if prompt is not None:
+            raise InvalidInput("prompt", "give a prompt or --from FILE, not both")
+        if not from_file.is_file():
+            raise InvalidInput("from", f"{from_file} does not exist")
+        rows = read_bulk_file(from_file)
+        if not rows:
+            raise InvalidInput("from", f"{from_file} has no prompts")
+        return specs_from_rows(rows, flags, source=from_file.name), row_labels(rows, from_file.name)
+    if prompt is None:
+        raise InvalidInput("prompt", 'give a prompt, e.g. kiln generate "a lighthouse at dusk", or --from FILE')
+    [spec] = specs_from_rows([("", {"prompt": prompt})], flags)
+    return [spec], [""]
+
+
+def _fingerprint(specs: list[ImageSpec], settings: Settings, count: int, seed: int | None, template: str) -> str:
+    """Identifies the request, so a second run of the same command resumes and a different one is refused."""
+    body = {
+        "specs": [spec.model_dump(exclude_none=True) for spec in specs],
+        "default_model": settings.default_model,
+        "n": count,
+        "seed": seed,
+        "template": template,
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def _default_prefix(specs: list[ImageSpec], from_file: Path | None, fingerprint: str) -> str:
+    stem = from_file.stem if from_file is not None else specs[0].prompt
+    slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:40].rstrip("-") or "run"
+    return f"{slug}-{fingerprint[:6]}"
+
+
+def generate_command(
+    prompt: Annotated[str | None, typer.Argument(help="What to draw (or use --from)")] = None,
+    from_file: Annotated[
+        Path | None, typer.Option("--from", help="A .jsonl, .csv or .txt file, one image per line or row")
+    ] = None,
+    negative: Annotated[str | None, typer.Option("--negative", "-N", help="Negative prompt")] = None,
+    style: Annotated[str | None, typer.Option(help="Style name (see `kiln styles`)")] = None,
+    quality: Annotated[str | None, typer.Option(help="fast, balanced, high or ultra")] = None,
+    aspect: Annotated[str | None, typer.Option(help="1:1, 16:9, 9:16, 4:3, 3:4, 3:2, 2:3, 21:9")] = None,
+    megapixels: Annotated[float | None, typer.Option(help="Target size for --aspect")] = None,
+    width: Annotated[int | None, typer.Option(help="Width in pixels")] = None,
+    height: Annotated[int | None, typer.Option(help="Height in pixels")] = None,
+    steps: Annotated[int | None, typer.Option(help="Denoising steps (overrides --quality)")] = None,
+    guidance: Annotated[float | None, typer.Option(help="CFG scale")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="default, euler, euler_a, dpmpp_2m, ddim, ...")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the first image; image i gets seed+i")] = None,
+    n: Annotated[int, typer.Option("--n", "-n", min=1, help="Images per prompt")] = 1,
+    model: Annotated[str | None, typer.Option(help="Model (see `kiln models`)")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output root folder (default: KILN_OUTPUT_DIR or ./outputs)")] = None,
+    prefix: Annotated[str | None, typer.Option(help="Subfolder of the output root for this run")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="png, webp, jpeg or avif")] = None,
+    output_quality: Annotated[int | None, typer.Option(help="Encoder quality 1-100 (webp, jpeg, avif)")] = None,
+    filename: Annotated[str, typer.Option(help="File name template")] = DEFAULT_FILENAME_TEMPLATE,
+    micro_batch: Annotated[int | None, typer.Option(min=1, help="Images per pipeline call")] = None,
+    styles_file: Annotated[Path | None, typer.Option(help="A JSON file of extra styles")] = None,
+) -> None:
+    """Generate images into <out>/<prefix>/ with a manifest. Running the same command again resumes."""
+    overrides: dict[str, Any] = _flags(output_dir=out, micro_batch=micro_batch, styles_file=styles_file)
+    settings = Settings(**overrides)
+    flags = _flags(
+        negative_prompt=negative, style=style, quality=quality, aspect=aspect, megapixels=megapixels, width=width,
+        height=height, steps=steps, guidance=guidance, scheduler=scheduler, model=model, format=fmt,
+        output_quality=output_quality,
+    )  # fmt: skip
+    specs, labels = _specs(prompt, from_file, flags)
+    items = plan_items(
+        specs,
+        defaults=None,
+        settings=settings,
+        styles=load_styles(settings.styles_file),
+        start_seed=seed,
+        count=n,
+        where=labels.__getitem__ if from_file is not None else None,
+    )
+    fingerprint = _fingerprint(specs, settings, n, seed, filename)
+    run_prefix = prefix if prefix is not None else _default_prefix(specs, from_file, fingerprint)
+    run = RunFolder.open(
+        LocalStorage(settings.output_dir), run_prefix, items, fingerprint=fingerprint, template=filename
+    )
+    _execute(run, settings)
+
+
+def _execute(run: RunFolder, settings: Settings) -> None:
+    from kiln.cli.progress import RunProgressBar
+    from kiln.engine.executor import Engine
+    from kiln.worker.local_run import LocalRunner
+
+    pending = run.pending()
+    if not pending:
+        console.print(f"All {len(run.items)} images are already in {run.folder}/")
+        return
+    _describe(pending, len(run.items) - len(pending))
+    with console.status("loading the model…"):
+        engine = Engine(settings)
+        engine.model(pending[0].model)
+    try:
+        with RunProgressBar(console, "generating") as bar:
+            summary = LocalRunner(engine, run, on_progress=bar.update).run()
+    except KeyboardInterrupt:
+        console.print(
+            f"[yellow]Interrupted.[/yellow] {run.done_count} of {len(run.items)} images are saved in {run.folder}/; "
+            "run the same command again to finish."
+        )
+        raise typer.Exit(130) from None
+    rate = summary.generated / summary.seconds if summary.seconds else 0.0
+    console.print(
+        f"[green]Done.[/green] {summary.generated} images in {summary.batches} batches ({rate:.2f} img/s), "
+        f"{summary.skipped} already there; {run.folder}/manifest.jsonl"
+    )
+
+
+def _describe(pending: list[ImageItem], skipped: int) -> None:
+    sizes = sorted({(i.width, i.height) for i in pending})
+    models = sorted({i.model for i in pending})
+    resumed = f", resuming ({skipped} already done)" if skipped else ""
+    shown = ", ".join(f"{w}x{h}" for w, h in sizes[:4]) + (" …" if len(sizes) > 4 else "")
+    console.print(f"{len(pending)} images with {', '.join(models)} at {shown}{resumed}")

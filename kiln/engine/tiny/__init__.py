@@ -1,0 +1,1 @@
+"""Built-in tiny models: real diffusers pipelines with seeded random weights and offline tokenizers."""

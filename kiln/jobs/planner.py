@@ -1,0 +1,158 @@
+"""The planner: expands image specs into fully resolved items (style applied, size resolved, seed assigned).
+
+Rules, per spec merged over the shared defaults (a spec's fields that are set and not None win):
+- model: the spec's, else `settings.default_model`; its family supplies every other default.
+- steps: explicit, else the quality preset, else the family default; 1..family.max_steps.
+- negative prompt: the style's joined with the user's. A family without negative prompts drops the style's
+  and refuses the user's, so nobody believes a negative prompt did something.
+- size: see `kiln.jobs.sizing.resolve_size`.
+- seed: the spec's (+k for the k-th of its `count` copies), else `start_seed` + the item's index in the
+  run, else drawn from `rng` in 0..2**32-1. Every item records its seed, so any image can be made again.
+- output: png unless given; quality 95 for png (lossless, the number is unused) and 90 for jpeg/webp/avif.
+Errors are `InvalidInput` naming the field, with `where` from the caller's labels ("scenes.jsonl line 7").
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from types import MappingProxyType
+
+from kiln.config import Settings
+from kiln.engine.catalog import ModelInfo, resolve_model
+from kiln.errors import InvalidInput
+from kiln.jobs.sizing import resolve_size
+from kiln.jobs.spec import MAX_SEED, ImageSpec
+from kiln.presets.quality import resolve_steps
+from kiln.presets.styles import StyleBook, join_negatives
+from kiln.types import ImageItem, OutputFormat
+
+__all__ = ["DEFAULT_FORMAT", "DEFAULT_OUTPUT_QUALITY", "RANDOM_SEED_LIMIT", "merge_spec", "plan_items"]
+
+DEFAULT_FORMAT: OutputFormat = "png"
+DEFAULT_OUTPUT_QUALITY: Mapping[OutputFormat, int] = MappingProxyType({"png": 95, "jpeg": 90, "webp": 90, "avif": 90})
+RANDOM_SEED_LIMIT = 2**32
+
+
+def merge_spec(spec: ImageSpec, defaults: ImageSpec | None) -> ImageSpec:
+    """`spec` over `defaults`: every field the spec set to a value wins; the rest come from `defaults`."""
+    if defaults is None:
+        return spec
+    update = {name: getattr(spec, name) for name in spec.model_fields_set if getattr(spec, name) is not None}
+    return defaults.model_copy(update=update)
+
+
+def _located(exc: InvalidInput, where: str) -> InvalidInput:
+    """A copy of `exc` (same class) that says where the bad input came from."""
+    located = InvalidInput.__new__(type(exc))
+    InvalidInput.__init__(located, exc.field, exc.message, where=where)
+    return located
+
+
+class _Resolver:
+    """Turns one merged spec into an item template (index and seed still 0); caches model lookups."""
+
+    def __init__(self, settings: Settings, styles: StyleBook) -> None:
+        self._settings = settings
+        self._styles = styles
+        self._models: dict[str, ModelInfo] = {}
+
+    def _model(self, name: str) -> ModelInfo:
+        if name not in self._models:
+            self._models[name] = resolve_model(name)
+        return self._models[name]
+
+    def __call__(self, spec: ImageSpec) -> ImageItem:
+        if not spec.prompt.strip():
+            raise InvalidInput("prompt", "the prompt is empty; write what the image should show")
+        info = self._model(spec.model or self._settings.default_model)
+        family = info.family
+        steps = resolve_steps(family, spec.steps, spec.quality)
+        user_negative = join_negatives(spec.negative_prompt)
+        if user_negative and not family.supports_negative:
+            raise InvalidInput("negative_prompt", f"{family.name} does not use a negative prompt; remove it")
+        style = self._styles.get(spec.style) if spec.style is not None else None
+        prompt = style.render(spec.prompt) if style else spec.prompt
+        negative = ""
+        if family.supports_negative:
+            negative = join_negatives(style.negative if style else None, user_negative)
+        width, height = resolve_size(
+            family, width=spec.width, height=spec.height, aspect=spec.aspect, megapixels=spec.megapixels
+        )
+        scheduler = (spec.scheduler or "default").strip().lower()
+        if scheduler not in family.schedulers:
+            choices = ", ".join(family.schedulers)
+            message = f"{family.name} cannot use {scheduler!r}; choose one of: {choices}"
+            raise InvalidInput("scheduler", message)
+        output_format = spec.format or DEFAULT_FORMAT
+        return ImageItem(
+            index=0,
+            prompt=prompt,
+            negative_prompt=negative,
+            user_prompt=spec.prompt,
+            model=info.location,
+            width=width,
+            height=height,
+            steps=steps,
+            guidance=family.default_guidance if spec.guidance is None else spec.guidance,
+            seed=0,
+            style=style.name if style else None,
+            quality=spec.quality if spec.steps is None else None,
+            scheduler=scheduler,
+            output_format=output_format,
+            output_quality=spec.output_quality or DEFAULT_OUTPUT_QUALITY[output_format],
+            name=spec.name,
+        )
+
+
+def plan_items(
+    specs: Sequence[ImageSpec],
+    *,
+    defaults: ImageSpec | None,
+    settings: Settings,
+    styles: StyleBook,
+    start_seed: int | None = None,
+    count: int = 1,
+    rng: random.Random | None = None,
+    where: Callable[[int], str] | None = None,
+) -> list[ImageItem]:
+    """Expand `specs` into `len(specs) * count` items, indexed 0..N-1, a spec's copies next to each other.
+
+    `where(position)` labels the spec at `position` in errors (e.g. `labels.__getitem__`). `rng` draws the
+    seeds nobody chose; pass a seeded `random.Random` for a reproducible plan.
+    """
+    if not specs:
+        raise InvalidInput("prompt", "nothing to generate; give at least one prompt")
+    if count < 1:
+        raise InvalidInput("n", f"{count} is not a number of images; use 1 or more")
+    total = len(specs) * count
+    if total > settings.max_items:
+        raise InvalidInput(
+            "n",
+            f"{len(specs)} prompt(s) x {count} = {total} images is over the limit of {settings.max_items} "
+            "per job (KILN_MAX_ITEMS); split the job or ask for fewer",
+        )
+    if start_seed is not None and not 0 <= start_seed <= MAX_SEED:
+        raise InvalidInput("seed", f"{start_seed} is not a seed; use 0 to {MAX_SEED}")
+    rng = rng or random.Random()
+    resolve = _Resolver(settings, styles)
+    items: list[ImageItem] = []
+    for position, spec in enumerate(specs):
+        merged = merge_spec(spec, defaults)
+        try:
+            template = resolve(merged)
+        except InvalidInput as exc:
+            if where is None or exc.where is not None:
+                raise
+            raise _located(exc, where(position)) from exc
+        for copy in range(count):
+            index = len(items)
+            if merged.seed is not None:
+                seed = (merged.seed + copy) % (MAX_SEED + 1)
+            elif start_seed is not None:
+                seed = (start_seed + index) % (MAX_SEED + 1)
+            else:
+                seed = rng.randrange(RANDOM_SEED_LIMIT)
+            items.append(replace(template, index=index, seed=seed))
+    return items

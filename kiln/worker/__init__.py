@@ -1,0 +1,1 @@
+"""Workers: the loops that take items, run them through the engine and store what they make."""
