@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from kiln.engine.batcher import Batcher
 from kiln.engine.executor import Engine
@@ -61,7 +62,7 @@ class LocalRunner:
             batches += 1
             batch_started = time.perf_counter()
             size = len(batch)
-            results = self.engine.run(batch, on_step=lambda step, steps: self._report(step, steps, size))
+            results = self.engine.run(batch, on_step=partial(self._report, batch_size=size))
             seconds = round(time.perf_counter() - batch_started, 4)
             for generated in results:
                 run.storage.write(run.relative(generated.item), encode_generated(generated))
