@@ -32,4 +32,24 @@ class Settings(BaseSettings):
     compile: bool = Field(default=False, description="torch.compile the denoiser (GPU only)")
     vae_tiling_megapixels: float = Field(default=2.0, gt=0, description="Decode in tiles above this size")
     threads: int | None = Field(default=None, ge=1, description="torch CPU threads (fixed for reproducibility)")
-    max_items: int = Field(default=10_000, ge=1)
+    max_items: int = Field(default=10_000, ge=1, description="Most items in one job or run")
+
+    # the job service
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: SQLite in data_dir")
+    redis_url: str | None = Field(default=None, description="Event bus and Celery broker in scale-out mode")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    auth: Literal["on", "off"] = Field(default="on", description="API keys required; off only when set so")
+    cors_origins: list[str] = Field(default_factory=list)
+    max_request_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    workers: int | None = Field(default=None, ge=0, description="Worker processes for `kiln serve`: one per device")
+    lease_seconds: float = Field(default=30.0, gt=0)
+    heartbeat_seconds: float = Field(default=5.0, gt=0)
+    max_attempts: int = Field(default=3, ge=1)
+    preload_model: bool = Field(default=True, description="Workers load the default model at start")
+    max_loaded_models: int = Field(default=2, ge=1)
+    webhook_allow_private: bool = Field(default=False, description="Allow webhooks to loopback/private hosts")
+    webhook_secret: str | None = Field(default=None, description="Signing secret (whsec_...); default: generated")
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'kiln.db'}"

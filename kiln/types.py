@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
@@ -23,6 +24,10 @@ class Signature:
     guidance: float
     scheduler: str
     adapters: tuple[str, ...] = ()
+
+    def key(self) -> str:
+        """A canonical string for storing and grouping by signature."""
+        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
 
     def label(self) -> str:
         return f"{self.model} {self.kind} {self.width}x{self.height} {self.steps} steps cfg {self.guidance:g}"

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,26 +12,14 @@ import torch
 
 from kiln.engine.catalog import ModelInfo
 from kiln.engine.device import DevicePlan
+from kiln.engine.quiet import quiet_libraries
 from kiln.engine.schedulers import sampler_name, swap_scheduler
 from kiln.errors import ModelLoadError
 
-__all__ = ["LoadedModel", "load_model", "quiet_libraries", "save_builtin"]
+__all__ = ["LoadedModel", "load_model", "save_builtin"]
 
 log = logging.getLogger(__name__)
 _BUILTIN_MARKER = "_kiln_builtin"
-
-
-def quiet_libraries() -> None:
-    """Silence diffusers' and transformers' progress bars and advisory logs; kiln reports progress itself."""
-    from diffusers.utils import logging as diffusers_logging
-    from transformers.utils import logging as transformers_logging
-
-    diffusers_logging.set_verbosity_error()
-    diffusers_logging.disable_progress_bar()
-    transformers_logging.set_verbosity_error()
-    transformers_logging.disable_progress_bar()
-    warnings.filterwarnings("ignore", module="diffusers")
-    warnings.filterwarnings("ignore", module="transformers")
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Any
 
 from kiln.engine.catalog import ModelInfo
 from kiln.engine.families import TextEncoder
-from kiln.engine.loader import quiet_libraries
+from kiln.engine.quiet import quiet_libraries
 from kiln.errors import ModelLoadError
 
 __all__ = ["EncoderTokens", "analyse_tokens"]

@@ -1,0 +1,135 @@
+"""Records of the job store: jobs, items, work units, artifacts and events, as frozen values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from kiln.types import ImageItem
+
+__all__ = [
+    "FINAL_ITEM_STATES",
+    "FINAL_JOB_STATES",
+    "ArtifactRecord",
+    "EventRecord",
+    "ItemRecord",
+    "ItemState",
+    "JobRecord",
+    "JobState",
+    "NewArtifact",
+    "NewJob",
+    "WorkUnit",
+]
+
+JobState = Literal["queued", "running", "completed", "failed", "canceled"]
+ItemState = Literal["pending", "running", "done", "failed", "canceled"]
+FINAL_JOB_STATES: frozenset[str] = frozenset({"completed", "failed", "canceled"})
+FINAL_ITEM_STATES: frozenset[str] = frozenset({"done", "failed", "canceled"})
+
+
+@dataclass(frozen=True, slots=True)
+class NewJob:
+    """What the API hands the store: options of the job; its items come planned alongside."""
+
+    kind: str = "images"
+    priority: int = 0
+    owner: str | None = None  # API key id; None when auth is off
+    prefix: str | None = None  # output subfolder (validated relative path)
+    save: bool = True  # keep files in storage (False: inline results, deleted after delivery)
+    micro_batch: int | None = None
+    webhook_url: str | None = None
+    max_attempts: int = 3
+    request: Mapping[str, Any] = field(default_factory=dict)  # the request body as received, for the record
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    """A job as the store knows it, with item counts per state."""
+
+    id: str
+    kind: str
+    state: JobState
+    priority: int
+    owner: str | None
+    prefix: str | None
+    save: bool
+    micro_batch: int | None
+    webhook_url: str | None
+    max_attempts: int
+    request: Mapping[str, Any]
+    total: int
+    counts: Mapping[str, int]  # item state -> count, every ItemState present
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str | None = None
+
+    @property
+    def progress(self) -> float:
+        finished = sum(self.counts.get(state, 0) for state in FINAL_ITEM_STATES)
+        return finished / self.total if self.total else 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRecord:
+    """One item of a job: its planned spec, state and attempts."""
+
+    id: int
+    job_id: str
+    index: int
+    state: ItemState
+    item: ImageItem
+    attempts: int
+    error: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkUnit:
+    """Items of one signature claimed by one worker under a lease that the worker must renew."""
+
+    id: str
+    worker_id: str
+    items: tuple[ItemRecord, ...]
+    lease_expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewArtifact:
+    """A file already written to storage, to be recorded with its item in one transaction."""
+
+    storage_key: str
+    content_type: str
+    size_bytes: int
+    width: int
+    height: int
+    metadata: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ArtifactRecord:
+    id: str
+    job_id: str
+    item_id: int
+    index: int
+    storage_key: str
+    content_type: str
+    size_bytes: int
+    width: int
+    height: int
+    metadata: Mapping[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """A persisted event; `id` grows across the whole store, so it serves as SSE's Last-Event-ID."""
+
+    id: int
+    job_id: str
+    type: str  # job.state, item.state, item.progress, ...
+    data: Mapping[str, Any]
+    created_at: datetime

@@ -1,0 +1,77 @@
+"""The job store protocol: the single source of truth for jobs, items, leases, artifacts and events.
+
+Implementations: `kiln.jobs.sql.SqlStore` (SQLite in WAL mode, or PostgreSQL) and `kiln.jobs.memory.MemoryStore`
+(tests). One contract suite (`tests/store/`) runs against all of them.
+
+Rules every implementation keeps:
+- `create_job` writes the job and all its items in one transaction.
+- `claim` takes up to `max_items` pending items that share a signature, across jobs: the signature of the best
+  pending item (highest priority, then oldest job, then lowest index), then the best items of that signature.
+  An item whose earlier attempt killed its worker (`attempts > 0`) is claimed alone, so a poison pill cannot
+  take batch-mates down with it. Claimed items become `running` under a lease until `lease_expires_at`.
+- `expire_leases` returns items of expired leases to `pending` with `attempts + 1`; an item reaching the job's
+  `max_attempts` becomes `failed` with the reason recorded. The rest of its job goes on.
+- `complete_item` records the artifact and marks the item done in one transaction, only if the unit still holds
+  the item's lease (a late worker whose lease expired gets False and must not count its result).
+- A job is `running` from its first claim; when every item is final it becomes `completed` (at least one item
+  done), `failed` (none done) or stays `canceled`. Each state change appends an event in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from kiln.jobs.records import (
+    ArtifactRecord,
+    EventRecord,
+    ItemRecord,
+    ItemState,
+    JobRecord,
+    JobState,
+    NewArtifact,
+    NewJob,
+    WorkUnit,
+)
+from kiln.types import ImageItem
+
+__all__ = ["JobStore"]
+
+
+class JobStore(Protocol):
+    # jobs
+    def create_job(self, job: NewJob, items: Sequence[ImageItem]) -> JobRecord: ...
+    def get_job(self, job_id: str, *, owner: str | None = None) -> JobRecord | None: ...
+    def list_jobs(
+        self,
+        *,
+        owner: str | None = None,
+        states: Collection[JobState] | None = None,
+        limit: int = 50,
+        before: str | None = None,  # a job id: newest first, jobs created before that one
+    ) -> list[JobRecord]: ...
+    def list_items(
+        self, job_id: str, *, states: Collection[ItemState] | None = None, offset: int = 0, limit: int = 100
+    ) -> list[ItemRecord]: ...
+    def cancel_job(self, job_id: str) -> JobRecord | None: ...
+    def retry_job(self, job_id: str) -> JobRecord | None: ...
+    def delete_job(self, job_id: str) -> list[str] | None: ...  # storage keys of its artifacts, to delete
+    def images_since(self, owner: str, since: datetime) -> int: ...  # items of the owner's jobs, for quotas
+
+    # work
+    def claim(
+        self, worker_id: str, *, max_items: int, lease_seconds: float, models: Collection[str] | None = None
+    ) -> WorkUnit | None: ...
+    def heartbeat(self, unit_id: str, *, lease_seconds: float) -> list[int]: ...  # ids still held (not canceled)
+    def complete_item(self, unit_id: str, item_id: int, artifact: NewArtifact) -> bool: ...
+    def fail_item(self, unit_id: str, item_id: int, error: str) -> bool: ...
+    def release_unit(self, unit_id: str) -> int: ...  # graceful stop: running items back to pending, no attempt
+    def expire_leases(self) -> int: ...
+    def pending_count(self) -> int: ...
+
+    # artifacts and events
+    def list_artifacts(self, job_id: str) -> list[ArtifactRecord]: ...
+    def get_artifact(self, artifact_id: str) -> ArtifactRecord | None: ...
+    def append_event(self, job_id: str, type: str, data: dict[str, Any]) -> EventRecord: ...
+    def events_after(self, job_id: str, after_id: int, *, limit: int = 500) -> list[EventRecord]: ...
