@@ -209,3 +209,21 @@ def test_models_and_styles_are_listed(tmp_path: Path) -> None:
     assert "black-forest-labs/FLUX.1-schnell" in models.stdout
     styles = kiln("styles", cwd=tmp_path)
     assert all(name in styles.stdout for name in ("Cinematic", "Neon Punk", "Watercolor", "3D Render"))
+
+
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
+    scenes = tmp_path / "scenes.jsonl"
+    _scenes(scenes, 96)
+    args = ["generate", "--from", str(scenes), "--out", "out", "--prefix", "ctrl-c", "--micro-batch", "8"]
+    folder = tmp_path / "out" / "ctrl-c"
+    run = subprocess.Popen(
+        [*KILN, *args], cwd=tmp_path, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    _wait_for(lambda: len(manifest(folder)) >= 8 or run.poll() is not None, 300, "a finished batch")
+    run.send_signal(signal.SIGINT)
+    stdout, _ = run.communicate(timeout=120)
+    assert run.returncode == 130, "the run ended before it could be interrupted; make it longer"
+    assert "run the same command again" in stdout
+    saved = len(list(folder.glob("*.png")))
+    # a file written just before the interrupt may still lack its manifest line; the next run recovers it
+    assert 8 <= len(manifest(folder)) <= saved < 96
