@@ -7,7 +7,10 @@ __all__ = [
     "InvalidInput",
     "KilnError",
     "ModelLoadError",
+    "NotFound",
+    "QuotaExceeded",
     "RunConflict",
+    "Unauthorized",
     "UnknownModel",
     "UnknownStyle",
 ]
@@ -56,3 +59,15 @@ class RunConflict(KilnError):
 
 class Cancelled(KilnError):
     """Generation stopped on request, between two denoising steps."""
+
+
+class NotFound(KilnError):
+    """A job or artifact that does not exist, or that the caller may not see (the two read the same)."""
+
+
+class Unauthorized(KilnError):
+    """A request without a valid API key where one is required."""
+
+
+class QuotaExceeded(KilnError):
+    """A request that would take an API key over its quota; the message names the limit and the usage."""

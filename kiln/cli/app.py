@@ -11,7 +11,10 @@ from rich.console import Console
 from kiln import __version__
 from kiln.cli.generate import generate_command
 from kiln.cli.info import models_command, styles_command, tokens_command
+from kiln.cli.keys import keys_app
 from kiln.cli.reproduce import reproduce_command
+from kiln.cli.serve import serve_command
+from kiln.cli.worker import worker_command
 from kiln.errors import InvalidInput, KilnError
 
 __all__ = ["app", "main"]
@@ -28,6 +31,9 @@ app.command("reproduce")(reproduce_command)
 app.command("tokens")(tokens_command)
 app.command("models")(models_command)
 app.command("styles")(styles_command)
+app.command("serve")(serve_command)
+app.command("worker")(worker_command)
+app.add_typer(keys_app)
 
 
 def _version(value: bool) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from kiln.engine.catalog import ModelInfo
 from kiln.engine.families import TextEncoder
-from kiln.engine.quiet import quiet_libraries
+from kiln.engine.quiet import quiet_transformers
 from kiln.errors import ModelLoadError
 
 __all__ = ["EncoderTokens", "analyse_tokens"]
@@ -82,5 +82,5 @@ def _analyse(tokenizer: Any, encoder: TextEncoder, prompt: str) -> EncoderTokens
 
 def analyse_tokens(info: ModelInfo, prompt: str) -> list[EncoderTokens]:
     """Token counts of `prompt` for each text encoder of the model's family."""
-    quiet_libraries()
+    quiet_transformers()
     return [_analyse(_tokenizer(info, encoder), encoder, prompt) for encoder in info.family.text_encoders]

@@ -1,1 +1,1 @@
-"""Jobs: what a user asks for, how it expands into items, and (later) the durable store."""
+"""Jobs: what a user asks for, how it expands into items, and the durable store."""

@@ -1,0 +1,58 @@
+"""The FastAPI app: services on `app.state`, error handlers, size limit, CORS and the routers.
+
+The API process never imports torch: it plans, stores and serves; workers generate.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from kiln import __version__
+from kiln.api.deps import Services
+from kiln.api.errors import install_error_handlers
+from kiln.api.events import EventSource
+from kiln.api.limits import RequestSizeLimit
+from kiln.api.metrics import metrics_registry
+from kiln.api.routes import artifacts, events, health, images, info, jobs, metrics, openai, ws
+from kiln.api.signing import UrlSigner
+from kiln.config import Settings
+from kiln.jobs.keys import KeyStore
+from kiln.jobs.store import JobStore
+from kiln.presets.styles import load_styles
+from kiln.storage.local import LocalStorage
+
+__all__ = ["create_app"]
+
+DESCRIPTION = """Bulk image generation. Submit a job of up to thousands of images, follow it over Server-Sent
+Events or a WebSocket, and fetch the files one by one or as a ZIP. `POST /v1/images` and the OpenAI-compatible
+`POST /v1/images/generations` answer with the images themselves. Send an API key as `Authorization: Bearer ...`.
+"""
+
+
+def create_app(settings: Settings, *, store: JobStore, keys: KeyStore, storage: LocalStorage) -> FastAPI:
+    """The API over `store` (jobs, items, events), `keys` (API keys) and `storage` (the files)."""
+    app = FastAPI(title="kiln", version=__version__, description=DESCRIPTION, docs_url="/docs")
+    app.state.services = Services(
+        settings=settings,
+        store=store,
+        keys=keys,
+        storage=storage,
+        styles=load_styles(settings.styles_file),
+        events=EventSource(store),
+        signer=UrlSigner(),
+        metrics=metrics_registry(store),
+    )
+    install_error_handlers(app)
+    for module in (jobs, events, artifacts, images, openai, info, ws, health, metrics):
+        app.include_router(module.router)
+    app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
+    if settings.cors_origins:  # outermost, so refusals (401, 413) carry CORS headers too
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["Content-Disposition", "Content-Range"],
+        )
+    return app

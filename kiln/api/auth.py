@@ -1,0 +1,69 @@
+"""API keys: who is calling (a `Caller`), and whether their quota leaves room for a request.
+
+A key is sent as `Authorization: Bearer <token>` (WebSockets may use `?token=` instead, since browsers cannot
+set headers there). With `settings.auth == "off"` everyone is the anonymous caller, whose owner is None.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from kiln.errors import QuotaExceeded, Unauthorized
+from kiln.jobs.keys import KeyStore
+from kiln.jobs.store import JobStore
+
+__all__ = ["ANONYMOUS", "QUOTA_WINDOW", "Caller", "authenticate", "bearer_token", "check_quota", "usage"]
+
+QUOTA_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The owner of a request: an API key's id (None when auth is off) and its daily image quota."""
+
+    owner: str | None
+    key_name: str | None = None
+    quota_per_day: int | None = None
+
+
+ANONYMOUS = Caller(owner=None)
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, or None."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def authenticate(keys: KeyStore, *, auth: str, token: str | None) -> Caller:
+    """The caller a token belongs to; `Unauthorized` when auth is on and the token is missing or unknown."""
+    if auth == "off":
+        return ANONYMOUS
+    if token is None:
+        raise Unauthorized("this API needs a key: send the header 'Authorization: Bearer <your kiln key>'")
+    record = keys.authenticate(token)
+    if record is None:
+        raise Unauthorized("the API key is not valid (unknown or revoked)")
+    return Caller(owner=record.id, key_name=record.name, quota_per_day=record.quota_per_day)
+
+
+def usage(store: JobStore, caller: Caller, now: datetime | None = None) -> int:
+    """Images the caller asked for in the last 24 hours (0 for the anonymous caller)."""
+    if caller.owner is None:
+        return 0
+    return store.images_since(caller.owner, (now or datetime.now(UTC)) - QUOTA_WINDOW)
+
+
+def check_quota(store: JobStore, caller: Caller, needed: int) -> None:
+    """`QuotaExceeded`, naming the limit, when `needed` more images would take the caller over its quota."""
+    quota = caller.quota_per_day
+    if quota is None:
+        return
+    used = usage(store, caller)
+    if used + needed > quota:
+        raise QuotaExceeded(f"quota of {quota} images per day: {used} used, this request needs {needed}")

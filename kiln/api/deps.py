@@ -1,0 +1,112 @@
+"""Dependencies: the services built at startup (on `app.state.services`) and the caller, as `Annotated` aliases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client.registry import CollectorRegistry
+from starlette.requests import HTTPConnection
+
+from kiln.api.auth import Caller, authenticate
+from kiln.api.events import EventSource
+from kiln.api.signing import UrlSigner
+from kiln.config import Settings
+from kiln.errors import NotFound
+from kiln.jobs.keys import KeyStore
+from kiln.jobs.records import JobRecord
+from kiln.jobs.store import JobStore
+from kiln.presets.styles import StyleBook
+from kiln.storage.local import LocalStorage
+
+__all__ = [
+    "BaseUrlDep",
+    "CallerDep",
+    "EventsDep",
+    "JobDep",
+    "Services",
+    "ServicesDep",
+    "SettingsDep",
+    "StorageDep",
+    "StoreDep",
+    "TokenDep",
+    "current_caller",
+    "get_services",
+    "owned_job",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything a route needs, built once by `create_app`."""
+
+    settings: Settings
+    store: JobStore
+    keys: KeyStore
+    storage: LocalStorage
+    styles: StyleBook
+    events: EventSource
+    signer: UrlSigner
+    metrics: CollectorRegistry
+
+
+def get_services(conn: HTTPConnection) -> Services:
+    services: Services = conn.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def _settings(services: ServicesDep) -> Settings:
+    return services.settings
+
+
+def _store(services: ServicesDep) -> JobStore:
+    return services.store
+
+
+def _storage(services: ServicesDep) -> LocalStorage:
+    return services.storage
+
+
+def _events(services: ServicesDep) -> EventSource:
+    return services.events
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+StoreDep = Annotated[JobStore, Depends(_store)]
+StorageDep = Annotated[LocalStorage, Depends(_storage)]
+EventsDep = Annotated[EventSource, Depends(_events)]
+
+
+def _base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+BaseUrlDep = Annotated[str, Depends(_base_url)]  # the server's URL as the client sees it, for absolute links
+
+_bearer = HTTPBearer(auto_error=False, description="A kiln API key")
+TokenDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def current_caller(services: ServicesDep, credentials: TokenDep) -> Caller:
+    """The caller of this request; 401 without a valid key (unless auth is off)."""
+    token = credentials.credentials if credentials is not None else None
+    return authenticate(services.keys, auth=services.settings.auth, token=token)
+
+
+CallerDep = Annotated[Caller, Depends(current_caller)]
+
+
+def owned_job(job_id: str, store: StoreDep, caller: CallerDep) -> JobRecord:
+    """The job in the path if the caller may see it; 404 otherwise (another key's job reads as missing)."""
+    job = store.get_job(job_id, owner=caller.owner)
+    if job is None:
+        raise NotFound(f"no job {job_id!r}")
+    return job
+
+
+JobDep = Annotated[JobRecord, Depends(owned_job)]

@@ -1,0 +1,33 @@
+"""A job's finished images: each artifact with the planned item it came from (for its seed and prompt)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiln.jobs.records import ArtifactRecord, JobRecord
+from kiln.jobs.store import JobStore
+from kiln.types import ImageItem
+
+__all__ = ["Result", "collect_results"]
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """One artifact of a job and, when the store still has it, its planned item."""
+
+    artifact: ArtifactRecord
+    item: ImageItem | None
+
+    @property
+    def seed(self) -> int | None:
+        return self.item.seed if self.item is not None else None
+
+
+def collect_results(store: JobStore, job: JobRecord) -> list[Result]:
+    """The job's artifacts in index order, each with its item."""
+    artifacts = store.list_artifacts(job.id)
+    if not artifacts:
+        return []
+    done = store.list_items(job.id, states=["done"], limit=max(job.total, 1))
+    items = {record.id: record.item for record in done}
+    return [Result(artifact, items.get(artifact.item_id)) for artifact in artifacts]

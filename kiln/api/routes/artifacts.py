@@ -1,0 +1,69 @@
+"""Artifacts: a job's list, one file (with `Range` support, by key or by signed URL), and a job's ZIP."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse, StreamingResponse
+
+from kiln.api.auth import authenticate
+from kiln.api.deps import BaseUrlDep, JobDep, ServicesDep, StorageDep, StoreDep, TokenDep
+from kiln.api.schemas.jobs import ArtifactList
+from kiln.api.views import artifact_view
+from kiln.api.zipstream import archive_names, zip_chunks
+from kiln.errors import NotFound
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1", tags=["artifacts"])
+
+
+@router.get("/jobs/{job_id}/artifacts", response_model=ArtifactList, summary="A job's files, in index order")
+def list_artifacts(job: JobDep, store: StoreDep, base: BaseUrlDep) -> ArtifactList:
+    return ArtifactList(data=[artifact_view(base, a) for a in store.list_artifacts(job.id)])
+
+
+@router.get(
+    "/artifacts/{artifact_id}",
+    response_class=FileResponse,
+    summary="One file (supports Range)",
+    responses={200: {"content": {"image/*": {}}}, 206: {"description": "Partial content"}},
+)
+def get_artifact(
+    artifact_id: str,
+    services: ServicesDep,
+    credentials: TokenDep,
+    expires: Annotated[str | None, Query(max_length=20, description="Of a signed URL")] = None,
+    signature: Annotated[str | None, Query(max_length=128, description="Of a signed URL")] = None,
+) -> FileResponse:
+    """The file of an artifact: for its key's owner, or for anyone holding an unexpired signed URL."""
+    store = services.store
+    signed = services.signer.verify(artifact_id, expires, signature)
+    caller = None
+    if not signed:
+        token = credentials.credentials if credentials is not None else None
+        caller = authenticate(services.keys, auth=services.settings.auth, token=token)
+    artifact = store.get_artifact(artifact_id)
+    if artifact is None or (caller is not None and store.get_job(artifact.job_id, owner=caller.owner) is None):
+        raise NotFound(f"no artifact {artifact_id!r}")
+    path = services.storage.path(artifact.storage_key)
+    if not path.is_file():
+        raise NotFound(f"the file of artifact {artifact_id!r} is gone from storage")
+    name = PurePosixPath(artifact.storage_key).name
+    return FileResponse(path, media_type=artifact.content_type, filename=name, content_disposition_type="inline")
+
+
+@router.get(
+    "/jobs/{job_id}/zip",
+    response_class=StreamingResponse,
+    summary="A job's files as one ZIP, streamed",
+    responses={200: {"content": {"application/zip": {}}}},
+)
+def job_zip(job: JobDep, store: StoreDep, storage: StorageDep) -> StreamingResponse:
+    artifacts = store.list_artifacts(job.id)
+    names = archive_names(a.storage_key for a in artifacts)
+    files = [(name, storage.path(a.storage_key)) for name, a in zip(names, artifacts, strict=True)]
+    headers = {"Content-Disposition": f'attachment; filename="kiln-{job.id}.zip"'}
+    return StreamingResponse(zip_chunks(files), media_type="application/zip", headers=headers)

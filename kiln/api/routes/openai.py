@@ -1,0 +1,140 @@
+"""`POST /v1/images/generations`: the OpenAI Images API, so the official `openai` client works unchanged.
+
+OpenAI's names map to kiln's: dall-e-*/gpt-image-* are the default model; a size is its aspect ratio at the
+model family's own default megapixels (a tiny model stays tiny); quality and style become kiln presets.
+Errors on this route take OpenAI's shape: `{"error": {"message", "type", "param", "code"}}`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any
+
+import anyio.to_thread
+from fastapi import APIRouter, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import ValidationError
+
+from kiln.api.deps import BaseUrlDep, CallerDep, ServicesDep
+from kiln.api.errors import ErrorInfo, describe
+from kiln.api.schemas.openai import OpenAIImage, OpenAIImageRequest, OpenAIImagesResponse
+from kiln.api.submit import ImageSubmission
+from kiln.api.sync import SYNC_PRIORITY, encode_b64, generate, signed_url
+from kiln.config import Settings
+from kiln.jobs.spec import ImageSpec, QualityName
+
+__all__ = ["ASPECT_BY_SIZE", "QUALITY_BY_OPENAI", "STYLE_BY_OPENAI", "openai_error", "router", "spec_from_openai"]
+
+SYNC_TIMEOUT_SECONDS = 120.0
+OPENAI_MODEL_PREFIXES = ("dall-e", "gpt-image")
+ASPECT_BY_SIZE: Mapping[str, str | None] = {
+    "auto": None,
+    "256x256": "1:1",
+    "512x512": "1:1",
+    "1024x1024": "1:1",
+    "1792x1024": "16:9",
+    "1024x1792": "9:16",
+    "1536x1024": "3:2",
+    "1024x1536": "2:3",
+}
+QUALITY_BY_OPENAI: Mapping[str, QualityName] = {
+    "standard": "balanced",
+    "hd": "high",
+    "low": "fast",
+    "medium": "balanced",
+    "high": "high",
+    "auto": "balanced",
+}
+STYLE_BY_OPENAI: Mapping[str, str] = {"vivid": "Cinematic", "natural": "Photographic"}
+
+
+def openai_error(info: ErrorInfo) -> JSONResponse:
+    """An error in OpenAI's shape; validation errors are 400 there, as OpenAI answers them."""
+    status = 400 if info.status == 422 else info.status
+    if status == 401:
+        kind, code = "invalid_request_error", "invalid_api_key"
+    elif status == 429:
+        kind, code = "insufficient_quota", "insufficient_quota"
+    elif status >= 500:
+        kind, code = "server_error", info.type
+    else:
+        kind, code = "invalid_request_error", info.type
+    headers = dict(info.headers)
+    if status == 429:
+        headers["x-should-retry"] = "false"  # a quota does not lift on a retry
+    body = {"error": {"message": info.message, "type": kind, "param": info.field, "code": code, **info.extra}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+class OpenAIRoute(APIRoute):
+    """A route whose errors (validation, auth, quota, timeouts) are rendered in OpenAI's shape."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except Exception as exc:
+                info = describe(exc)
+                if info is None:
+                    raise
+                return openai_error(info)
+
+        return route
+
+
+router = APIRouter(prefix="/v1", tags=["openai"], route_class=OpenAIRoute)
+
+
+def spec_from_openai(body: OpenAIImageRequest, settings: Settings) -> ImageSpec:
+    """The kiln spec an OpenAI request means."""
+    model = body.model
+    if model is None or not model.strip() or model.strip().lower().startswith(OPENAI_MODEL_PREFIXES):
+        model = settings.default_model
+    values: dict[str, Any] = {"prompt": body.prompt, "model": model}
+    if (aspect := ASPECT_BY_SIZE[body.size or "auto"]) is not None:
+        values["aspect"] = aspect
+    if body.quality is not None:
+        values["quality"] = QUALITY_BY_OPENAI[body.quality]
+    if body.style is not None:
+        values["style"] = STYLE_BY_OPENAI[body.style]
+    if body.output_format is not None:
+        values["format"] = body.output_format
+    try:
+        return ImageSpec(**values)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from exc
+
+
+@router.post(
+    "/images/generations",
+    response_model=OpenAIImagesResponse,
+    response_model_exclude_none=True,
+    summary="Generate images (OpenAI Images API)",
+)
+async def generations(
+    body: OpenAIImageRequest, request: Request, services: ServicesDep, caller: CallerDep, base: BaseUrlDep
+) -> OpenAIImagesResponse:
+    submission = ImageSubmission(
+        specs=[spec_from_openai(body, services.settings)],
+        label=None,
+        n=body.n or 1,
+        priority=SYNC_PRIORITY,
+        request={"openai": body.model_dump(mode="json", exclude_unset=True)},
+    )
+    _, results = await generate(
+        services, caller, submission, timeout=SYNC_TIMEOUT_SECONDS, gone=request.is_disconnected
+    )
+    data = []
+    for result in results:
+        revised = result.item.prompt if result.item is not None else body.prompt
+        if body.response_format == "b64_json":
+            b64 = await anyio.to_thread.run_sync(encode_b64, services, result.artifact)
+            data.append(OpenAIImage(b64_json=b64, revised_prompt=revised))
+        else:
+            data.append(OpenAIImage(url=signed_url(services, base, result.artifact.id), revised_prompt=revised))
+    return OpenAIImagesResponse(created=int(time.time()), data=data)

@@ -1,0 +1,128 @@
+"""`WS /v1/ws`: subscribe to jobs' events over one WebSocket.
+
+The client sends `{"action": "subscribe", "job_id": ..., "after": 0}` or `{"action": "unsubscribe", "job_id"}`;
+the server pushes `{"id", "job_id", "type", "data"}` for each event. Its own messages have the same shape with
+`id` null and a `ws.` type: `ws.subscribed`, `ws.unsubscribed`, `ws.end` (the job is final and every event is
+out) and `ws.error` (`data.message`, `data.field`). A key comes in the `Authorization` header or `?token=`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+import anyio.to_thread
+from fastapi import APIRouter, WebSocket
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from kiln.api.auth import Caller, authenticate, bearer_token
+from kiln.api.deps import Services, get_services
+from kiln.api.events import event_payload
+from kiln.errors import Unauthorized
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["events"])
+POLICY_VIOLATION = 1008
+
+
+class _Session:
+    """One connection's subscriptions: a task per followed job, all sending through one lock."""
+
+    def __init__(self, websocket: WebSocket, services: Services, caller: Caller) -> None:
+        self._ws = websocket
+        self._services = services
+        self._caller = caller
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._send_lock = asyncio.Lock()
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        async with self._send_lock:
+            if self._ws.application_state == WebSocketState.CONNECTED:
+                await self._ws.send_json(message)
+
+    async def _notice(self, job_id: str | None, type: str, **data: Any) -> None:
+        await self._send({"id": None, "job_id": job_id, "type": type, "data": data})
+
+    async def _error(self, job_id: str | None, field: str | None, message: str) -> None:
+        await self._notice(job_id, "ws.error", field=field, message=message)
+
+    async def _pump(self, job_id: str, after: int) -> None:
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            async for batch in self._services.events.follow(job_id, after):
+                for event in batch:
+                    await self._send(event_payload(event))
+            job = await anyio.to_thread.run_sync(self._services.store.get_job, job_id)
+            await self._notice(job_id, "ws.end", state=job.state if job is not None else None)
+        if self._tasks.get(job_id) is asyncio.current_task():
+            del self._tasks[job_id]
+
+    def _stop(self, job_id: str) -> bool:
+        task = self._tasks.pop(job_id, None)
+        if task is None:
+            return False
+        task.cancel()
+        return True
+
+    async def _subscribe(self, job_id: str, after: object) -> None:
+        if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after < 10**18:
+            await self._error(job_id, "after", "must be an event id: a whole number, 0 or more")
+            return
+        store, owner = self._services.store, self._caller.owner
+        job = await anyio.to_thread.run_sync(lambda: store.get_job(job_id, owner=owner))
+        if job is None:
+            await self._error(job_id, "job_id", f"no job {job_id!r}")
+            return
+        self._stop(job_id)
+        await self._notice(job_id, "ws.subscribed", after=after)
+        self._tasks[job_id] = asyncio.create_task(self._pump(job_id, after))
+
+    async def _handle(self, text: str) -> None:
+        try:
+            message = json.loads(text)
+        except ValueError:
+            await self._error(None, None, "send JSON objects like {'action': 'subscribe', 'job_id': '...'}")
+            return
+        if not isinstance(message, dict):
+            await self._error(None, None, "each message must be a JSON object")
+            return
+        action, job_id = message.get("action"), message.get("job_id")
+        if action not in ("subscribe", "unsubscribe"):
+            await self._error(None, "action", "must be 'subscribe' or 'unsubscribe'")
+        elif not isinstance(job_id, str) or not job_id or len(job_id) > 64:
+            await self._error(None, "job_id", "must be a job id")
+        elif action == "subscribe":
+            await self._subscribe(job_id, message.get("after", 0))
+        else:
+            stopped = self._stop(job_id)
+            await self._notice(job_id, "ws.unsubscribed", subscribed=stopped)
+
+    async def run(self) -> None:
+        try:
+            while True:
+                message = await self._ws.receive()
+                if message["type"] == "websocket.disconnect":
+                    return
+                text = message.get("text")
+                if text is None:
+                    text = (message.get("bytes") or b"").decode("utf-8", errors="replace")
+                await self._handle(text)
+        finally:
+            for job_id in list(self._tasks):
+                self._stop(job_id)
+
+
+@router.websocket("/v1/ws")
+async def websocket_events(websocket: WebSocket) -> None:
+    services = get_services(websocket)
+    token = bearer_token(websocket.headers.get("authorization")) or websocket.query_params.get("token")
+    auth = services.settings.auth
+    try:
+        caller = await anyio.to_thread.run_sync(lambda: authenticate(services.keys, auth=auth, token=token))
+    except Unauthorized as exc:
+        await websocket.close(code=POLICY_VIOLATION, reason=str(exc)[:120])
+        return
+    await websocket.accept()
+    await _Session(websocket, services, caller).run()

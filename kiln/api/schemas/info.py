@@ -1,0 +1,106 @@
+"""Schemas of what kiln knows and how it is doing: tokens, models, styles, presets, usage, health."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+__all__ = [
+    "EncoderCount",
+    "FamilyPresets",
+    "Health",
+    "ModelEntry",
+    "ModelList",
+    "Presets",
+    "Readiness",
+    "StyleEntry",
+    "StyleList",
+    "TokensRequest",
+    "TokensResponse",
+    "Usage",
+]
+
+
+class TokensRequest(BaseModel):
+    prompt: str = Field(min_length=1, max_length=100_000)
+    model: str | None = Field(default=None, description="Default: the server's default model")
+
+
+class EncoderCount(BaseModel):
+    encoder: str
+    kind: str
+    tokens: int = Field(description="Including the special tokens the encoder adds")
+    limit: int
+    truncated: bool
+    overflow_words: list[str] = Field(description="Words past the limit, which this encoder never sees")
+
+
+class TokensResponse(BaseModel):
+    model: str
+    family: str
+    encoders: list[EncoderCount]
+
+
+class ModelEntry(BaseModel):
+    id: str
+    family: str
+    source: str
+    description: str
+    default: bool
+    default_steps: int
+    default_guidance: float
+    default_size: tuple[int, int]
+    size_multiple: int
+    supports_negative: bool
+
+
+class ModelList(BaseModel):
+    data: list[ModelEntry]
+
+
+class StyleEntry(BaseModel):
+    name: str
+    prompt: str
+    negative: str
+
+
+class StyleList(BaseModel):
+    data: list[StyleEntry]
+
+
+class FamilyPresets(BaseModel):
+    quality_steps: dict[str, int]
+    default_steps: int
+    max_steps: int
+    default_guidance: float
+    default_megapixels: float
+    size_multiple: int
+    min_side: int
+    max_side: int
+    supports_negative: bool
+    schedulers: list[str]
+
+
+class Presets(BaseModel):
+    families: dict[str, FamilyPresets]
+    aspect_ratios: list[str]
+    formats: list[str]
+    qualities: list[str]
+
+
+class Usage(BaseModel):
+    owner: str | None
+    key_name: str | None
+    images_last_24h: int
+    quota_per_day: int | None
+    remaining_today: int | None
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: str
+    store: str
+    workers: int | None = Field(description="Live workers; null until the worker registry exists")
+    default_model: str

@@ -1,0 +1,231 @@
+"""Schemas of `/v1/jobs`: the submit body (a union on `kind`, images only for now) and the job views."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, field_validator
+
+from kiln.jobs.spec import MAX_SEED, ImageSpec, QualityName
+from kiln.types import OutputFormat
+
+__all__ = [
+    "ArtifactList",
+    "ArtifactView",
+    "ImageDefaults",
+    "ImagesJobRequest",
+    "ItemError",
+    "ItemList",
+    "ItemView",
+    "JobCounts",
+    "JobCreated",
+    "JobLinks",
+    "JobList",
+    "JobOptions",
+    "JobRequest",
+    "JobResult",
+    "JobSummary",
+    "JobView",
+    "PlannedImage",
+]
+
+PromptText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class ImageDefaults(BaseModel):
+    """Every `ImageSpec` field but `prompt`: values shared by all prompts or items of a job."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    negative_prompt: str | None = Field(default=None, description="What to avoid")
+    style: str | None = Field(default=None, description="A style name, see `kiln styles`")
+    quality: QualityName | None = Field(default=None, description="fast 25, balanced 44, high 64, ultra 84 steps")
+    steps: Annotated[int, Field(ge=1, le=500)] | None = Field(default=None, description="Overrides quality")
+    guidance: Annotated[float, Field(ge=0.0, le=50.0)] | None = None
+    width: Annotated[int, Field(ge=8, le=8192)] | None = None
+    height: Annotated[int, Field(ge=8, le=8192)] | None = None
+    aspect: str | None = Field(default=None, description="1:1, 16:9, 9:16, 4:3, 3:4, 3:2, 2:3, 21:9")
+    megapixels: Annotated[float, Field(gt=0.0, le=64.0)] | None = None
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = None
+    model: str | None = None
+    scheduler: str | None = None
+    format: OutputFormat | None = None
+    output_quality: Annotated[int, Field(ge=1, le=100)] | None = None
+    name: str | None = Field(default=None, description="A name for the output file, e.g. a scene id")
+
+    @field_validator("quality", "format", mode="before")
+    @classmethod
+    def _normalise_name(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        value = value.strip().lower()
+        return "jpeg" if value == "jpg" else value
+
+    def to_spec(self) -> ImageSpec:
+        """These defaults as an `ImageSpec` for `merge_spec` (its empty prompt is always overridden)."""
+        values = {name: getattr(self, name) for name in self.model_fields_set}
+        return ImageSpec.model_construct(_fields_set=set(values), prompt="", **values)
+
+
+class JobOptions(BaseModel):
+    """Options every kind of job shares."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    priority: int = Field(default=0, ge=-10, le=10, description="Higher runs first")
+    prefix: str | None = Field(
+        default=None, max_length=255, description="Output subfolder, relative to the output root"
+    )
+    save: bool = Field(default=True, description="Keep the files in storage")
+    micro_batch: int | None = Field(default=None, ge=1, le=256, description="Items per pipeline call")
+    webhook_url: str | None = Field(
+        default=None, max_length=2048, pattern=r"^https?://\S+$", description="POSTed when the job is final"
+    )
+
+
+class ImagesJobRequest(JobOptions):
+    """Text to image in bulk: `items` (full specs) or `prompts` (with `defaults`), each `n` times."""
+
+    kind: Literal["images"] = "images"
+    items: list[ImageSpec] | None = Field(default=None, min_length=1)
+    prompts: list[PromptText] | None = Field(default=None, min_length=1)
+    defaults: ImageDefaults | None = None
+    n: int = Field(default=1, ge=1, description="Images per prompt or item")
+    start_seed: int | None = Field(default=None, ge=0, le=MAX_SEED, description="Seed of item 0; +1 per item")
+
+
+def _job_kind(value: Any) -> str | None:
+    if isinstance(value, dict):
+        kind = value.get("kind", "images")
+        return kind if isinstance(kind, str) else None
+    return getattr(value, "kind", None)
+
+
+# A discriminated union on `kind`: video and animation requests join as further tagged members.
+JobRequest = Annotated[Annotated[ImagesJobRequest, Tag("images")], Discriminator(_job_kind)]
+
+
+class JobLinks(BaseModel):
+    self_: str = Field(serialization_alias="self")
+    events: str
+    items: str
+    artifacts: str
+    zip: str
+    cancel: str
+
+
+class JobCreated(BaseModel):
+    id: str
+    kind: str
+    state: str
+    total: int
+    links: JobLinks
+
+
+class JobCounts(BaseModel):
+    pending: int = 0
+    running: int = 0
+    done: int = 0
+    failed: int = 0
+    canceled: int = 0
+
+
+class JobSummary(BaseModel):
+    id: str
+    kind: str
+    state: str
+    priority: int
+    total: int
+    counts: JobCounts
+    progress: float = Field(description="Finished items (done, failed or canceled) over total, 0..1")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    links: JobLinks
+
+
+class ItemError(BaseModel):
+    index: int
+    error: str | None
+
+
+class JobResult(BaseModel):
+    index: int
+    artifact_id: str
+    url: str
+    content_type: str
+    width: int
+    height: int
+    seed: int | None
+    metadata: dict[str, Any]
+
+
+class JobView(JobSummary):
+    eta_seconds: float | None = Field(description="From the rate of done items since the start; null if unknown")
+    elapsed_seconds: float | None
+    error: str | None
+    errors: list[ItemError] = Field(description="The first 50 failed items")
+    results: list[JobResult] | None = Field(default=None, description="With ?include=results")
+
+
+class JobList(BaseModel):
+    data: list[JobSummary]
+    next: str | None = Field(description="Pass as `before` for the next page; null on the last")
+
+
+class PlannedImage(BaseModel):
+    """An item as planned: style applied, size resolved, seed assigned."""
+
+    index: int
+    prompt: str
+    negative_prompt: str
+    user_prompt: str
+    model: str
+    width: int
+    height: int
+    steps: int
+    guidance: float
+    seed: int
+    style: str | None
+    quality: str | None
+    scheduler: str
+    kind: str
+    output_format: str
+    output_quality: int
+    name: str | None
+
+
+class ItemView(BaseModel):
+    id: int
+    index: int
+    state: str
+    attempts: int
+    error: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    item: PlannedImage
+
+
+class ItemList(BaseModel):
+    data: list[ItemView]
+    offset: int
+    limit: int
+    next_offset: int | None
+
+
+class ArtifactView(BaseModel):
+    id: str
+    index: int
+    item_id: int
+    url: str
+    content_type: str
+    size_bytes: int
+    width: int
+    height: int
+    metadata: dict[str, Any]
+    created_at: datetime
+
+
+class ArtifactList(BaseModel):
+    data: list[ArtifactView]

@@ -1,0 +1,45 @@
+"""Schemas of the OpenAI Images API (`POST /v1/images/generations`), as the official client sends them.
+
+Fields kiln has no use for (`background`, `moderation`, `output_compression`, `user`, and any added later)
+are accepted and ignored, so the client works unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["OpenAIImage", "OpenAIImageRequest", "OpenAIImagesResponse", "OpenAISize"]
+
+OpenAISize = Literal["auto", "256x256", "512x512", "1024x1024", "1792x1024", "1024x1792", "1536x1024", "1024x1536"]
+
+
+class OpenAIImageRequest(BaseModel):
+    """`images.generate(...)`'s body."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    prompt: str = Field(min_length=1, max_length=32000)
+    model: str | None = Field(default=None, description="dall-e-2, dall-e-3, gpt-image-1: the default model")
+    n: int | None = Field(default=1, ge=1, le=10)
+    size: OpenAISize | None = "auto"
+    response_format: Literal["url", "b64_json"] | None = "url"
+    quality: Literal["standard", "hd", "low", "medium", "high", "auto"] | None = None
+    style: Literal["vivid", "natural"] | None = None
+    output_format: Literal["png", "webp", "jpeg"] | None = None
+    user: str | None = None
+    background: str | None = None
+    moderation: str | None = None
+    output_compression: int | None = None
+
+
+class OpenAIImage(BaseModel):
+    url: str | None = None
+    b64_json: str | None = None
+    revised_prompt: str | None = None
+
+
+class OpenAIImagesResponse(BaseModel):
+    created: int
+    data: list[OpenAIImage]

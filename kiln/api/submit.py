@@ -1,0 +1,107 @@
+"""From a request to a stored job: plan the items, check the prefix and the quota, write job and items at once.
+
+Planner errors are re-labelled with the request's field path: `items.3.width` when the item set the field,
+`defaults.width` when the defaults did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiln.api.auth import Caller, check_quota
+from kiln.api.deps import Services
+from kiln.errors import InvalidInput
+from kiln.jobs.planner import plan_items
+from kiln.jobs.records import JobRecord, NewJob
+from kiln.jobs.spec import ImageSpec
+from kiln.storage.local import safe_relative_path
+from kiln.types import ImageItem
+
+__all__ = ["ImageSubmission", "check_prefix", "check_total", "plan_submission", "submit_images"]
+
+
+@dataclass(frozen=True, slots=True)
+class ImageSubmission:
+    """An images job as the routes describe it; `label` names the list the specs came from (None: the body)."""
+
+    specs: Sequence[ImageSpec]
+    label: str | None = "items"
+    defaults: ImageSpec | None = None
+    n: int = 1
+    start_seed: int | None = None
+    prefix: str | None = None
+    save: bool = True
+    micro_batch: int | None = None
+    priority: int = 0
+    webhook_url: str | None = None
+    request: Mapping[str, Any] = field(default_factory=dict)
+
+
+def check_prefix(prefix: str | None) -> str | None:
+    """A prefix that stays inside the output root, normalised; None for none or blank."""
+    if prefix is None or not prefix.strip():
+        return None
+    if any(ord(char) < 32 or char == "\x7f" for char in prefix):
+        raise InvalidInput("prefix", "must not contain control characters")
+    return str(safe_relative_path(prefix.strip(), "prefix"))
+
+
+def check_total(specs: int, n: int, max_items: int) -> None:
+    """Refuse a job over `max_items` before any spec is built (the planner checks again, the same way)."""
+    if specs * n > max_items:
+        raise InvalidInput(
+            "n",
+            f"{specs} prompt(s) x {n} = {specs * n} images is over the limit of {max_items} per job "
+            "(KILN_MAX_ITEMS); split the job or ask for fewer",
+        )
+
+
+def _relabel(exc: InvalidInput, submission: ImageSubmission) -> InvalidInput:
+    if exc.where is None or not exc.where.isdigit():
+        return exc
+    spec = submission.specs[int(exc.where)]
+    defaults = submission.defaults
+    if exc.field not in spec.model_fields_set and defaults is not None and exc.field in defaults.model_fields_set:
+        field_path = f"defaults.{exc.field}"
+    elif submission.label is None:
+        return exc
+    else:
+        field_path = f"{submission.label}.{exc.where}.{exc.field}"
+    return InvalidInput(field_path, exc.message)
+
+
+def plan_submission(services: Services, submission: ImageSubmission) -> list[ImageItem]:
+    """The submission's items, planned; `InvalidInput` naming the request field that is wrong."""
+    try:
+        return plan_items(
+            submission.specs,
+            defaults=submission.defaults,
+            settings=services.settings,
+            styles=services.styles,
+            start_seed=submission.start_seed,
+            count=submission.n,
+            where=str,
+        )
+    except InvalidInput as exc:
+        raise _relabel(exc, submission) from exc
+
+
+def submit_images(services: Services, caller: Caller, submission: ImageSubmission) -> JobRecord:
+    """Plan, check and store an images job for `caller`; blocking (store calls), run it in a thread."""
+    prefix = check_prefix(submission.prefix)
+    items = plan_submission(services, submission)
+    check_quota(services.store, caller, len(items))
+    job = NewJob(
+        kind="images",
+        priority=submission.priority,
+        owner=caller.owner,
+        prefix=prefix,
+        save=submission.save,
+        micro_batch=submission.micro_batch,
+        webhook_url=submission.webhook_url,
+        max_attempts=services.settings.max_attempts,
+        request=submission.request,
+    )
+    return services.store.create_job(job, items)

@@ -1,0 +1,156 @@
+"""Store records as API views: links, counts, progress, ETA, results, items and artifacts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from kiln.api.results import Result
+from kiln.api.schemas.jobs import (
+    ArtifactView,
+    ItemError,
+    ItemView,
+    JobCounts,
+    JobCreated,
+    JobLinks,
+    JobResult,
+    JobSummary,
+    JobView,
+    PlannedImage,
+)
+from kiln.jobs.records import FINAL_JOB_STATES, ArtifactRecord, ItemRecord, JobRecord
+
+__all__ = [
+    "artifact_url",
+    "artifact_view",
+    "eta_seconds",
+    "item_view",
+    "job_created",
+    "job_links",
+    "job_summary",
+    "job_view",
+]
+
+
+def job_links(base: str, job_id: str) -> JobLinks:
+    """Absolute links of a job; `base` is the server's URL without a trailing slash."""
+    job = f"{base}/v1/jobs/{job_id}"
+    return JobLinks(
+        self_=job,
+        events=f"{job}/events",
+        items=f"{job}/items",
+        artifacts=f"{job}/artifacts",
+        zip=f"{job}/zip",
+        cancel=f"{job}/cancel",
+    )
+
+
+def artifact_url(base: str, artifact_id: str) -> str:
+    return f"{base}/v1/artifacts/{artifact_id}"
+
+
+def job_created(base: str, job: JobRecord) -> JobCreated:
+    return JobCreated(id=job.id, kind=job.kind, state=job.state, total=job.total, links=job_links(base, job.id))
+
+
+def _summary_fields(base: str, job: JobRecord) -> dict[str, object]:
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "state": job.state,
+        "priority": job.priority,
+        "total": job.total,
+        "counts": JobCounts(**{k: v for k, v in job.counts.items() if k in JobCounts.model_fields}),
+        "progress": job.progress,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "links": job_links(base, job.id),
+    }
+
+
+def job_summary(base: str, job: JobRecord) -> JobSummary:
+    return JobSummary.model_validate(_summary_fields(base, job))
+
+
+def eta_seconds(job: JobRecord, now: datetime) -> float | None:
+    """Seconds until the job is final at the rate items got done since it started; None when unknown."""
+    if job.state in FINAL_JOB_STATES:
+        return 0.0
+    done = job.counts.get("done", 0)
+    if job.started_at is None or done == 0:
+        return None
+    elapsed = (now - job.started_at).total_seconds()
+    if elapsed <= 0:
+        return None
+    remaining = job.counts.get("pending", 0) + job.counts.get("running", 0)
+    return round(remaining * elapsed / done, 3)
+
+
+def _elapsed(job: JobRecord, now: datetime) -> float | None:
+    if job.started_at is None:
+        return None
+    return round(((job.finished_at or now) - job.started_at).total_seconds(), 3)
+
+
+def job_view(
+    base: str,
+    job: JobRecord,
+    *,
+    failed: Sequence[ItemRecord] = (),
+    results: Sequence[Result] | None = None,
+    now: datetime | None = None,
+) -> JobView:
+    now = now or datetime.now(UTC)
+    return JobView.model_validate(
+        {
+            **_summary_fields(base, job),
+            "eta_seconds": eta_seconds(job, now),
+            "elapsed_seconds": _elapsed(job, now),
+            "error": job.error,
+            "errors": [ItemError(index=item.index, error=item.error) for item in failed],
+            "results": None if results is None else [_job_result(base, r) for r in results],
+        }
+    )
+
+
+def _job_result(base: str, result: Result) -> JobResult:
+    artifact = result.artifact
+    return JobResult(
+        index=artifact.index,
+        artifact_id=artifact.id,
+        url=artifact_url(base, artifact.id),
+        content_type=artifact.content_type,
+        width=artifact.width,
+        height=artifact.height,
+        seed=result.seed,
+        metadata=dict(artifact.metadata),
+    )
+
+
+def item_view(item: ItemRecord) -> ItemView:
+    return ItemView(
+        id=item.id,
+        index=item.index,
+        state=item.state,
+        attempts=item.attempts,
+        error=item.error,
+        started_at=item.started_at,
+        finished_at=item.finished_at,
+        item=PlannedImage.model_validate(item.item.to_dict()),
+    )
+
+
+def artifact_view(base: str, artifact: ArtifactRecord) -> ArtifactView:
+    return ArtifactView(
+        id=artifact.id,
+        index=artifact.index,
+        item_id=artifact.item_id,
+        url=artifact_url(base, artifact.id),
+        content_type=artifact.content_type,
+        size_bytes=artifact.size_bytes,
+        width=artifact.width,
+        height=artifact.height,
+        metadata=dict(artifact.metadata),
+        created_at=artifact.created_at,
+    )

@@ -1,0 +1,115 @@
+"""`kiln serve`: the embedded mode in one command: migrate the store, start the workers and the webhook
+dispatcher, and serve the API in this process until Ctrl+C or SIGTERM, then stop it all.
+
+This process never imports torch (the GPU lives in the worker processes only): everything here, and everything
+it imports, stays off `kiln.engine`'s loading and execution modules.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+from collections.abc import Callable, Iterator
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from kiln.config import Settings
+
+if TYPE_CHECKING:
+    import uvicorn
+
+__all__ = ["run_server", "serve_command"]
+
+log = logging.getLogger(__name__)
+
+
+def run_server(settings: Settings) -> None:
+    """Run the service until the API server exits; workers (which get these settings) and webhooks stop with it."""
+    import httpx
+    import uvicorn
+
+    from kiln.api.app import create_app
+    from kiln.events.dispatcher import WebhookDispatcher
+    from kiln.events.webhooks import SECRET_FILE, load_secret
+    from kiln.jobs.sql.migrate import migrate
+    from kiln.jobs.sql.store import SqlStore
+    from kiln.storage.local import LocalStorage
+    from kiln.worker.supervisor import WorkerSupervisor
+
+    url = settings.resolved_database_url()
+    migrate(url)
+    store = SqlStore(url)
+    secret = load_secret(settings)
+    app = create_app(settings, store=store, keys=store, storage=LocalStorage(settings.output_dir))
+    supervisor = WorkerSupervisor(settings)
+    client = httpx.Client(follow_redirects=False)
+    dispatcher = WebhookDispatcher(store, settings, client, secret=secret)
+    log.info("store: %s; outputs: %s; %d worker(s)", _safe(url), settings.output_dir, supervisor.size)
+    where = "KILN_WEBHOOK_SECRET" if settings.webhook_secret else str(settings.data_dir / SECRET_FILE)
+    log.info("webhooks are signed (Standard Webhooks) with the secret in %s", where)
+    # once shutting down, no more restarts (Ctrl+C reaches the workers too: they are in this process group)
+    server = _server(uvicorn.Config(app, host=settings.host, port=settings.port), on_exit=supervisor.hold)
+    supervisor.start()
+    dispatcher.start()
+    try:
+        with _signals_after_shutdown():
+            server.run()
+    finally:
+        log.info("stopping the workers and the webhook dispatcher")
+        dispatcher.stop()
+        supervisor.stop()
+        client.close()
+
+
+def _server(config: uvicorn.Config, on_exit: Callable[[], None]) -> uvicorn.Server:
+    """uvicorn's server, calling `on_exit` as soon as a signal asks it to stop."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            on_exit()
+            super().handle_exit(sig, frame)
+
+    return Server(config)
+
+
+@contextlib.contextmanager
+def _signals_after_shutdown() -> Iterator[None]:
+    """After a graceful shutdown uvicorn re-raises the signal that caused it to the handlers it found; with
+    Python's defaults that would end this process before the workers are stopped, so it finds no-ops here."""
+    previous = {sig: signal.signal(sig, lambda _sig, _frame: None) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _safe(url: str) -> str:
+    """A database URL with its password hidden, for logs."""
+    from sqlalchemy import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def serve_command(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default: KILN_HOST, 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: KILN_PORT, 8000)")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=0, help="Worker processes (default: one per GPU, else one; 0: API only)")
+    ] = None,
+    no_preload: Annotated[bool, typer.Option("--no-preload", help="Workers load models on first use")] = False,
+) -> None:
+    """Serve the HTTP API with one worker process per device; restart at any time, nothing finished is lost."""
+    from kiln.cli.logs import setup_logging
+
+    setup_logging()
+    overrides: dict[str, Any] = {
+        name: value for name, value in {"host": host, "port": port, "workers": workers}.items() if value is not None
+    }
+    if no_preload:
+        overrides["preload_model"] = False
+    run_server(Settings(**overrides))

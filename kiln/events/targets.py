@@ -1,0 +1,138 @@
+"""The SSRF guard on webhook targets: only http(s), and only public addresses unless the settings allow others.
+
+A name is resolved and every address it resolves to must be allowed; the dispatcher then connects to one of those
+very addresses (see `Target.pinned`), so a DNS answer that changes between the check and the request (rebinding)
+cannot send a delivery to an internal host.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from kiln.errors import InvalidInput, KilnError
+
+__all__ = [
+    "Resolver",
+    "Target",
+    "TargetNotFound",
+    "UnsafeTarget",
+    "address_allowed",
+    "check_url",
+    "resolve_host",
+    "resolve_target",
+]
+
+Resolver = Callable[[str, int], Sequence[str]]
+_SCHEMES = {"http": 80, "https": 443}
+_LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
+
+
+class UnsafeTarget(InvalidInput):
+    """A webhook URL kiln refuses to call: not http(s), malformed, or reaching a non-public address."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("webhook_url", message)
+
+
+class TargetNotFound(KilnError):
+    """A webhook host that does not resolve (now): worth another try later."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A checked webhook URL and the allowed addresses its host resolved to."""
+
+    url: str
+    scheme: str
+    host: str
+    port: int
+    addresses: tuple[str, ...]
+
+    @property
+    def pinned(self) -> str:
+        """The address to connect to (the first the resolver gave)."""
+        return self.addresses[0]
+
+
+def address_allowed(address: str) -> bool:
+    """Whether an IP address is public: not loopback, private, link-local, multicast, reserved or unspecified."""
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    blocked = (
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or (isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local)
+    )
+    return ip.is_global and not blocked
+
+
+def _split(url: str) -> tuple[str, str, int]:
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeTarget(f"{url!r} is not a valid URL ({exc})") from None
+    scheme = parts.scheme.lower()
+    if scheme not in _SCHEMES:
+        raise UnsafeTarget(f"{url!r}: only http and https URLs can receive webhooks")
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        raise UnsafeTarget(f"{url!r} has no host")
+    return scheme, host, port or _SCHEMES[scheme]
+
+
+def _literal(host: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
+
+
+def check_url(url: str, *, allow_private: bool) -> None:
+    """What can be checked without DNS (for request validation): scheme, syntax, and literal or local hosts."""
+    _, host, _ = _split(url)
+    if allow_private:
+        return
+    literal = _literal(host)
+    if host.lower() in _LOCAL_NAMES or host.lower().endswith(".localhost"):
+        raise UnsafeTarget(f"{url!r} points at this machine; set KILN_WEBHOOK_ALLOW_PRIVATE=1 to allow it")
+    if literal is not None and not address_allowed(literal):
+        raise UnsafeTarget(
+            f"{url!r} points at a non-public address; set KILN_WEBHOOK_ALLOW_PRIVATE=1 to allow private targets"
+        )
+
+
+def resolve_host(host: str, port: int) -> list[str]:
+    """Every address a host name resolves to, in the resolver's order, without repeats."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise TargetNotFound(f"cannot resolve {host!r}: {exc}") from None
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def resolve_target(url: str, *, allow_private: bool, resolver: Resolver = resolve_host) -> Target:
+    """Check a webhook URL and resolve its host; every address must be allowed, or the target is refused."""
+    check_url(url, allow_private=allow_private)
+    scheme, host, port = _split(url)
+    literal = _literal(host)
+    addresses = (literal,) if literal is not None else tuple(resolver(host, port))
+    if not addresses:
+        raise TargetNotFound(f"{host!r} resolves to no address")
+    if not allow_private:
+        refused = [address for address in addresses if not address_allowed(address)]
+        if refused:
+            raise UnsafeTarget(
+                f"{url!r} resolves to a non-public address ({', '.join(refused)}); "
+                "set KILN_WEBHOOK_ALLOW_PRIVATE=1 to allow private targets"
+            )
+    return Target(url=url.strip(), scheme=scheme, host=host, port=port, addresses=addresses)

@@ -1,0 +1,51 @@
+"""Sortable ids (ULID-like) and the UTC clock the stores share.
+
+An id is 26 Crockford base32 characters: 48 bits of milliseconds since the epoch, then 80 bits that are random
+for the first id of a millisecond and incremented for the next ones, so ids made in one process sort in the
+order they were made, even when a test clock stands still.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+__all__ = ["Clock", "new_id", "utc_now"]
+
+Clock = Callable[[], datetime]
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_RANDOM_BITS = 80
+_lock = threading.Lock()
+_last = (-1, 0)  # (milliseconds, random part) of the last id made
+
+
+def utc_now() -> datetime:
+    """The default clock: now, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def _encode(value: int, length: int) -> str:
+    chars = []
+    for _ in range(length):
+        value, digit = divmod(value, 32)
+        chars.append(_ALPHABET[digit])
+    return "".join(reversed(chars))
+
+
+def new_id(now: datetime | None = None) -> str:
+    """A new id for the time `now` (default: the wall clock); later calls in this process sort after it."""
+    global _last
+    millis = int((now or utc_now()).timestamp() * 1000)
+    with _lock:
+        last_millis, last_random = _last
+        if millis <= last_millis:
+            millis, random_part = last_millis, last_random + 1
+            if random_part >= 1 << _RANDOM_BITS:
+                millis, random_part = millis + 1, secrets.randbits(_RANDOM_BITS - 1)
+        else:
+            random_part = secrets.randbits(_RANDOM_BITS - 1)  # headroom for increments within the millisecond
+        _last = (millis, random_part)
+    return _encode(millis, 10) + _encode(random_part, 16)

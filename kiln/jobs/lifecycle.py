@@ -1,0 +1,108 @@
+"""Rules both stores share: how a job settles, what its events and webhook payload say.
+
+Details of `kiln.jobs.store`'s rules that both implementations keep (and `tests/store/` checks):
+- A lease is held while `lease_expires_at > now`: `complete_item`, `fail_item` and `heartbeat` refuse an expired
+  lease even before `expire_leases` reaps it. `fail_item` fails the item for good (no attempt counted).
+- `cancel_job` cancels pending items and finishes the job at once (its webhook is enqueued then); its running
+  items stay with their unit, which `heartbeat` no longer lists. Such an item may still be completed (its file
+  is kept); `release_unit` and `expire_leases` cancel the rest. Canceling a final job changes nothing.
+- `retry_job` moves failed and canceled items to pending with no attempts and no error; the job becomes
+  `running` if an item is done or running, else `queued`. With nothing to retry it changes nothing.
+- `images_since` counts every item of the owner's jobs created at or after `since`, whatever their state.
+- `delete_job` keeps the job's webhook deliveries: they tell about a job that did finish.
+
+Events (`EventRecord.type`, `data`):
+- `job.state`: `{"state", "total", "counts"}`, plus `"error"` for a failed job. Appended when a job is created
+  (queued), first claimed (running), settles (completed/failed), is canceled, or is retried. Cancel and retry
+  change many items at once; their item changes are told by this event's counts, not one event per item.
+- `item.state`: `{"item_id", "index", "state", "attempts"}`, plus `"error"` (failed, or back to pending after a
+  lost lease) and `"artifact_id"` (done). Appended when a unit claims, completes, fails or releases an item and
+  when a lease expires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kiln.jobs.records import ItemState, JobRecord, JobState
+from kiln.types import ImageItem
+
+__all__ = [
+    "ITEM_STATES",
+    "check_items",
+    "empty_counts",
+    "failed_job_error",
+    "item_event",
+    "job_event",
+    "job_summary",
+    "lost_lease_error",
+    "settled_state",
+]
+
+ITEM_STATES: tuple[ItemState, ...] = ("pending", "running", "done", "failed", "canceled")
+
+
+def check_items(items: Sequence[ImageItem]) -> None:
+    """Refuses a job without items, or with two items of one index."""
+    if not items:
+        raise ValueError("a job needs at least one item")
+    if len({item.index for item in items}) != len(items):
+        raise ValueError("item indexes must be unique within a job")
+
+
+def empty_counts() -> dict[str, int]:
+    return dict.fromkeys(ITEM_STATES, 0)
+
+
+def settled_state(counts: Mapping[str, int]) -> JobState | None:
+    """The final state of a job whose items are all final, or None while some are pending or running."""
+    if counts.get("pending", 0) or counts.get("running", 0):
+        return None
+    return "completed" if counts.get("done", 0) else "failed"
+
+
+def failed_job_error(total: int, first: tuple[int, str | None] | None) -> str:
+    """Why a job failed, with the first failed item (index, error) as an example."""
+    example = f"; item {first[0]}: {first[1]}" if first is not None and first[1] else ""
+    return f"no item of {total} succeeded{example}"
+
+
+def lost_lease_error(attempts: int) -> str:
+    return f"its worker was lost {attempts} time(s) while running it (lease expired)"
+
+
+def job_event(state: JobState, total: int, counts: Mapping[str, int], error: str | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {"state": state, "total": total, "counts": dict(counts)}
+    if error is not None:
+        data["error"] = error
+    return data
+
+
+def item_event(
+    item_id: int,
+    index: int,
+    state: ItemState,
+    attempts: int,
+    *,
+    error: str | None = None,
+    artifact_id: str | None = None,
+) -> dict[str, Any]:
+    data: dict[str, Any] = {"item_id": item_id, "index": index, "state": state, "attempts": attempts}
+    if error is not None:
+        data["error"] = error
+    if artifact_id is not None:
+        data["artifact_id"] = artifact_id
+    return data
+
+
+def job_summary(job: JobRecord) -> dict[str, Any]:
+    """The webhook payload for a job that reached a final state."""
+    return {
+        "id": job.id,
+        "state": job.state,
+        "total": job.total,
+        "counts": dict(job.counts),
+        "created_at": job.created_at.isoformat(),
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }

@@ -1,0 +1,354 @@
+"""`MemoryStore`: the job store, key store and webhook outbox in plain dicts behind one lock.
+
+For tests and single-process experiments; it keeps every rule of `kiln.jobs.store` (and the event and webhook
+rules of `kiln.jobs.lifecycle`) so the contract suite runs against it unchanged. Values that a SQL store would
+keep as JSON (requests, metadata, event data, payloads) are copied through JSON, so both reject the same input.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from kiln.jobs.ids import Clock, new_id, utc_now
+from kiln.jobs.lifecycle import (
+    check_items,
+    failed_job_error,
+    item_event,
+    job_event,
+    job_summary,
+    lost_lease_error,
+    settled_state,
+)
+from kiln.jobs.memory_parts import MemoryKeysAndOutbox, MutableItem, MutableJob, item_record, json_copy
+from kiln.jobs.records import (
+    FINAL_JOB_STATES,
+    ArtifactRecord,
+    EventRecord,
+    ItemRecord,
+    ItemState,
+    JobRecord,
+    JobState,
+    NewArtifact,
+    NewJob,
+    WorkUnit,
+)
+from kiln.types import ImageItem, Signature
+
+__all__ = ["MemoryStore"]
+
+
+class MemoryStore(MemoryKeysAndOutbox):
+    """An in-memory `JobStore`, `KeyStore` and `WebhookOutbox`; `clock` returns aware UTC datetimes."""
+
+    def __init__(self, *, clock: Clock = utc_now) -> None:
+        super().__init__(clock=clock, lock=threading.RLock())
+        self._jobs: dict[str, MutableJob] = {}
+        self._items: dict[int, MutableItem] = {}
+        self._pending: set[int] = set()
+        self._running: set[int] = set()
+        self._artifacts: dict[str, ArtifactRecord] = {}
+        self._events: dict[str, list[EventRecord]] = {}
+        self._next_item_id = 1
+        self._next_event_id = 1
+
+    # jobs
+    def create_job(self, job: NewJob, items: Sequence[ImageItem]) -> JobRecord:
+        check_items(items)
+        request = json_copy(dict(job.request))
+        with self._lock:
+            now = self._clock()
+            record = MutableJob(id=new_id(now), new=job, request=request, created_at=now, item_ids=[])
+            signatures: dict[Signature, str] = {}
+            for item in sorted(items, key=lambda i: i.index):
+                sig = item.signature()
+                key = signatures.get(sig) or signatures.setdefault(sig, sig.key())
+                rank = (-job.priority, now, record.id, item.index)
+                stored = MutableItem(self._next_item_id, record.id, item, key, rank)
+                self._next_item_id += 1
+                self._items[stored.id] = stored
+                self._pending.add(stored.id)
+                record.item_ids.append(stored.id)
+            record.counts["pending"] = len(items)
+            self._jobs[record.id] = record
+            self._events[record.id] = []
+            self._job_event(record, now)
+            return self._job_record(record)
+
+    def get_job(self, job_id: str, *, owner: str | None = None) -> JobRecord | None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or (owner is not None and job.new.owner != owner):
+                return None
+            return self._job_record(job)
+
+    def list_jobs(
+        self,
+        *,
+        owner: str | None = None,
+        states: Collection[JobState] | None = None,
+        limit: int = 50,
+        before: str | None = None,
+    ) -> list[JobRecord]:
+        with self._lock:
+            found = []
+            for job_id in sorted(self._jobs, reverse=True):
+                job = self._jobs[job_id]
+                if before is not None and job_id >= before:
+                    continue
+                if (owner is None or job.new.owner == owner) and (states is None or job.state in states):
+                    found.append(self._job_record(job))
+                    if len(found) >= limit:
+                        break
+            return found
+
+    def list_items(
+        self, job_id: str, *, states: Collection[ItemState] | None = None, offset: int = 0, limit: int = 100
+    ) -> list[ItemRecord]:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return []
+            items = (self._items[i] for i in job.item_ids)
+            chosen = [i for i in items if states is None or i.state in states][offset : offset + limit]
+            return [item_record(i) for i in chosen]
+
+    def cancel_job(self, job_id: str) -> JobRecord | None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return None
+            if job.state not in FINAL_JOB_STATES:
+                now = self._clock()
+                for item in self._job_items(job, "pending"):
+                    self._move(item, "canceled", now, event=False)
+                self._finish(job, "canceled", now)
+            return self._job_record(job)
+
+    def retry_job(self, job_id: str) -> JobRecord | None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return None
+            retried = self._job_items(job, "failed", "canceled")
+            if retried:
+                now = self._clock()
+                for item in retried:
+                    item.attempts, item.error = 0, None
+                    self._move(item, "pending", now, event=False)
+                busy = job.counts["done"] or job.counts["running"]
+                job.state = "running" if busy else "queued"
+                job.started_at = job.started_at if busy else None
+                job.finished_at = job.error = None
+                self._job_event(job, now)
+            return self._job_record(job)
+
+    def delete_job(self, job_id: str) -> list[str] | None:
+        with self._lock:
+            job = self._jobs.pop(job_id, None)
+            if job is None:
+                return None
+            for item_id in job.item_ids:
+                del self._items[item_id]
+                self._pending.discard(item_id)
+                self._running.discard(item_id)
+            del self._events[job_id]
+            artifacts = [a for a in self._artifacts.values() if a.job_id == job_id]
+            for artifact in artifacts:
+                del self._artifacts[artifact.id]
+            return [a.storage_key for a in sorted(artifacts, key=lambda a: a.index)]
+
+    def images_since(self, owner: str, since: datetime) -> int:
+        with self._lock:
+            jobs = self._jobs.values()
+            return sum(len(j.item_ids) for j in jobs if j.new.owner == owner and j.created_at >= since)
+
+    # work
+    def claim(
+        self, worker_id: str, *, max_items: int, lease_seconds: float, models: Collection[str] | None = None
+    ) -> WorkUnit | None:
+        if max_items < 1:
+            raise ValueError("max_items must be at least 1")
+        with self._lock:
+            candidates = [self._items[i] for i in self._pending]
+            if models is not None:
+                candidates = [i for i in candidates if i.item.model in models]
+            if not candidates:
+                return None
+            best = min(candidates, key=lambda i: i.rank)
+            chosen = [best]
+            if best.attempts == 0:
+                batch = (i for i in candidates if i.signature == best.signature and i.attempts == 0)
+                chosen = heapq.nsmallest(max_items, batch, key=lambda i: i.rank)
+            now = self._clock()
+            unit_id, expires = new_id(now), now + timedelta(seconds=lease_seconds)
+            for job_id in sorted({i.job_id for i in chosen}):
+                job = self._jobs[job_id]
+                if job.state == "queued":
+                    job.state, job.started_at = "running", now
+                    self._job_event(job, now)
+            for item in chosen:
+                item.unit_id, item.worker_id, item.lease_expires_at = unit_id, worker_id, expires
+                self._move(item, "running", now)
+            return WorkUnit(unit_id, worker_id, tuple(item_record(i) for i in chosen), expires)
+
+    def heartbeat(self, unit_id: str, *, lease_seconds: float) -> list[int]:
+        with self._lock:
+            now = self._clock()
+            held = []
+            for item in self._unit_items(unit_id):
+                if item.lease_expires_at is not None and item.lease_expires_at > now:
+                    item.lease_expires_at = now + timedelta(seconds=lease_seconds)
+                    if self._jobs[item.job_id].state != "canceled":
+                        held.append(item.id)
+            return sorted(held)
+
+    def complete_item(self, unit_id: str, item_id: int, artifact: NewArtifact) -> bool:
+        metadata = json_copy(dict(artifact.metadata))
+        with self._lock:
+            now = self._clock()
+            item = self._held(unit_id, item_id, now)
+            if item is None:
+                return False
+            record = ArtifactRecord(
+                new_id(now), item.job_id, item.id, item.item.index, artifact.storage_key, artifact.content_type,
+                artifact.size_bytes, artifact.width, artifact.height, metadata, now,
+            )  # fmt: skip
+            self._artifacts[record.id] = record
+            item.error = None
+            self._move(item, "done", now, artifact_id=record.id)
+            self._settle(self._jobs[item.job_id], now)
+            return True
+
+    def fail_item(self, unit_id: str, item_id: int, error: str) -> bool:
+        with self._lock:
+            now = self._clock()
+            item = self._held(unit_id, item_id, now)
+            if item is None:
+                return False
+            item.error = error
+            self._move(item, "failed", now)
+            self._settle(self._jobs[item.job_id], now)
+            return True
+
+    def release_unit(self, unit_id: str) -> int:
+        with self._lock:
+            now = self._clock()
+            items = list(self._unit_items(unit_id))
+            for item in items:
+                self._move(item, "canceled" if self._jobs[item.job_id].state == "canceled" else "pending", now)
+            return len(items)
+
+    def expire_leases(self) -> int:
+        with self._lock:
+            now = self._clock()
+            expired = [self._items[i] for i in sorted(self._running)]
+            expired = [i for i in expired if i.lease_expires_at is not None and i.lease_expires_at <= now]
+            for item in expired:
+                job = self._jobs[item.job_id]
+                if job.state == "canceled":
+                    self._move(item, "canceled", now)
+                    continue
+                item.attempts += 1
+                item.error = lost_lease_error(item.attempts)
+                self._move(item, "failed" if item.attempts >= job.new.max_attempts else "pending", now)
+            for job_id in sorted({i.job_id for i in expired}):
+                self._settle(self._jobs[job_id], now)
+            return len(expired)
+
+    def pending_count(self) -> int:
+        with self._lock:
+            return len(self._pending)
+
+    # artifacts and events
+    def list_artifacts(self, job_id: str) -> list[ArtifactRecord]:
+        with self._lock:
+            return sorted((a for a in self._artifacts.values() if a.job_id == job_id), key=lambda a: a.index)
+
+    def get_artifact(self, artifact_id: str) -> ArtifactRecord | None:
+        with self._lock:
+            return self._artifacts.get(artifact_id)
+
+    def append_event(self, job_id: str, type: str, data: dict[str, Any]) -> EventRecord:
+        copied = json_copy(data)
+        with self._lock:
+            if job_id not in self._jobs:
+                raise KeyError(f"no job {job_id!r}")
+            return self._append(job_id, type, copied, self._clock())
+
+    def events_after(self, job_id: str, after_id: int, *, limit: int = 500) -> list[EventRecord]:
+        with self._lock:
+            return [e for e in self._events.get(job_id, []) if e.id > after_id][:limit]
+
+    # internals, called with the lock held
+    def _append(self, job_id: str, type: str, data: dict[str, Any], now: datetime) -> EventRecord:
+        event = EventRecord(self._next_event_id, job_id, type, data, now)
+        self._next_event_id += 1
+        self._events[job_id].append(event)
+        return event
+
+    def _job_event(self, job: MutableJob, now: datetime) -> None:
+        data = job_event(job.state, len(job.item_ids), job.counts, job.error if job.state == "failed" else None)
+        self._append(job.id, "job.state", data, now)
+
+    def _move(
+        self, item: MutableItem, state: ItemState, now: datetime, *, event: bool = True, artifact_id: str | None = None
+    ) -> None:
+        """Moves an item to `state`, keeping counts, state sets, timestamps and lease consistent."""
+        counts = self._jobs[item.job_id].counts
+        counts[item.state] -= 1
+        counts[state] += 1
+        for state_set, name in ((self._pending, "pending"), (self._running, "running")):
+            (state_set.add if state == name else state_set.discard)(item.id)
+        item.state = state
+        if state != "running":
+            item.unit_id = item.worker_id = item.lease_expires_at = None
+        if state == "running":
+            item.started_at, item.finished_at = now, None
+        elif state == "pending":
+            item.started_at = item.finished_at = None
+        else:
+            item.finished_at = now
+        if event:
+            data = item_event(item.id, item.item.index, state, item.attempts, error=item.error, artifact_id=artifact_id)
+            self._append(item.job_id, "item.state", data, now)
+
+    def _settle(self, job: MutableJob, now: datetime) -> None:
+        """Finishes a job that is not canceled once every item is final."""
+        state = settled_state(job.counts)
+        if job.state in FINAL_JOB_STATES or state is None:
+            return
+        if state == "failed":
+            failed = self._job_items(job, "failed")
+            first = (failed[0].item.index, failed[0].error) if failed else None
+            job.error = failed_job_error(len(job.item_ids), first)
+        self._finish(job, state, now)
+
+    def _finish(self, job: MutableJob, state: JobState, now: datetime) -> None:
+        job.state, job.finished_at = state, now
+        self._job_event(job, now)
+        if job.new.webhook_url:
+            self._enqueue(job.id, job.new.webhook_url, job_summary(self._job_record(job)), now)
+
+    def _held(self, unit_id: str, item_id: int, now: datetime) -> MutableItem | None:
+        item = self._items.get(item_id)
+        if item is None or item.state != "running" or item.unit_id != unit_id:
+            return None
+        return item if item.lease_expires_at is not None and item.lease_expires_at > now else None
+
+    def _unit_items(self, unit_id: str) -> list[MutableItem]:
+        return [self._items[i] for i in sorted(self._running) if self._items[i].unit_id == unit_id]
+
+    def _job_items(self, job: MutableJob, *states: ItemState) -> list[MutableItem]:
+        return [item for i in job.item_ids if (item := self._items[i]).state in states]
+
+    def _job_record(self, job: MutableJob) -> JobRecord:
+        new = job.new
+        return JobRecord(
+            job.id, new.kind, job.state, new.priority, new.owner, new.prefix, new.save, new.micro_batch,
+            new.webhook_url, new.max_attempts, json_copy(job.request), len(job.item_ids), dict(job.counts),
+            job.created_at, job.started_at, job.finished_at, job.error,
+        )  # fmt: skip

@@ -1,0 +1,148 @@
+"""What `kiln.jobs.memory.MemoryStore` is built from: its mutable rows, and the in-memory keys and outbox."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from kiln.jobs.ids import Clock, new_id, utc_now
+from kiln.jobs.keys import ApiKeyRecord, display_prefix, hash_token, new_token
+from kiln.jobs.lifecycle import empty_counts
+from kiln.jobs.outbox import WebhookDelivery
+from kiln.jobs.records import ItemRecord, ItemState, JobState, NewJob
+from kiln.types import ImageItem
+
+__all__ = ["MemoryKeysAndOutbox", "MutableItem", "MutableJob", "item_record", "json_copy"]
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy through JSON: what a SQL store would give back (and refuse)."""
+    return json.loads(json.dumps(value))
+
+
+@dataclass(slots=True)
+class MutableJob:
+    """A job as `MemoryStore` keeps it; counts are kept up to date as items move."""
+
+    id: str
+    new: NewJob
+    request: dict[str, Any]
+    created_at: datetime
+    item_ids: list[int]  # in index order
+    state: JobState = "queued"
+    counts: dict[str, int] = field(default_factory=empty_counts)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class MutableItem:
+    """An item as `MemoryStore` keeps it, with its lease."""
+
+    id: int
+    job_id: str
+    item: ImageItem
+    signature: str
+    rank: tuple[int, datetime, str, int]  # claim order: -priority, job created, job id, index
+    state: ItemState = "pending"
+    attempts: int = 0
+    error: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    unit_id: str | None = None
+    worker_id: str | None = None
+    lease_expires_at: datetime | None = None
+
+
+def item_record(item: MutableItem) -> ItemRecord:
+    return ItemRecord(
+        item.id, item.job_id, item.item.index, item.state, item.item, item.attempts, item.error,
+        item.started_at, item.finished_at,
+    )  # fmt: skip
+
+
+class MemoryKeysAndOutbox:
+    """API keys and webhook deliveries in dicts; `lock` guards them (and whatever a subclass adds)."""
+
+    def __init__(self, *, clock: Clock = utc_now, lock: threading.RLock | None = None) -> None:
+        self._clock = clock
+        self._lock = lock or threading.RLock()
+        self._keys: dict[str, ApiKeyRecord] = {}
+        self._key_ids: dict[str, str] = {}  # token hash -> key id
+        self._webhooks: dict[int, WebhookDelivery] = {}
+        self._next_webhook_id = 1
+
+    # keys
+    def create_key(self, name: str, quota_per_day: int | None = None) -> tuple[ApiKeyRecord, str]:
+        token = new_token()
+        with self._lock:
+            now = self._clock()
+            record = ApiKeyRecord(new_id(now), name, display_prefix(token), quota_per_day, now)
+            self._keys[record.id] = record
+            self._key_ids[hash_token(token)] = record.id
+            return record, token
+
+    def authenticate(self, token: str) -> ApiKeyRecord | None:
+        with self._lock:
+            key_id = self._key_ids.get(hash_token(token))
+            record = self._keys.get(key_id) if key_id is not None else None
+            return record if record is not None and record.active else None
+
+    def list_keys(self) -> list[ApiKeyRecord]:
+        with self._lock:
+            return sorted(self._keys.values(), key=lambda k: k.id)
+
+    def revoke_key(self, key_id: str) -> bool:
+        with self._lock:
+            record = self._keys.get(key_id)
+            if record is None:
+                return False
+            if record.active:
+                self._keys[key_id] = dataclasses.replace(record, revoked_at=self._clock())
+            return True
+
+    # webhooks
+    def enqueue_webhook(self, job_id: str, url: str, payload: dict[str, Any]) -> int:
+        with self._lock:
+            return self._enqueue(job_id, url, payload, self._clock())
+
+    def due_webhooks(self, limit: int = 100) -> list[WebhookDelivery]:
+        with self._lock:
+            now = self._clock()
+            due = [d for d in self._webhooks.values() if d.state == "pending" and d.next_attempt_at <= now]
+            return sorted(due, key=lambda d: (d.next_attempt_at, d.id))[:limit]
+
+    def list_webhooks(self, job_id: str) -> list[WebhookDelivery]:
+        with self._lock:
+            return [d for d in self._webhooks.values() if d.job_id == job_id]
+
+    def mark_delivered(self, delivery_id: int) -> None:
+        with self._lock:
+            self._update_webhook(delivery_id, state="delivered", delivered_at=self._clock())
+
+    def mark_retry(self, delivery_id: int, error: str, next_attempt_at: datetime) -> None:
+        with self._lock:
+            self._update_webhook(delivery_id, last_error=error, next_attempt_at=next_attempt_at)
+
+    def mark_dead(self, delivery_id: int, error: str) -> None:
+        with self._lock:
+            self._update_webhook(delivery_id, state="dead", last_error=error)
+
+    def _enqueue(self, job_id: str, url: str, payload: dict[str, Any], now: datetime) -> int:
+        delivery_id = self._next_webhook_id
+        self._next_webhook_id += 1
+        copied = json.loads(json.dumps(payload))
+        delivery = WebhookDelivery(delivery_id, job_id, url, copied, "pending", 0, now, None, now, None)
+        self._webhooks[delivery_id] = delivery
+        return delivery_id
+
+    def _update_webhook(self, delivery_id: int, **changes: Any) -> None:
+        delivery = self._webhooks.get(delivery_id)
+        if delivery is not None and delivery.state == "pending":
+            changes["attempts"] = delivery.attempts + 1
+            self._webhooks[delivery_id] = dataclasses.replace(delivery, **changes)

@@ -1,0 +1,158 @@
+"""Steps the SQL stores share inside one transaction: rows to records, job locks, events, settling a job.
+
+Lock order on PostgreSQL, kept by every write: item rows first, then job rows in id order (`lock_jobs`), then
+events. Holding the job row while appending its events also commits a job's events in id order, so a reader
+paging with `events_after` never skips one. On SQLite a write transaction holds the database lock throughout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, insert, select, update
+
+from kiln.jobs.lifecycle import empty_counts, failed_job_error, job_event, job_summary, settled_state
+from kiln.jobs.outbox import WebhookDelivery
+from kiln.jobs.records import FINAL_JOB_STATES, ArtifactRecord, EventRecord, ItemRecord, JobRecord, JobState
+from kiln.jobs.sql.tables import EVENTS, ITEMS, JOBS, WEBHOOKS
+from kiln.types import ImageItem
+
+__all__ = [
+    "append_event",
+    "artifact_record",
+    "count_items",
+    "event_record",
+    "finish_job",
+    "insert_webhook",
+    "item_record",
+    "job_record",
+    "job_state_event",
+    "load_job",
+    "lock_jobs",
+    "settle_job",
+    "webhook_record",
+]
+
+
+def job_record(row: Row[Any], counts: dict[str, int]) -> JobRecord:
+    return JobRecord(
+        row.id, row.kind, row.state, row.priority, row.owner, row.prefix, row.save, row.micro_batch,
+        row.webhook_url, row.max_attempts, row.request, row.total, counts, row.created_at, row.started_at,
+        row.finished_at, row.error,
+    )  # fmt: skip
+
+
+def item_record(row: Row[Any]) -> ItemRecord:
+    return ItemRecord(
+        row.id, row.job_id, row.item_index, row.state, ImageItem.from_dict(row.spec), row.attempts, row.error,
+        row.started_at, row.finished_at,
+    )  # fmt: skip
+
+
+def artifact_record(row: Row[Any]) -> ArtifactRecord:
+    return ArtifactRecord(
+        row.id, row.job_id, row.item_id, row.item_index, row.storage_key, row.content_type, row.size_bytes, row.width,
+        row.height, row.metadata, row.created_at,
+    )  # fmt: skip
+
+
+def event_record(row: Row[Any]) -> EventRecord:
+    return EventRecord(row.id, row.job_id, row.type, row.data, row.created_at)
+
+
+def webhook_record(row: Row[Any]) -> WebhookDelivery:
+    return WebhookDelivery(
+        row.id, row.job_id, row.url, row.payload, row.state, row.attempts, row.next_attempt_at, row.last_error,
+        row.created_at, row.delivered_at,
+    )  # fmt: skip
+
+
+def count_items(conn: Connection, job_ids: Collection[str]) -> dict[str, dict[str, int]]:
+    """Item counts per state (every state present) for each of `job_ids`."""
+    counts = {job_id: empty_counts() for job_id in job_ids}
+    if job_ids:
+        query = (
+            select(ITEMS.c.job_id, ITEMS.c.state, func.count())
+            .where(ITEMS.c.job_id.in_(list(job_ids)))
+            .group_by(ITEMS.c.job_id, ITEMS.c.state)
+        )
+        for job_id, state, count in conn.execute(query):
+            counts[job_id][state] = count
+    return counts
+
+
+def load_job(conn: Connection, job_id: str, *, owner: str | None = None) -> JobRecord | None:
+    query = select(JOBS).where(JOBS.c.id == job_id)
+    if owner is not None:
+        query = query.where(JOBS.c.owner == owner)
+    row = conn.execute(query).one_or_none()
+    return None if row is None else job_record(row, count_items(conn, [job_id])[job_id])
+
+
+def lock_jobs(conn: Connection, job_ids: Iterable[str]) -> None:
+    """Locks job rows in id order (PostgreSQL; SQLite's write transaction already excludes other writers)."""
+    ids = sorted(set(job_ids))
+    if ids and conn.dialect.name == "postgresql":
+        query = select(JOBS.c.id).where(JOBS.c.id.in_(ids)).order_by(JOBS.c.id).with_for_update(key_share=True)
+        conn.execute(query).all()
+
+
+def append_event(conn: Connection, job_id: str, type: str, data: dict[str, Any], now: datetime) -> EventRecord:
+    """Appends an event; the caller holds the job's lock (`lock_jobs`)."""
+    values = {"job_id": job_id, "type": type, "data": data, "created_at": now}
+    event_id = conn.execute(insert(EVENTS).values(values).returning(EVENTS.c.id)).scalar_one()
+    return EventRecord(event_id, job_id, type, data, now)
+
+
+def insert_webhook(conn: Connection, job_id: str, url: str, payload: dict[str, Any], now: datetime) -> int:
+    values = {
+        "job_id": job_id,
+        "url": url,
+        "payload": payload,
+        "state": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    delivery_id: int = conn.execute(insert(WEBHOOKS).values(values).returning(WEBHOOKS.c.id)).scalar_one()
+    return delivery_id
+
+
+def job_state_event(conn: Connection, job: JobRecord, now: datetime) -> None:
+    data = job_event(job.state, job.total, job.counts, job.error if job.state == "failed" else None)
+    append_event(conn, job.id, "job.state", data, now)
+
+
+def finish_job(conn: Connection, job_id: str, state: JobState, now: datetime, error: str | None = None) -> None:
+    """Moves a locked, unfinished job to a final state, with its event and webhook delivery."""
+    values = {"state": state, "finished_at": now, "error": error}
+    conn.execute(update(JOBS).where(JOBS.c.id == job_id).values(values))
+    job = load_job(conn, job_id)
+    assert job is not None
+    job_state_event(conn, job, now)
+    if job.webhook_url:
+        insert_webhook(conn, job.id, job.webhook_url, job_summary(job), now)
+
+
+def settle_job(conn: Connection, job_id: str, now: datetime) -> None:
+    """Finishes a locked job that is not canceled once every item is final (completed, or failed if none done)."""
+    state = conn.execute(select(JOBS.c.state).where(JOBS.c.id == job_id)).scalar_one_or_none()
+    if state is None or state in FINAL_JOB_STATES:
+        return
+    counts = count_items(conn, [job_id])[job_id]
+    final = settled_state(counts)
+    if final is None:
+        return
+    error = None
+    if final == "failed":
+        first_failed = (
+            select(ITEMS.c.item_index, ITEMS.c.error)
+            .where(ITEMS.c.job_id == job_id, ITEMS.c.state == "failed")
+            .order_by(ITEMS.c.item_index)
+            .limit(1)
+        )
+        first = conn.execute(first_failed).first()
+        error = failed_job_error(sum(counts.values()), None if first is None else (first.item_index, first.error))
+    finish_job(conn, job_id, final, now, error)

@@ -1,0 +1,363 @@
+"""`SqlStore`: the job store on SQLite (WAL) or PostgreSQL, with API keys and the webhook outbox.
+
+Claiming is safe across processes: on PostgreSQL the candidate items are locked with `FOR NO KEY UPDATE SKIP
+LOCKED`, so concurrent claimers take disjoint items without waiting; on SQLite each write transaction begins
+with `BEGIN IMMEDIATE`, so claims run one at a time. See `kiln.jobs.sql.common` for the lock order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, Select, delete, func, insert, select, update
+
+from kiln.jobs.ids import new_id
+from kiln.jobs.lifecycle import check_items, empty_counts, item_event, job_event, lost_lease_error
+from kiln.jobs.records import (
+    FINAL_JOB_STATES,
+    ArtifactRecord,
+    EventRecord,
+    ItemRecord,
+    ItemState,
+    JobRecord,
+    JobState,
+    NewArtifact,
+    NewJob,
+    WorkUnit,
+)
+from kiln.jobs.sql.common import (
+    append_event,
+    artifact_record,
+    count_items,
+    event_record,
+    finish_job,
+    item_record,
+    job_record,
+    job_state_event,
+    load_job,
+    lock_jobs,
+    settle_job,
+)
+from kiln.jobs.sql.keys import SqlKeyStore
+from kiln.jobs.sql.outbox import SqlOutbox
+from kiln.jobs.sql.tables import ARTIFACTS, EVENTS, ITEMS, JOBS
+from kiln.types import ImageItem, Signature
+
+__all__ = ["SqlStore"]
+
+_CLAIM_ORDER = (ITEMS.c.priority.desc(), ITEMS.c.job_created, ITEMS.c.job_id, ITEMS.c.item_index)
+_SPEC_FIELDS = tuple(f.name for f in dataclasses.fields(ImageItem))  # all scalars
+_LEASE_CLEARED = {"unit_id": None, "worker_id": None, "lease_expires_at": None}
+
+
+class SqlStore(SqlKeyStore, SqlOutbox):
+    """A `JobStore`, `KeyStore` and `WebhookOutbox` on one database: `SqlStore(url_or_engine, clock=...)`."""
+
+    # jobs
+    def create_job(self, job: NewJob, items: Sequence[ImageItem]) -> JobRecord:
+        check_items(items)
+        now = self._clock()
+        job_id = new_id(now)
+        signatures: dict[Signature, str] = {}
+        rows = []
+        for item in items:
+            signature = item.signature()
+            key = signatures.get(signature) or signatures.setdefault(signature, signature.key())
+            rows.append({
+                "job_id": job_id, "item_index": item.index, "state": "pending", "priority": job.priority,
+                "job_created": now, "signature": key, "model": item.model, "attempts": 0,
+                "spec": {name: getattr(item, name) for name in _SPEC_FIELDS},  # ImageItem.to_dict(), faster
+            })  # fmt: skip
+        values = {
+            "id": job_id, "kind": job.kind, "state": "queued", "priority": job.priority, "owner": job.owner,
+            "prefix": job.prefix, "save": job.save, "micro_batch": job.micro_batch, "webhook_url": job.webhook_url,
+            "max_attempts": job.max_attempts, "request": dict(job.request), "total": len(rows), "created_at": now,
+        }  # fmt: skip
+        counts = empty_counts() | {"pending": len(rows)}
+        with self._write() as conn:
+            conn.execute(insert(JOBS).values(values))
+            _insert_items(conn, rows)
+            append_event(conn, job_id, "job.state", job_event("queued", len(rows), counts), now)
+        return JobRecord(
+            job_id, job.kind, "queued", job.priority, job.owner, job.prefix, job.save, job.micro_batch,
+            job.webhook_url, job.max_attempts, dict(job.request), len(rows), counts, now, None, None,
+        )  # fmt: skip
+
+    def get_job(self, job_id: str, *, owner: str | None = None) -> JobRecord | None:
+        with self._read() as conn:
+            return load_job(conn, job_id, owner=owner)
+
+    def list_jobs(
+        self,
+        *,
+        owner: str | None = None,
+        states: Collection[JobState] | None = None,
+        limit: int = 50,
+        before: str | None = None,
+    ) -> list[JobRecord]:
+        query = select(JOBS).order_by(JOBS.c.id.desc()).limit(limit)
+        if owner is not None:
+            query = query.where(JOBS.c.owner == owner)
+        if states is not None:
+            query = query.where(JOBS.c.state.in_(list(states)))
+        if before is not None:
+            query = query.where(JOBS.c.id < before)
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+            counts = count_items(conn, [row.id for row in rows])
+        return [job_record(row, counts[row.id]) for row in rows]
+
+    def list_items(
+        self, job_id: str, *, states: Collection[ItemState] | None = None, offset: int = 0, limit: int = 100
+    ) -> list[ItemRecord]:
+        query = select(ITEMS).where(ITEMS.c.job_id == job_id).order_by(ITEMS.c.item_index).offset(offset).limit(limit)
+        if states is not None:
+            query = query.where(ITEMS.c.state.in_(list(states)))
+        with self._read() as conn:
+            return [item_record(row) for row in conn.execute(query)]
+
+    def cancel_job(self, job_id: str) -> JobRecord | None:
+        with self._write() as conn:
+            now = self._clock()
+            state = conn.execute(select(JOBS.c.state).where(JOBS.c.id == job_id)).scalar_one_or_none()
+            if state is None:
+                return None
+            if state not in FINAL_JOB_STATES:
+                pending = ITEMS.c.job_id == job_id, ITEMS.c.state == "pending"
+                conn.execute(update(ITEMS).where(*pending).values(state="canceled", finished_at=now))
+                lock_jobs(conn, [job_id])
+                state = conn.execute(select(JOBS.c.state).where(JOBS.c.id == job_id)).scalar_one_or_none()
+                if state is not None and state not in FINAL_JOB_STATES:  # read again under the lock
+                    finish_job(conn, job_id, "canceled", now)
+            return load_job(conn, job_id)
+
+    def retry_job(self, job_id: str) -> JobRecord | None:
+        with self._write() as conn:
+            now = self._clock()
+            if conn.execute(select(JOBS.c.id).where(JOBS.c.id == job_id)).first() is None:
+                return None
+            retry = ITEMS.c.job_id == job_id, ITEMS.c.state.in_(["failed", "canceled"])
+            reset = {"state": "pending", "attempts": 0, "error": None, "started_at": None, "finished_at": None}
+            if conn.execute(update(ITEMS).where(*retry).values(reset)).rowcount:
+                lock_jobs(conn, [job_id])
+                counts = count_items(conn, [job_id])[job_id]
+                values: dict[str, Any] = {"state": "queued", "started_at": None, "finished_at": None, "error": None}
+                if counts["done"] or counts["running"]:
+                    del values["started_at"]
+                    values["state"] = "running"
+                conn.execute(update(JOBS).where(JOBS.c.id == job_id).values(values))
+                job = load_job(conn, job_id)
+                assert job is not None
+                job_state_event(conn, job, now)
+            return load_job(conn, job_id)
+
+    def delete_job(self, job_id: str) -> list[str] | None:
+        with self._write() as conn:
+            if conn.execute(select(JOBS.c.id).where(JOBS.c.id == job_id)).first() is None:
+                return None
+            # lock the items first: a unit completing one of them commits its artifact before we collect keys
+            conn.execute(select(ITEMS.c.id).where(ITEMS.c.job_id == job_id).with_for_update()).all()
+            artifacts = delete(ARTIFACTS).where(ARTIFACTS.c.job_id == job_id)
+            keys = conn.execute(artifacts.returning(ARTIFACTS.c.item_index, ARTIFACTS.c.storage_key)).tuples().all()
+            for table in (EVENTS, ITEMS, JOBS):
+                column = table.c.id if table is JOBS else table.c.job_id
+                conn.execute(delete(table).where(column == job_id))
+            return [key for _, key in sorted(keys)]
+
+    def images_since(self, owner: str, since: datetime) -> int:
+        query = select(func.coalesce(func.sum(JOBS.c.total), 0)).where(
+            JOBS.c.owner == owner, JOBS.c.created_at >= since
+        )
+        with self._read() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    # work
+    def claim(
+        self, worker_id: str, *, max_items: int, lease_seconds: float, models: Collection[str] | None = None
+    ) -> WorkUnit | None:
+        if max_items < 1:
+            raise ValueError("max_items must be at least 1")
+        if models is not None and not models:
+            return None
+
+        def pending(query: Select[Any], limit: int) -> Select[Any]:
+            query = query.where(ITEMS.c.state == "pending")
+            if models is not None:
+                query = query.where(ITEMS.c.model.in_(list(models)))
+            return query.order_by(*_CLAIM_ORDER).limit(limit).with_for_update(skip_locked=True, key_share=True)
+
+        with self._write() as conn:
+            first = conn.execute(pending(select(ITEMS.c.id, ITEMS.c.signature, ITEMS.c.attempts), 1)).first()
+            if first is None:
+                return None
+            ids = [first.id]
+            if first.attempts == 0:
+                batch = select(ITEMS.c.id).where(ITEMS.c.signature == first.signature, ITEMS.c.attempts == 0)
+                ids = list(conn.execute(pending(batch, max_items)).scalars())
+            now = self._clock()
+            unit_id, expires = new_id(now), now + timedelta(seconds=lease_seconds)
+            values = {"state": "running", "unit_id": unit_id, "worker_id": worker_id, "lease_expires_at": expires}
+            values |= {"started_at": now, "finished_at": None}
+            conn.execute(update(ITEMS).where(ITEMS.c.id.in_(ids)).values(values))
+            rows = conn.execute(select(ITEMS).where(ITEMS.c.id.in_(ids)).order_by(*_CLAIM_ORDER)).all()
+            job_ids = sorted({row.job_id for row in rows})
+            lock_jobs(conn, job_ids)
+            started = update(JOBS).where(JOBS.c.id.in_(job_ids), JOBS.c.state == "queued")
+            started_ids = conn.execute(started.values(state="running", started_at=now).returning(JOBS.c.id)).scalars()
+            for job_id in sorted(started_ids):
+                job = load_job(conn, job_id)
+                assert job is not None
+                job_state_event(conn, job, now)
+            for row in rows:
+                data = item_event(row.id, row.item_index, "running", row.attempts)
+                append_event(conn, row.job_id, "item.state", data, now)
+        return WorkUnit(unit_id, worker_id, tuple(item_record(row) for row in rows), expires)
+
+    def heartbeat(self, unit_id: str, *, lease_seconds: float) -> list[int]:
+        with self._write() as conn:
+            now = self._clock()
+            held = ITEMS.c.unit_id == unit_id, ITEMS.c.state == "running", ITEMS.c.lease_expires_at > now
+            query = update(ITEMS).where(*held).values(lease_expires_at=now + timedelta(seconds=lease_seconds))
+            rows = conn.execute(query.returning(ITEMS.c.id, ITEMS.c.job_id)).all()
+            job_ids = {row.job_id for row in rows}
+            canceled_query = select(JOBS.c.id).where(JOBS.c.id.in_(list(job_ids)), JOBS.c.state == "canceled")
+            canceled = set(conn.execute(canceled_query).scalars()) if job_ids else set()
+        return sorted(row.id for row in rows if row.job_id not in canceled)
+
+    def complete_item(self, unit_id: str, item_id: int, artifact: NewArtifact) -> bool:
+        with self._write() as conn:
+            now = self._clock()
+            row = self._finish_item(conn, unit_id, item_id, "done", None, now)
+            if row is None:
+                return False
+            artifact_id = new_id(now)
+            values = {
+                "id": artifact_id, "job_id": row.job_id, "item_id": item_id, "item_index": row.item_index,
+                "storage_key": artifact.storage_key, "content_type": artifact.content_type,
+                "size_bytes": artifact.size_bytes, "width": artifact.width, "height": artifact.height,
+                "metadata": dict(artifact.metadata), "created_at": now,
+            }  # fmt: skip
+            conn.execute(insert(ARTIFACTS).values(values))
+            data = item_event(item_id, row.item_index, "done", row.attempts, artifact_id=artifact_id)
+            append_event(conn, row.job_id, "item.state", data, now)
+            settle_job(conn, row.job_id, now)
+            return True
+
+    def fail_item(self, unit_id: str, item_id: int, error: str) -> bool:
+        with self._write() as conn:
+            now = self._clock()
+            row = self._finish_item(conn, unit_id, item_id, "failed", error, now)
+            if row is None:
+                return False
+            data = item_event(item_id, row.item_index, "failed", row.attempts, error=error)
+            append_event(conn, row.job_id, "item.state", data, now)
+            settle_job(conn, row.job_id, now)
+            return True
+
+    def release_unit(self, unit_id: str) -> int:
+        with self._write() as conn:
+            now = self._clock()
+            held = select(ITEMS).where(ITEMS.c.unit_id == unit_id, ITEMS.c.state == "running").order_by(ITEMS.c.id)
+            rows = conn.execute(held.with_for_update(key_share=True)).all()
+            states = self._lock_job_states(conn, {row.job_id for row in rows})
+            for row in rows:
+                state: ItemState = "canceled" if states.get(row.job_id) == "canceled" else "pending"
+                self._move_item(conn, row, state, row.attempts, row.error, now)
+            return len(rows)
+
+    def expire_leases(self) -> int:
+        with self._write() as conn:
+            now = self._clock()
+            expired = select(ITEMS).where(ITEMS.c.state == "running", ITEMS.c.lease_expires_at <= now)
+            rows = conn.execute(expired.order_by(ITEMS.c.id).with_for_update(skip_locked=True, key_share=True)).all()
+            job_ids = {row.job_id for row in rows}
+            states = self._lock_job_states(conn, job_ids)
+            query = select(JOBS.c.id, JOBS.c.max_attempts).where(JOBS.c.id.in_(list(job_ids)))
+            max_attempts = dict(conn.execute(query).tuples().all()) if job_ids else {}
+            for row in rows:
+                if states.get(row.job_id) == "canceled":
+                    self._move_item(conn, row, "canceled", row.attempts, row.error, now)
+                    continue
+                attempts = row.attempts + 1
+                state: ItemState = "failed" if attempts >= max_attempts[row.job_id] else "pending"
+                self._move_item(conn, row, state, attempts, lost_lease_error(attempts), now)
+            for job_id in sorted(job_ids):
+                settle_job(conn, job_id, now)
+            return len(rows)
+
+    def pending_count(self) -> int:
+        with self._read() as conn:
+            return int(conn.execute(select(func.count()).where(ITEMS.c.state == "pending")).scalar_one())
+
+    # artifacts and events
+    def list_artifacts(self, job_id: str) -> list[ArtifactRecord]:
+        query = select(ARTIFACTS).where(ARTIFACTS.c.job_id == job_id).order_by(ARTIFACTS.c.item_index)
+        with self._read() as conn:
+            return [artifact_record(row) for row in conn.execute(query)]
+
+    def get_artifact(self, artifact_id: str) -> ArtifactRecord | None:
+        with self._read() as conn:
+            row = conn.execute(select(ARTIFACTS).where(ARTIFACTS.c.id == artifact_id)).one_or_none()
+        return None if row is None else artifact_record(row)
+
+    def append_event(self, job_id: str, type: str, data: dict[str, Any]) -> EventRecord:
+        with self._write() as conn:
+            if conn.execute(select(JOBS.c.id).where(JOBS.c.id == job_id)).first() is None:
+                raise KeyError(f"no job {job_id!r}")
+            lock_jobs(conn, [job_id])
+            return append_event(conn, job_id, type, data, self._clock())
+
+    def events_after(self, job_id: str, after_id: int, *, limit: int = 500) -> list[EventRecord]:
+        query = (
+            select(EVENTS).where(EVENTS.c.job_id == job_id, EVENTS.c.id > after_id).order_by(EVENTS.c.id).limit(limit)
+        )
+        with self._read() as conn:
+            return [event_record(row) for row in conn.execute(query)]
+
+    # steps inside a write transaction
+    def _finish_item(
+        self, conn: Connection, unit_id: str, item_id: int, state: ItemState, error: str | None, now: datetime
+    ) -> Row[Any] | None:
+        """Moves an item the unit holds under a live lease to a final state; its row (job_id, index, attempts)."""
+        held = ITEMS.c.id == item_id, ITEMS.c.unit_id == unit_id, ITEMS.c.state == "running"
+        query = update(ITEMS).where(*held, ITEMS.c.lease_expires_at > now)
+        query = query.values(state=state, error=error, finished_at=now, **_LEASE_CLEARED)
+        row = conn.execute(query.returning(ITEMS.c.job_id, ITEMS.c.item_index, ITEMS.c.attempts)).first()
+        if row is not None:
+            lock_jobs(conn, [row.job_id])
+        return row
+
+    def _lock_job_states(self, conn: Connection, job_ids: Collection[str]) -> dict[str, str]:
+        """Locks the jobs and reads their states under the lock."""
+        lock_jobs(conn, job_ids)
+        if not job_ids:
+            return {}
+        query = select(JOBS.c.id, JOBS.c.state).where(JOBS.c.id.in_(list(job_ids)))
+        return dict(conn.execute(query).tuples().all())
+
+    def _move_item(
+        self, conn: Connection, row: Row[Any], state: ItemState, attempts: int, error: str | None, now: datetime
+    ) -> None:
+        """Moves a running item back to pending or to a final state, with its event."""
+        values: dict[str, Any] = {"state": state, "attempts": attempts, "error": error, **_LEASE_CLEARED}
+        values |= {"started_at": None, "finished_at": None} if state == "pending" else {"finished_at": now}
+        conn.execute(update(ITEMS).where(ITEMS.c.id == row.id).values(values))
+        data = item_event(row.id, row.item_index, state, attempts, error=error)
+        append_event(conn, row.job_id, "item.state", data, now)
+
+
+def _insert_items(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Bulk insert: `COPY` on PostgreSQL (several times faster than batched INSERTs), executemany elsewhere."""
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert(ITEMS), rows)
+        return
+    from psycopg.types.json import Json  # only PostgreSQL deployments need psycopg
+
+    columns = list(rows[0])
+    dbapi_connection: Any = conn.connection.driver_connection
+    with dbapi_connection.cursor() as cursor, cursor.copy(f"COPY items ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([Json(row[c]) if c == "spec" else row[c] for c in columns])

@@ -1,0 +1,199 @@
+"""The SQL schema as SQLAlchemy declarative models; the store uses their tables through SQLAlchemy Core.
+
+`migrations/versions/` creates exactly this (a test compares them). Times are stored in UTC and read back as
+aware datetimes on every backend.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, BigInteger, DateTime, Dialect, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+__all__ = [
+    "API_KEYS",
+    "ARTIFACTS",
+    "EVENTS",
+    "ITEMS",
+    "JOBS",
+    "WEBHOOKS",
+    "ApiKeyRow",
+    "ArtifactRow",
+    "Base",
+    "EventRow",
+    "ItemRow",
+    "JobRow",
+    "UtcDateTime",
+    "WebhookRow",
+]
+
+ID = String(26)  # kiln.jobs.ids.new_id
+SERIAL = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER PRIMARY KEY only
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware datetime, stored in UTC (naive on SQLite, timestamptz on PostgreSQL), read back as UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: kiln stores aware UTC datetimes only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime(), dict[str, Any]: JSON()}
+
+
+class JobRow(Base):
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[int]
+    owner: Mapped[str | None] = mapped_column(String(64))
+    prefix: Mapped[str | None] = mapped_column(Text)
+    save: Mapped[bool]
+    micro_batch: Mapped[int | None]
+    webhook_url: Mapped[str | None] = mapped_column(Text)
+    max_attempts: Mapped[int]
+    request: Mapped[dict[str, Any]]
+    total: Mapped[int]
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_jobs_owner_id", "owner", "id"),
+        Index("ix_jobs_owner_created", "owner", "created_at"),
+    )
+
+
+class ItemRow(Base):
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(SERIAL, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ID, ForeignKey("jobs.id", ondelete="CASCADE"))
+    item_index: Mapped[int]
+    state: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[int]  # the job's, for claim order
+    job_created: Mapped[datetime]  # the job's, for claim order
+    signature: Mapped[str] = mapped_column(Text)  # Signature.key()
+    model: Mapped[str] = mapped_column(Text)
+    spec: Mapped[dict[str, Any]]  # ImageItem.to_dict()
+    attempts: Mapped[int]
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    unit_id: Mapped[str | None] = mapped_column(ID)
+    worker_id: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_items_state_signature", "state", "signature"),
+        Index("ix_items_job_index", "job_id", "item_index", unique=True),
+        Index("ix_items_job_state", "job_id", "state"),
+        Index("ix_items_unit", "unit_id"),
+    )
+
+
+# claim order: the best pending items first; priority descends, the rest ascends
+Index("ix_items_claim", ItemRow.state, ItemRow.priority.desc(), ItemRow.job_created, ItemRow.job_id, ItemRow.item_index)
+
+
+class ArtifactRow(Base):
+    __tablename__ = "artifacts"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    job_id: Mapped[str] = mapped_column(ID, ForeignKey("jobs.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(SERIAL, ForeignKey("items.id", ondelete="CASCADE"))
+    item_index: Mapped[int]
+    storage_key: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    width: Mapped[int]
+    height: Mapped[int]
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata")
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_artifacts_job_index", "job_id", "item_index"),
+        Index("ix_artifacts_item", "item_id", unique=True),
+    )
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(SERIAL, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ID, ForeignKey("jobs.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_events_job_id", "job_id", "id"),)
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    prefix: Mapped[str] = mapped_column(String(32))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    quota_per_day: Mapped[int | None]
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_api_keys_token_hash", "token_hash", unique=True),)
+
+
+class WebhookRow(Base):
+    """A webhook delivery; no foreign key, so a delivery outlives the job it tells about."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(SERIAL, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ID)
+    url: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]]
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int]
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
+        Index("ix_webhook_deliveries_job", "job_id"),
+    )
+
+
+def _table(model: type[Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+JOBS = _table(JobRow)
+ITEMS = _table(ItemRow)
+ARTIFACTS = _table(ArtifactRow)
+EVENTS = _table(EventRow)
+API_KEYS = _table(ApiKeyRow)
+WEBHOOKS = _table(WebhookRow)

@@ -1,0 +1,358 @@
+"""The job worker: claim a work unit, run it through the engine, write each file, then record it.
+
+One step (`run_once`): expire stale leases now and then, claim up to `micro_batch` items of one signature, run
+them as one engine call while a `LeaseKeeper` renews the lease (a canceled or lost item stops the call between
+two steps and the unit is released), then for each image: encode, write to storage, and only then
+`complete_item` (which refuses, returning False, when the lease was lost: that result is not counted). An item
+that fails alone (out of memory for one image, a bad prompt) is failed with its reason; a batch that fails is
+retried item by item so one bad item does not take its batch-mates with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import torch
+
+from kiln.config import Settings
+from kiln.engine.executor import GeneratedImage, StepCallback
+from kiln.errors import Cancelled, InvalidInput, KilnError, ModelLoadError, UnknownModel
+from kiln.jobs.records import ItemRecord, NewArtifact, WorkUnit
+from kiln.jobs.store import JobStore
+from kiln.media.images import CONTENT_TYPES, EXTENSIONS
+from kiln.types import ImageItem
+from kiln.worker.artifacts import encode_generated, recipe_of
+from kiln.worker.lease import LeaseKeeper
+
+__all__ = [
+    "ArtifactStorage",
+    "DeviceFailed",
+    "GenerationEngine",
+    "JobWorker",
+    "StorageFailed",
+    "WorkerStats",
+    "artifact_key",
+    "device_failed",
+    "failure_reason",
+]
+
+log = logging.getLogger(__name__)
+Outcome = GeneratedImage | str  # an image, or why its item failed
+
+
+class GenerationEngine(Protocol):
+    """What the worker needs of `kiln.engine.executor.Engine`."""
+
+    @property
+    def micro_batch(self) -> int: ...
+
+    def run(
+        self,
+        items: Sequence[ImageItem],
+        *,
+        on_step: StepCallback | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ) -> list[GeneratedImage]: ...
+
+
+class ArtifactStorage(Protocol):
+    """Where files go (`kiln.storage.local.LocalStorage`, later S3); a write is all or nothing."""
+
+    def write(self, relative: str, data: bytes) -> object: ...
+
+
+@dataclass(slots=True)
+class WorkerStats:
+    """What one worker has done since it started."""
+
+    units: int = 0
+    done: int = 0
+    failed: int = 0
+    released: int = 0  # units handed back (a cancel, a lost lease, a stop past its grace)
+    discarded: int = 0  # results not recorded because the item was no longer ours
+
+
+class DeviceFailed(KilnError):
+    """The accelerator is in an unrecoverable state (a CUDA error poisons the process's context): the worker
+    process must exit. Its unit is not released, so the lease expires and the attempt is counted, which fails
+    an item that keeps breaking the device after `max_attempts`."""
+
+
+_DEVICE_ERRORS = ("CUDA error", "CUBLAS_STATUS_", "CUDNN_STATUS_", "cuDNN error", "NCCL error")
+
+
+def device_failed(exc: BaseException) -> bool:
+    """Whether an error leaves the device unusable for the rest of the process (out of memory does not)."""
+    return (
+        isinstance(exc, RuntimeError)
+        and not isinstance(exc, torch.OutOfMemoryError)
+        and any(marker in str(exc) for marker in _DEVICE_ERRORS)
+    )
+
+
+class StorageFailed(KilnError):
+    """A file could not be written: the unit goes back to the queue (the item is not to blame) and the worker
+    backs off before claiming again."""
+
+
+def artifact_key(prefix: str, item: ImageItem) -> str:
+    """`<prefix>/<index:05d>_<seed>.<ext>`: stable, so a retried item overwrites its own file."""
+    return f"{prefix}/{item.index:05d}_{item.seed}{EXTENSIONS[item.output_format]}"
+
+
+def failure_reason(exc: BaseException, item: ImageItem) -> str:
+    """A reason a user can act on, for an item that failed on its own."""
+    if isinstance(exc, torch.OutOfMemoryError):
+        return (
+            f"out of memory: one {item.width}x{item.height} image of {item.model} does not fit on this device; "
+            "use a smaller size or a lighter model"
+        )
+    if isinstance(exc, KilnError):
+        return str(exc)
+    return f"generation failed: {type(exc).__name__}: {exc}"
+
+
+class _Progress:
+    """`on_step` for one unit: an `item.progress` event per job in the unit, at most one per `interval`."""
+
+    def __init__(
+        self, store: JobStore, jobs: dict[str, list[int]], interval: float, clock: Callable[[], float]
+    ) -> None:
+        self._store = store
+        self._jobs = jobs
+        self._interval = interval
+        self._clock = clock
+        self._last = float("-inf")
+
+    def __call__(self, step: int, steps: int) -> None:
+        now = self._clock()
+        if now - self._last < self._interval:
+            return
+        self._last = now
+        for job_id, indices in self._jobs.items():
+            try:
+                self._store.append_event(job_id, "item.progress", {"step": step, "steps": steps, "items": indices})
+            except Exception:
+                log.warning("could not record progress of job %s", job_id, exc_info=True)
+
+
+class JobWorker:
+    """Takes work units from the store until stopped; `run_once` is one testable step."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        engine: GenerationEngine,
+        storage: ArtifactStorage,
+        settings: Settings,
+        worker_id: str,
+        *,
+        grace_seconds: float = 30.0,
+        poll_seconds: float = 0.5,
+        progress_interval: float = 0.25,
+        renew_interval: float = 0.05,  # a GPU step is longer: cancel is seen within one step
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.engine = engine
+        self.storage = storage
+        self.settings = settings
+        self.worker_id = worker_id
+        self.stats = WorkerStats()
+        self.grace_seconds = grace_seconds
+        self.poll_seconds = poll_seconds
+        self._progress_interval = progress_interval
+        self._renew_interval = renew_interval
+        self._clock = clock
+        self._stop = threading.Event()
+        self._stop_seen: float | None = None
+        self._next_expiry = float("-inf")
+        self._prefixes: OrderedDict[str, str] = OrderedDict()
+
+    # the loop
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Work until `stop` is set; a unit in flight then gets `grace_seconds` to finish, else is released."""
+        self._stop = stop
+        log.info("worker %s started", self.worker_id)
+        failures = 0
+        while not stop.is_set():
+            try:
+                worked = self.run_once()
+                failures = 0
+            except DeviceFailed:
+                log.critical("worker %s: the device failed; exiting for a fresh process", self.worker_id)
+                raise
+            except Exception as exc:  # the store or the storage is failing: back off, keep the model warm
+                failures += 1
+                worked = False
+                if isinstance(exc, StorageFailed):
+                    log.error("%s; the unit went back to the queue", exc)
+                else:
+                    log.exception("worker %s: a step failed", self.worker_id)
+            if not worked:
+                stop.wait(self.poll_seconds * min(2**failures, 60))
+        log.info("worker %s stopped: %s", self.worker_id, self.stats)
+
+    def run_once(self) -> bool:
+        """Claim one unit and run it to the end; False when there was nothing to claim."""
+        self._expire_leases()
+        unit = self.store.claim(
+            self.worker_id, max_items=self.engine.micro_batch, lease_seconds=self.settings.lease_seconds
+        )
+        if unit is None:
+            return False
+        self.stats.units += 1
+        try:
+            self._run_unit(unit)
+        except DeviceFailed:
+            raise  # not released: the lease expires and counts the attempt
+        except BaseException:
+            self._release(unit, "an error")
+            raise
+        return True
+
+    def _expire_leases(self) -> None:
+        now = self._clock()
+        if now < self._next_expiry:
+            return
+        self._next_expiry = now + max(1.0, min(self.settings.lease_seconds / 2, 15.0))
+        expired = self.store.expire_leases()
+        if expired:
+            log.info("returned %d items of expired leases to the queue", expired)
+
+    def _stop_due(self) -> bool:
+        """True once a stop was asked for `grace_seconds` ago (the unit in flight then gives up)."""
+        if not self._stop.is_set():
+            return False
+        now = self._clock()
+        if self._stop_seen is None:
+            self._stop_seen = now
+        return now - self._stop_seen >= self.grace_seconds
+
+    # one unit
+
+    def _run_unit(self, unit: WorkUnit) -> None:
+        jobs: dict[str, list[int]] = {}
+        for record in unit.items:
+            jobs.setdefault(record.job_id, []).append(record.item.index)
+        interval = min(self.settings.heartbeat_seconds, self.settings.lease_seconds / 3)
+        keeper = LeaseKeeper(
+            self.store,
+            unit,
+            lease_seconds=self.settings.lease_seconds,
+            interval=interval,
+            min_interval=self._renew_interval,
+            clock=self._clock,
+        )
+        progress = _Progress(self.store, jobs, self._progress_interval, self._clock)
+        with keeper:
+
+            def should_cancel() -> bool:
+                return self._stop_due() or not keeper.check()
+
+            try:
+                outcomes = self._generate(unit.items, progress, should_cancel)
+            except Cancelled as exc:
+                reason = "a stop" if self._stop_due() else "a cancel or lost lease"
+                self._release(unit, f"{reason} ({exc})")
+                return
+            held = keeper.renew()
+            for record, outcome in outcomes:
+                if record.id not in held:
+                    self.stats.discarded += 1
+                elif isinstance(outcome, str):
+                    self._fail(unit, record, outcome)
+                else:
+                    self._complete(unit, record, outcome)
+
+    def _generate(
+        self, records: Sequence[ItemRecord], on_step: StepCallback, should_cancel: Callable[[], bool]
+    ) -> list[tuple[ItemRecord, Outcome]]:
+        """Run the unit as one call; if that fails, run its items one by one so only the bad ones fail."""
+        try:
+            images = self.engine.run([r.item for r in records], on_step=on_step, should_cancel=should_cancel)
+            return list(zip(records, images, strict=True))
+        except Cancelled:
+            raise
+        except Exception as exc:
+            if device_failed(exc):
+                raise DeviceFailed(f"the device is unusable: {exc}") from exc
+            if isinstance(exc, ModelLoadError | UnknownModel):  # every item would fail the same way
+                return [(record, failure_reason(exc, record.item)) for record in records]
+            if len(records) == 1:
+                log.warning("item %d failed: %s", records[0].id, exc)
+                return [(records[0], failure_reason(exc, records[0].item))]
+            log.warning("a unit of %d items failed (%s); running them one by one", len(records), exc)
+        outcomes: list[tuple[ItemRecord, Outcome]] = []
+        for record in records:
+            try:
+                [image] = self.engine.run([record.item], on_step=on_step, should_cancel=should_cancel)
+                outcomes.append((record, image))
+            except Cancelled:
+                raise
+            except Exception as exc:
+                if device_failed(exc):
+                    raise DeviceFailed(f"the device is unusable: {exc}") from exc
+                log.warning("item %d failed: %s", record.id, exc)
+                outcomes.append((record, failure_reason(exc, record.item)))
+        return outcomes
+
+    def _complete(self, unit: WorkUnit, record: ItemRecord, image: GeneratedImage) -> None:
+        item = record.item
+        try:
+            data = encode_generated(image)
+        except Exception as exc:
+            self._fail(unit, record, f"could not encode the image as {item.output_format}: {exc}")
+            return
+        key = artifact_key(self._prefix(record.job_id), item)
+        try:
+            self.storage.write(key, data)  # the file first: an item is never done without its file
+        except InvalidInput as exc:  # a key the storage refuses: retrying will not help
+            self._fail(unit, record, f"could not store the image: {exc}")
+            return
+        except Exception as exc:  # a full disk, a storage outage: the unit goes back, the worker backs off
+            raise StorageFailed(f"could not write {key}: {exc}") from exc
+        artifact = NewArtifact(
+            storage_key=key,
+            content_type=CONTENT_TYPES[item.output_format],
+            size_bytes=len(data),
+            width=image.image.width,
+            height=image.image.height,
+            metadata=recipe_of(image),
+        )
+        if self.store.complete_item(unit.id, record.id, artifact):
+            self.stats.done += 1
+        else:
+            self.stats.discarded += 1
+            log.info("item %d was no longer ours (canceled or lease lost); its result is not recorded", record.id)
+
+    def _fail(self, unit: WorkUnit, record: ItemRecord, reason: str) -> None:
+        if self.store.fail_item(unit.id, record.id, reason):
+            self.stats.failed += 1
+        else:
+            self.stats.discarded += 1
+
+    def _release(self, unit: WorkUnit, why: str) -> None:
+        try:
+            returned = self.store.release_unit(unit.id)
+        except Exception:
+            log.warning("could not release unit %s; its lease will expire", unit.id, exc_info=True)
+            return
+        self.stats.released += 1
+        log.info("unit %s released after %s: %d items back in the queue", unit.id, why, returned)
+
+    def _prefix(self, job_id: str) -> str:
+        """The job's output folder: its prefix, else its id (cached: a job's prefix never changes)."""
+        if job_id not in self._prefixes:
+            job = self.store.get_job(job_id)
+            self._prefixes[job_id] = (job.prefix if job is not None else None) or job_id
+            while len(self._prefixes) > 256:
+                self._prefixes.popitem(last=False)
+        return self._prefixes[job_id]

@@ -1,0 +1,109 @@
+"""API fixtures: the real app over a real store (SQLite after `migrate()`, or memory), a fake worker, clients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from kiln.api import create_app
+from kiln.config import Settings
+from kiln.jobs.memory import MemoryStore
+from kiln.jobs.sql import SqlStore, migrate
+from kiln.storage.local import LocalStorage
+from tests.api.fakes import FakeWorker
+from tests.conditions import wait_until
+
+StoreKind = Literal["sqlite", "memory"]
+
+
+@dataclass
+class Api:
+    """One app with its store, storage, fake worker and a test client."""
+
+    app: FastAPI
+    store: SqlStore | MemoryStore
+    storage: LocalStorage
+    settings: Settings
+    client: TestClient
+    worker: FakeWorker
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def key(self, name: str = "alice", quota_per_day: int | None = None) -> str:
+        """A new API key's token."""
+        _, token = self.store.create_key(name, quota_per_day)
+        self.tokens[name] = token
+        return token
+
+    def submit(self, headers: dict[str, str] | None = None, **body: Any) -> dict[str, Any]:
+        response = self.client.post("/v1/jobs", json=body, headers=headers)
+        assert response.status_code == 202, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+    def job(self, job_id: str, headers: dict[str, str] | None = None, **params: Any) -> dict[str, Any]:
+        response = self.client.get(f"/v1/jobs/{job_id}", params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        job: dict[str, Any] = response.json()
+        return job
+
+    def wait_final(self, job_id: str, headers: dict[str, str] | None = None, timeout: float = 20) -> dict[str, Any]:
+        def final() -> dict[str, Any] | None:
+            job = self.job(job_id, headers)
+            return job if job["state"] in ("completed", "failed", "canceled") else None
+
+        return wait_until(final, timeout=timeout, interval=0.02, what=f"job {job_id} to finish")
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+ApiFactory = Callable[..., Api]
+
+
+@pytest.fixture
+def make_api(tmp_path: Path) -> Iterator[ApiFactory]:
+    """`make_api(auth="off", store="sqlite", **settings)` builds an app; everything is closed afterwards."""
+    made: list[Api] = []
+
+    def make(*, auth: Literal["on", "off"] = "off", store: StoreKind = "sqlite", **overrides: Any) -> Api:
+        root = tmp_path / f"api{len(made)}"
+        settings = Settings(data_dir=root / "data", output_dir=root / "outputs", auth=auth, **overrides)
+        job_store: SqlStore | MemoryStore
+        if store == "sqlite":
+            url = f"sqlite:///{root / 'kiln.db'}"
+            migrate(url)
+            job_store = SqlStore(url)
+        else:
+            job_store = MemoryStore()
+        storage = LocalStorage(settings.output_dir)
+        app = create_app(settings, store=job_store, keys=job_store, storage=storage)
+        client = TestClient(app)
+        api = Api(app, job_store, storage, settings, client, FakeWorker(job_store, storage))
+        made.append(api)
+        return api
+
+    yield make
+    for api in made:
+        api.worker.stop()
+        api.client.close()
+        if isinstance(api.store, SqlStore):
+            api.store.close()
+
+
+@pytest.fixture
+def api(make_api: ApiFactory) -> Api:
+    """Auth off, SQLite store, worker not started."""
+    return make_api()
+
+
+@pytest.fixture
+def secured(make_api: ApiFactory) -> Api:
+    """Auth on, SQLite store, worker not started."""
+    return make_api(auth="on")

@@ -1,0 +1,1 @@
+"""Contract tests of the job store, key store and webhook outbox, run against every implementation."""
