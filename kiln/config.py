@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     max_loaded_models: int = Field(default=2, ge=1)
     webhook_allow_private: bool = Field(default=False, description="Allow webhooks to loopback/private hosts")
     webhook_secret: str | None = Field(default=None, description="Signing secret (whsec_...); default: generated")
+    input_allow_private: bool = Field(default=False, description="Allow input URLs on loopback/private hosts")
+    input_max_bytes: int = Field(default=256 * 1024 * 1024, ge=1024, description="Largest input file by URL or upload")
+    input_timeout_seconds: float = Field(default=60.0, gt=0, description="Time limit of one input download")
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'kiln.db'}"

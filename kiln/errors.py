@@ -32,13 +32,19 @@ class InvalidInput(KilnError):
 
 
 class UnknownModel(InvalidInput):
-    """A model name that is neither built in, a known hub id, a folder nor a checkpoint file."""
+    """A model name that is neither built in, a known hub id, a folder nor a checkpoint file (`local=False`: a
+    name from an API caller, who may not name files on the server)."""
 
-    def __init__(self, name: str, known: list[str]) -> None:
+    def __init__(self, name: str, known: list[str], *, local: bool = True) -> None:
+        where = (
+            "a local diffusers folder or a .safetensors file"
+            if local
+            else "nothing else: local models are configured on the server (KILN_DEFAULT_MODEL)"
+        )
         super().__init__(
             "model",
             f"unknown model {name!r}; use a built-in id ({', '.join(known)}), a hub id like "
-            "'stabilityai/stable-diffusion-3.5-medium', a local diffusers folder or a .safetensors file",
+            f"'stabilityai/stable-diffusion-3.5-medium', or {where}",
         )
 
 

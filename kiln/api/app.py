@@ -14,11 +14,12 @@ from kiln.api.errors import install_error_handlers
 from kiln.api.events import EventSource
 from kiln.api.limits import RequestSizeLimit
 from kiln.api.metrics import metrics_registry
-from kiln.api.routes import artifacts, events, health, images, info, jobs, metrics, openai, ws
+from kiln.api.routes import artifacts, control, events, health, images, info, jobs, metrics, openai, uploads, ws
 from kiln.api.signing import UrlSigner
 from kiln.config import Settings
 from kiln.jobs.keys import KeyStore
 from kiln.jobs.store import JobStore
+from kiln.jobs.workers import LIVE_BEATS, WorkerRegistry
 from kiln.presets.styles import load_styles
 from kiln.storage.local import LocalStorage
 
@@ -30,8 +31,18 @@ Events or a WebSocket, and fetch the files one by one or as a ZIP. `POST /v1/ima
 """
 
 
-def create_app(settings: Settings, *, store: JobStore, keys: KeyStore, storage: LocalStorage) -> FastAPI:
-    """The API over `store` (jobs, items, events), `keys` (API keys) and `storage` (the files)."""
+def create_app(
+    settings: Settings,
+    *,
+    store: JobStore,
+    keys: KeyStore,
+    storage: LocalStorage,
+    workers: WorkerRegistry | None = None,
+) -> FastAPI:
+    """The API over `store` (jobs, items, events), `keys` (API keys), `storage` (the files) and `workers` (the
+    worker registry, for readiness and metrics; by default the store, when it is one)."""
+    if workers is None and isinstance(store, WorkerRegistry):
+        workers = store
     app = FastAPI(title="kiln", version=__version__, description=DESCRIPTION, docs_url="/docs")
     app.state.services = Services(
         settings=settings,
@@ -41,12 +52,13 @@ def create_app(settings: Settings, *, store: JobStore, keys: KeyStore, storage: 
         styles=load_styles(settings.styles_file),
         events=EventSource(store),
         signer=UrlSigner(),
-        metrics=metrics_registry(store),
+        metrics=metrics_registry(store, workers, LIVE_BEATS * settings.heartbeat_seconds),
+        workers=workers,
     )
     install_error_handlers(app)
-    for module in (jobs, events, artifacts, images, openai, info, ws, health, metrics):
+    for module in (jobs, control, uploads, events, artifacts, images, openai, info, ws, health, metrics):
         app.include_router(module.router)
-    app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes, upload_bytes=settings.input_max_bytes)
     if settings.cors_origins:  # outermost, so refusals (401, 413) carry CORS headers too
         app.add_middleware(
             CORSMiddleware,

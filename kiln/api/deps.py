@@ -18,6 +18,7 @@ from kiln.errors import NotFound
 from kiln.jobs.keys import KeyStore
 from kiln.jobs.records import JobRecord
 from kiln.jobs.store import JobStore
+from kiln.jobs.workers import WorkerRegistry
 from kiln.presets.styles import StyleBook
 from kiln.storage.local import LocalStorage
 
@@ -50,6 +51,7 @@ class Services:
     events: EventSource
     signer: UrlSigner
     metrics: CollectorRegistry
+    workers: WorkerRegistry | None = None  # None: no worker registry, so never ready
 
 
 def get_services(conn: HTTPConnection) -> Services:
@@ -57,22 +59,30 @@ def get_services(conn: HTTPConnection) -> Services:
     return services
 
 
-ServicesDep = Annotated[Services, Depends(get_services)]
+# The dependencies that only look something up are `async def`: FastAPI runs a plain `def` dependency in the
+# thread pool, a hop per dependency per request that costs more than the lookup (store calls stay in threads).
 
 
-def _settings(services: ServicesDep) -> Settings:
+async def _services(conn: HTTPConnection) -> Services:
+    return get_services(conn)
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
+
+
+async def _settings(services: ServicesDep) -> Settings:
     return services.settings
 
 
-def _store(services: ServicesDep) -> JobStore:
+async def _store(services: ServicesDep) -> JobStore:
     return services.store
 
 
-def _storage(services: ServicesDep) -> LocalStorage:
+async def _storage(services: ServicesDep) -> LocalStorage:
     return services.storage
 
 
-def _events(services: ServicesDep) -> EventSource:
+async def _events(services: ServicesDep) -> EventSource:
     return services.events
 
 
@@ -82,7 +92,7 @@ StorageDep = Annotated[LocalStorage, Depends(_storage)]
 EventsDep = Annotated[EventSource, Depends(_events)]
 
 
-def _base_url(request: Request) -> str:
+async def _base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 

@@ -1,4 +1,5 @@
-"""Request size limit: bodies over `max_bytes` answer 413, whether announced by Content-Length or streamed."""
+"""Request size limit: bodies over `max_bytes` answer 413, whether announced by Content-Length or streamed.
+Uploads (`/v1/uploads`) have their own, larger limit: a clip or a music track is bigger than any JSON body."""
 
 from __future__ import annotations
 
@@ -7,21 +8,31 @@ import json
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["RequestSizeLimit"]
+__all__ = ["UPLOADS_PATH", "RequestSizeLimit"]
+
+UPLOADS_PATH = "/v1/uploads"
 
 
 class RequestSizeLimit:
     """ASGI middleware: refuses HTTP request bodies larger than `max_bytes` with 413 and kiln's error body."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, upload_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_bytes = upload_bytes or max_bytes
 
-    def _message(self) -> str:
-        return f"the request body is over the limit of {self.max_bytes} bytes (KILN_MAX_REQUEST_BYTES)"
+    def _limit(self, scope: Scope) -> tuple[int, str]:
+        if str(scope.get("path", "")).startswith(UPLOADS_PATH):
+            return self.upload_bytes, "KILN_INPUT_MAX_BYTES"
+        return self.max_bytes, "KILN_MAX_REQUEST_BYTES"
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"error": {"type": "request_too_large", "message": self._message(), "field": None}})
+    @staticmethod
+    def _message(limit: tuple[int, str]) -> str:
+        return f"the request body is over the limit of {limit[0]} bytes ({limit[1]})"
+
+    async def _refuse(self, send: Send, limit: tuple[int, str]) -> None:
+        error = {"type": "request_too_large", "message": self._message(limit), "field": None}
+        body = json.dumps({"error": error})
         await send(
             {
                 "type": "http.response.start",
@@ -35,14 +46,16 @@ class RequestSizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self._limit(scope)
+        max_bytes = limit[0]
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
                     announced = int(value)
                 except ValueError:
                     announced = 0
-                if announced > self.max_bytes:
-                    await self._refuse(send)
+                if announced > max_bytes:
+                    await self._refuse(send, limit)
                     return
         received = 0
         started = False
@@ -52,8 +65,8 @@ class RequestSizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise HTTPException(413, self._message())
+                if received > max_bytes:
+                    raise HTTPException(413, self._message(limit))
             return message
 
         async def watching_send(message: Message) -> None:
@@ -66,4 +79,4 @@ class RequestSizeLimit:
         except HTTPException as exc:
             if exc.status_code != 413 or started:
                 raise
-            await self._refuse(send)
+            await self._refuse(send, limit)

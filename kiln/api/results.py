@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from kiln.jobs.records import ArtifactRecord, JobRecord
 from kiln.jobs.store import JobStore
+from kiln.task_item import WorkItem
 from kiln.types import ImageItem
 
 __all__ = ["Result", "collect_results"]
@@ -16,11 +17,11 @@ class Result:
     """One artifact of a job and, when the store still has it, its planned item."""
 
     artifact: ArtifactRecord
-    item: ImageItem | None
+    item: WorkItem | None
 
     @property
     def seed(self) -> int | None:
-        return self.item.seed if self.item is not None else None
+        return self.item.seed if isinstance(self.item, ImageItem) else None
 
 
 def collect_results(store: JobStore, job: JobRecord) -> list[Result]:

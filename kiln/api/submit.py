@@ -1,7 +1,9 @@
-"""From a request to a stored job: plan the items, check the prefix and the quota, write job and items at once.
+"""From a request to a stored job: plan the items, check the prefix, the webhook URL and the quota, write job
+and items at once.
 
 Planner errors are re-labelled with the request's field path: `items.3.width` when the item set the field,
-`defaults.width` when the defaults did.
+`defaults.width` when the defaults did. Callers name built-in and hub models only (or the default model): the
+planner runs with `local_models=False`, so no request makes the server look at its disk for a model.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from kiln.api.auth import Caller, check_quota
 from kiln.api.deps import Services
 from kiln.errors import InvalidInput
+from kiln.events.targets import check_url
 from kiln.jobs.planner import plan_items
 from kiln.jobs.records import JobRecord, NewJob
 from kiln.jobs.spec import ImageSpec
@@ -83,6 +86,7 @@ def plan_submission(services: Services, submission: ImageSubmission) -> list[Ima
             start_seed=submission.start_seed,
             count=submission.n,
             where=str,
+            local_models=False,
         )
     except InvalidInput as exc:
         raise _relabel(exc, submission) from exc
@@ -91,6 +95,8 @@ def plan_submission(services: Services, submission: ImageSubmission) -> list[Ima
 def submit_images(services: Services, caller: Caller, submission: ImageSubmission) -> JobRecord:
     """Plan, check and store an images job for `caller`; blocking (store calls), run it in a thread."""
     prefix = check_prefix(submission.prefix)
+    if submission.webhook_url is not None:  # the SSRF guard's DNS-free part; the dispatcher checks again
+        check_url(submission.webhook_url, allow_private=services.settings.webhook_allow_private)
     items = plan_submission(services, submission)
     check_quota(services.store, caller, len(items))
     job = NewJob(

@@ -17,8 +17,10 @@ from kiln.api.schemas.jobs import (
     JobSummary,
     JobView,
     PlannedImage,
+    PlannedTask,
 )
 from kiln.jobs.records import FINAL_JOB_STATES, ArtifactRecord, ItemRecord, JobRecord
+from kiln.task_item import TaskItem
 
 __all__ = [
     "artifact_url",
@@ -137,7 +139,11 @@ def item_view(item: ItemRecord) -> ItemView:
         error=item.error,
         started_at=item.started_at,
         finished_at=item.finished_at,
-        item=PlannedImage.model_validate(item.item.to_dict()),
+        item=(
+            PlannedTask.model_validate(item.item.to_dict())
+            if isinstance(item.item, TaskItem)
+            else PlannedImage.model_validate(item.item.to_dict())
+        ),
     )
 
 

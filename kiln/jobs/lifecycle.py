@@ -22,28 +22,34 @@ Events (`EventRecord.type`, `data`):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from kiln.jobs.records import ItemState, JobRecord, JobState
-from kiln.types import ImageItem
+from kiln.task_item import WorkItem
 
 __all__ = [
     "ITEM_STATES",
+    "JOB_STATES",
     "check_items",
     "empty_counts",
+    "empty_job_counts",
     "failed_job_error",
+    "fit_micro_batches",
     "item_event",
     "job_event",
     "job_summary",
     "lost_lease_error",
     "settled_state",
+    "unit_cap",
 ]
 
 ITEM_STATES: tuple[ItemState, ...] = ("pending", "running", "done", "failed", "canceled")
+JOB_STATES: tuple[JobState, ...] = ("queued", "running", "completed", "failed", "canceled")
+_T = TypeVar("_T")
 
 
-def check_items(items: Sequence[ImageItem]) -> None:
+def check_items(items: Sequence[WorkItem]) -> None:
     """Refuses a job without items, or with two items of one index."""
     if not items:
         raise ValueError("a job needs at least one item")
@@ -53,6 +59,32 @@ def check_items(items: Sequence[ImageItem]) -> None:
 
 def empty_counts() -> dict[str, int]:
     return dict.fromkeys(ITEM_STATES, 0)
+
+
+def empty_job_counts() -> dict[str, int]:
+    return dict.fromkeys(JOB_STATES, 0)
+
+
+def unit_cap(max_items: int, micro_batch: int | None) -> int:
+    """The most items a unit may hold when it holds an item of a job asking for `micro_batch`."""
+    return max_items if micro_batch is None else min(max_items, max(micro_batch, 1))
+
+
+def fit_micro_batches(candidates: Iterable[tuple[_T, int | None]], max_items: int) -> list[_T]:
+    """The items of a unit: candidates (best first, each with its job's `micro_batch`) taken in order while the
+    unit stays within `max_items` and within the micro-batch of every job it holds; a candidate whose job asks
+    for a smaller batch than the unit already has is left for a later unit. The first candidate is always taken.
+    """
+    chosen: list[_T] = []
+    cap = max_items
+    for candidate, micro_batch in candidates:
+        if len(chosen) >= cap:
+            break
+        limit = unit_cap(cap, micro_batch)
+        if len(chosen) < limit:
+            chosen.append(candidate)
+            cap = limit
+    return chosen
 
 
 def settled_state(counts: Mapping[str, int]) -> JobState | None:

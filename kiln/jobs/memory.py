@@ -1,4 +1,4 @@
-"""`MemoryStore`: the job store, key store and webhook outbox in plain dicts behind one lock.
+"""`MemoryStore`: the job store, key store, webhook outbox and worker registry in plain dicts behind one lock.
 
 For tests and single-process experiments; it keeps every rule of `kiln.jobs.store` (and the event and webhook
 rules of `kiln.jobs.lifecycle`) so the contract suite runs against it unchanged. Values that a SQL store would
@@ -16,14 +16,18 @@ from typing import Any
 from kiln.jobs.ids import Clock, new_id, utc_now
 from kiln.jobs.lifecycle import (
     check_items,
+    empty_counts,
+    empty_job_counts,
     failed_job_error,
+    fit_micro_batches,
     item_event,
     job_event,
     job_summary,
     lost_lease_error,
     settled_state,
+    unit_cap,
 )
-from kiln.jobs.memory_parts import MemoryKeysAndOutbox, MutableItem, MutableJob, item_record, json_copy
+from kiln.jobs.memory_parts import MemoryWorkers, MutableItem, MutableJob, item_record, json_copy
 from kiln.jobs.records import (
     FINAL_JOB_STATES,
     ArtifactRecord,
@@ -34,15 +38,18 @@ from kiln.jobs.records import (
     JobState,
     NewArtifact,
     NewJob,
+    StoreStats,
     WorkUnit,
 )
-from kiln.types import ImageItem, Signature
+from kiln.task_item import WorkItem
+from kiln.types import Signature
 
 __all__ = ["MemoryStore"]
 
 
-class MemoryStore(MemoryKeysAndOutbox):
-    """An in-memory `JobStore`, `KeyStore` and `WebhookOutbox`; `clock` returns aware UTC datetimes."""
+class MemoryStore(MemoryWorkers):
+    """An in-memory `JobStore`, `KeyStore`, `WebhookOutbox` and `WorkerRegistry`; `clock` returns aware UTC
+    datetimes."""
 
     def __init__(self, *, clock: Clock = utc_now) -> None:
         super().__init__(clock=clock, lock=threading.RLock())
@@ -56,7 +63,7 @@ class MemoryStore(MemoryKeysAndOutbox):
         self._next_event_id = 1
 
     # jobs
-    def create_job(self, job: NewJob, items: Sequence[ImageItem]) -> JobRecord:
+    def create_job(self, job: NewJob, items: Sequence[WorkItem]) -> JobRecord:
         check_items(items)
         request = json_copy(dict(job.request))
         with self._lock:
@@ -181,8 +188,10 @@ class MemoryStore(MemoryKeysAndOutbox):
             best = min(candidates, key=lambda i: i.rank)
             chosen = [best]
             if best.attempts == 0:
+                cap = unit_cap(max_items, self._jobs[best.job_id].new.micro_batch)
                 batch = (i for i in candidates if i.signature == best.signature and i.attempts == 0)
-                chosen = heapq.nsmallest(max_items, batch, key=lambda i: i.rank)
+                ranked = heapq.nsmallest(cap, batch, key=lambda i: i.rank)
+                chosen = fit_micro_batches(((i, self._jobs[i.job_id].new.micro_batch) for i in ranked), cap)
             now = self._clock()
             unit_id, expires = new_id(now), now + timedelta(seconds=lease_seconds)
             for job_id in sorted({i.job_id for i in chosen}):
@@ -262,6 +271,23 @@ class MemoryStore(MemoryKeysAndOutbox):
     def pending_count(self) -> int:
         with self._lock:
             return len(self._pending)
+
+    def stats(self, *, window_seconds: float = 3600.0, max_durations: int = 5000) -> StoreStats:
+        with self._lock:
+            since = self._clock() - timedelta(seconds=window_seconds)
+            jobs, items = empty_job_counts(), empty_counts()
+            for job in self._jobs.values():
+                jobs[job.state] += 1
+                for state, count in job.counts.items():
+                    items[state] += count
+            done = [
+                (i.finished_at, i.started_at)
+                for i in self._items.values()
+                if i.state == "done" and i.finished_at is not None and i.finished_at >= since
+            ]
+            recent = heapq.nlargest(max_durations, done, key=lambda pair: pair[0])
+            seconds = tuple(max((end - start).total_seconds(), 0.0) for end, start in recent if start is not None)
+            return StoreStats(jobs=jobs, items=items, images=len(self._artifacts), item_seconds=seconds)
 
     # artifacts and events
     def list_artifacts(self, job_id: str) -> list[ArtifactRecord]:

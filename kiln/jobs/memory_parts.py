@@ -1,12 +1,14 @@
-"""What `kiln.jobs.memory.MemoryStore` is built from: its mutable rows, and the in-memory keys and outbox."""
+"""What `kiln.jobs.memory.MemoryStore` is built from: its mutable rows, the in-memory keys and outbox, and the
+worker registry."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from kiln.jobs.ids import Clock, new_id, utc_now
@@ -14,9 +16,10 @@ from kiln.jobs.keys import ApiKeyRecord, display_prefix, hash_token, new_token
 from kiln.jobs.lifecycle import empty_counts
 from kiln.jobs.outbox import WebhookDelivery
 from kiln.jobs.records import ItemRecord, ItemState, JobState, NewJob
-from kiln.types import ImageItem
+from kiln.jobs.workers import FORGET_AFTER, WorkerRecord
+from kiln.task_item import WorkItem
 
-__all__ = ["MemoryKeysAndOutbox", "MutableItem", "MutableJob", "item_record", "json_copy"]
+__all__ = ["MemoryKeysAndOutbox", "MemoryWorkers", "MutableItem", "MutableJob", "item_record", "json_copy"]
 
 
 def json_copy(value: Any) -> Any:
@@ -46,7 +49,7 @@ class MutableItem:
 
     id: int
     job_id: str
-    item: ImageItem
+    item: WorkItem
     signature: str
     rank: tuple[int, datetime, str, int]  # claim order: -priority, job created, job id, index
     state: ItemState = "pending"
@@ -146,3 +149,29 @@ class MemoryKeysAndOutbox:
         if delivery is not None and delivery.state == "pending":
             changes["attempts"] = delivery.attempts + 1
             self._webhooks[delivery_id] = dataclasses.replace(delivery, **changes)
+
+
+class MemoryWorkers(MemoryKeysAndOutbox):
+    """Adds the worker registry: one `WorkerRecord` per worker id."""
+
+    def __init__(self, *, clock: Clock = utc_now, lock: threading.RLock | None = None) -> None:
+        super().__init__(clock=clock, lock=lock)
+        self._workers: dict[str, WorkerRecord] = {}
+
+    def beat(self, worker_id: str, info: Mapping[str, Any]) -> None:
+        copied = json_copy(dict(info))
+        with self._lock:
+            now = self._clock()
+            known = self._workers.get(worker_id)
+            self._workers[worker_id] = WorkerRecord(worker_id, copied, known.started_at if known else now, now)
+            for stale in [w for w in self._workers.values() if w.last_seen < now - FORGET_AFTER]:
+                del self._workers[stale.worker_id]
+
+    def live_workers(self, within_seconds: float) -> list[WorkerRecord]:
+        with self._lock:
+            since = self._clock() - timedelta(seconds=within_seconds)
+            return sorted((w for w in self._workers.values() if w.last_seen >= since), key=lambda w: w.worker_id)
+
+    def remove_worker(self, worker_id: str) -> None:
+        with self._lock:
+            self._workers.pop(worker_id, None)

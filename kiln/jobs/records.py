@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from kiln.types import ImageItem
+from kiln.task_item import WorkItem
 
 __all__ = [
     "FINAL_ITEM_STATES",
@@ -20,6 +20,7 @@ __all__ = [
     "JobState",
     "NewArtifact",
     "NewJob",
+    "StoreStats",
     "WorkUnit",
 ]
 
@@ -80,7 +81,7 @@ class ItemRecord:
     job_id: str
     index: int
     state: ItemState
-    item: ImageItem
+    item: WorkItem
     attempts: int
     error: str | None
     started_at: datetime | None
@@ -133,3 +134,17 @@ class EventRecord:
     type: str  # job.state, item.state, item.progress, ...
     data: Mapping[str, Any]
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStats:
+    """Aggregates of the whole store for metrics, read in one call."""
+
+    jobs: Mapping[str, int]  # job state -> count, every JobState present
+    items: Mapping[str, int]  # item state -> count, every ItemState present
+    images: int  # artifacts recorded
+    item_seconds: tuple[float, ...]  # finished_at - started_at of recently done items, most recent first
+
+    @property
+    def pending(self) -> int:
+        return self.items.get("pending", 0)

@@ -8,13 +8,18 @@ Rules every implementation keeps:
 - `claim` takes up to `max_items` pending items that share a signature, across jobs: the signature of the best
   pending item (highest priority, then oldest job, then lowest index), then the best items of that signature.
   An item whose earlier attempt killed its worker (`attempts > 0`) is claimed alone, so a poison pill cannot
-  take batch-mates down with it. Claimed items become `running` under a lease until `lease_expires_at`.
+  take batch-mates down with it. A job's `micro_batch` caps every unit holding its items: the best item's job
+  caps `max_items`, and a batch-mate whose job asks for fewer items than the unit already holds is skipped
+  (`kiln.jobs.lifecycle.fit_micro_batches`). Claimed items become `running` under a lease until
+  `lease_expires_at`.
 - `expire_leases` returns items of expired leases to `pending` with `attempts + 1`; an item reaching the job's
   `max_attempts` becomes `failed` with the reason recorded. The rest of its job goes on.
 - `complete_item` records the artifact and marks the item done in one transaction, only if the unit still holds
   the item's lease (a late worker whose lease expired gets False and must not count its result).
 - A job is `running` from its first claim; when every item is final it becomes `completed` (at least one item
   done), `failed` (none done) or stays `canceled`. Each state change appends an event in the same transaction.
+- `stats` counts jobs and items by state and artifacts, and lists the run time (`finished_at - started_at`) of
+  items done within the last `window_seconds`, most recent first, at most `max_durations` of them.
 """
 
 from __future__ import annotations
@@ -32,16 +37,17 @@ from kiln.jobs.records import (
     JobState,
     NewArtifact,
     NewJob,
+    StoreStats,
     WorkUnit,
 )
-from kiln.types import ImageItem
+from kiln.task_item import WorkItem
 
 __all__ = ["JobStore"]
 
 
 class JobStore(Protocol):
     # jobs
-    def create_job(self, job: NewJob, items: Sequence[ImageItem]) -> JobRecord: ...
+    def create_job(self, job: NewJob, items: Sequence[WorkItem]) -> JobRecord: ...
     def get_job(self, job_id: str, *, owner: str | None = None) -> JobRecord | None: ...
     def list_jobs(
         self,
@@ -69,6 +75,7 @@ class JobStore(Protocol):
     def release_unit(self, unit_id: str) -> int: ...  # graceful stop: running items back to pending, no attempt
     def expire_leases(self) -> int: ...
     def pending_count(self) -> int: ...
+    def stats(self, *, window_seconds: float = 3600.0, max_durations: int = 5000) -> StoreStats: ...
 
     # artifacts and events
     def list_artifacts(self, job_id: str) -> list[ArtifactRecord]: ...

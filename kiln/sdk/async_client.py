@@ -283,6 +283,7 @@ class AsyncClient:
         return result
 
     async def ready(self) -> dict[str, Any]:
-        """`/readyz`: the server can take work (its store answers); raises `ServerError` (503) otherwise."""
+        """`/readyz`: the server can do work now (its store answers, a worker is live with the default model
+        loaded); raises `ServerError` (503) otherwise, whose `body["checks"]` says what is missing."""
         result: dict[str, Any] = await self._call(calls.plain("/readyz"))
         return result

@@ -1,4 +1,5 @@
-"""One worker process: the store, storage and engine from the settings, a warm model, and a clean stop.
+"""One worker process: the store, storage and engine from the settings, a warm model, a row in the worker
+registry, and a clean stop.
 
 SIGTERM or SIGINT asks the worker to stop: the unit in flight finishes within the grace period or goes back
 to the queue. A second SIGINT (Ctrl+C twice) quits at once; the lease of what was running then expires. A
@@ -21,6 +22,7 @@ from kiln.errors import KilnError
 from kiln.jobs.sql.migrate import migrate
 from kiln.jobs.sql.store import SqlStore
 from kiln.jobs.store import JobStore
+from kiln.jobs.workers import WorkerRegistry
 from kiln.storage.local import LocalStorage
 from kiln.worker.service import JobWorker
 
@@ -72,34 +74,42 @@ def run_worker(
     *,
     engine: Engine | None = None,
     store: JobStore | None = None,
+    registry: WorkerRegistry | None = None,
     worker_id: str | None = None,
     parent: int | None = None,
     grace_seconds: float = GRACE_SECONDS,
 ) -> JobWorker:
-    """Run one worker until SIGTERM/SIGINT, or until process `parent` exits; returns it, for its stats."""
+    """Run one worker until SIGTERM/SIGINT, or until process `parent` exits; returns it, for its stats.
+
+    The worker beats in `registry`; by default that is the store, when the store is a `WorkerRegistry`."""
     settings = settings or Settings()
     if store is None:
         url = settings.resolved_database_url()
         migrate(url)  # idempotent and safe when several processes start at once
         store = SqlStore(url)
-    engine = engine or Engine(settings, max_models=settings.max_loaded_models)
+    if registry is None and isinstance(store, WorkerRegistry):
+        registry = store
+    model_engine = engine or Engine(settings, max_models=settings.max_loaded_models)
     stop = threading.Event()
     stop_on_signals(stop)
     if parent is not None:
         stop_with_parent(stop, parent)
     worker = JobWorker(
         store,
-        engine,
+        model_engine,
         LocalStorage(settings.output_dir),
         settings,
         worker_id or default_worker_id(),
         grace_seconds=grace_seconds,
+        registry=registry,
     )
-    if settings.preload_model and not stop.is_set():
-        log.info("loading %s on %s", settings.default_model, engine.plan.device)
+
+    def preload() -> None:
+        log.info("loading %s on %s", settings.default_model, model_engine.plan.device)
         try:
-            engine.model(settings.default_model)
+            model_engine.model(settings.default_model)
         except KilnError as exc:  # its items will fail with this reason; other models may still work
             log.error("could not preload %s: %s", settings.default_model, exc)
-    worker.run_forever(stop)
+
+    worker.run_forever(stop, prepare=preload if settings.preload_model else None)
     return worker

@@ -6,29 +6,40 @@ two steps and the unit is released), then for each image: encode, write to stora
 `complete_item` (which refuses, returning False, when the lease was lost: that result is not counted). An item
 that fails alone (out of memory for one image, a bad prompt) is failed with its reason; a batch that fails is
 retried item by item so one bad item does not take its batch-mates with it.
+
+With a `WorkerRegistry`, `run_forever` keeps the worker's row beating (`kiln.worker.presence.Presence`) with
+`describe()`: who and where it is, what its engine holds, what it has made, and whether it is busy.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import socket
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import torch
 
 from kiln.config import Settings
-from kiln.engine.executor import GeneratedImage, StepCallback
+from kiln.engine.executor import EngineStatus, GeneratedImage, StepCallback
+from kiln.engine.loader import LoadedModel
 from kiln.errors import Cancelled, InvalidInput, KilnError, ModelLoadError, UnknownModel
 from kiln.jobs.records import ItemRecord, NewArtifact, WorkUnit
 from kiln.jobs.store import JobStore
+from kiln.jobs.workers import WorkerRegistry
 from kiln.media.images import CONTENT_TYPES, EXTENSIONS
+from kiln.task_item import TaskItem
 from kiln.types import ImageItem
 from kiln.worker.artifacts import encode_generated, recipe_of
 from kiln.worker.lease import LeaseKeeper
+from kiln.worker.presence import Presence
+from kiln.worker.tasks import run_task_item
 
 __all__ = [
     "ArtifactStorage",
@@ -52,6 +63,10 @@ class GenerationEngine(Protocol):
     @property
     def micro_batch(self) -> int: ...
 
+    def status(self) -> EngineStatus: ...
+
+    def model(self, name: str) -> LoadedModel: ...  # for task runners (`kiln.motion.task.ModelSource`)
+
     def run(
         self,
         items: Sequence[ImageItem],
@@ -62,9 +77,12 @@ class GenerationEngine(Protocol):
 
 
 class ArtifactStorage(Protocol):
-    """Where files go (`kiln.storage.local.LocalStorage`, later S3); a write is all or nothing."""
+    """Where files go (`kiln.storage.local.LocalStorage`, later S3); a write is all or nothing. Tasks read their
+    uploaded and artifact inputs back from it."""
 
     def write(self, relative: str, data: bytes) -> object: ...
+
+    def read(self, relative: str) -> bytes: ...
 
 
 @dataclass(slots=True)
@@ -158,6 +176,7 @@ class JobWorker:
         progress_interval: float = 0.25,
         renew_interval: float = 0.05,  # a GPU step is longer: cancel is seen within one step
         clock: Callable[[], float] = time.monotonic,
+        registry: WorkerRegistry | None = None,
     ) -> None:
         self.store = store
         self.engine = engine
@@ -174,12 +193,50 @@ class JobWorker:
         self._stop_seen: float | None = None
         self._next_expiry = float("-inf")
         self._prefixes: OrderedDict[str, str] = OrderedDict()
+        self._registry = registry
+        self._busy = False
+
+    def describe(self) -> dict[str, Any]:
+        """What this worker tells the registry about itself (JSON)."""
+        status = self.engine.status()
+        return {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "device": status.device,
+            "dtype": status.dtype,
+            "micro_batch": status.micro_batch,
+            "loaded_models": list(status.loaded_models),
+            "model_loads": status.model_loads,
+            "images": self.stats.done,
+            "gpu_memory_bytes": status.gpu_memory_bytes,
+            "state": "busy" if self._busy else "idle",
+        }
 
     # the loop
 
-    def run_forever(self, stop: threading.Event) -> None:
-        """Work until `stop` is set; a unit in flight then gets `grace_seconds` to finish, else is released."""
+    def run_forever(self, stop: threading.Event, *, prepare: Callable[[], None] | None = None) -> None:
+        """Work until `stop` is set; a unit in flight then gets `grace_seconds` to finish, else is released.
+
+        `prepare` (a model preload, say) runs first, while the worker already beats as busy. The worker is
+        removed from the registry when this returns, and left to age out when it raises."""
         self._stop = stop
+        presence = None
+        if self._registry is not None:
+            interval = self.settings.heartbeat_seconds
+            presence = Presence(self._registry, self.worker_id, self.describe, interval=interval)
+        preparing = prepare is not None and not stop.is_set()
+        self._busy = preparing  # the first beat already says so
+        with presence or contextlib.nullcontext():
+            if prepare is not None and preparing:
+                try:
+                    prepare()
+                finally:
+                    self._busy = False
+                if presence is not None:
+                    presence.beat()  # tell what is loaded now, not a heartbeat later
+            self._loop(stop)
+
+    def _loop(self, stop: threading.Event) -> None:
         log.info("worker %s started", self.worker_id)
         failures = 0
         while not stop.is_set():
@@ -209,6 +266,7 @@ class JobWorker:
         if unit is None:
             return False
         self.stats.units += 1
+        self._busy = True
         try:
             self._run_unit(unit)
         except DeviceFailed:
@@ -216,6 +274,8 @@ class JobWorker:
         except BaseException:
             self._release(unit, "an error")
             raise
+        finally:
+            self._busy = False
         return True
 
     def _expire_leases(self) -> None:
@@ -257,6 +317,9 @@ class JobWorker:
             def should_cancel() -> bool:
                 return self._stop_due() or not keeper.check()
 
+            if isinstance(unit.items[0].item, TaskItem):
+                self._run_task(unit, keeper, should_cancel)
+                return
             try:
                 outcomes = self._generate(unit.items, progress, should_cancel)
             except Cancelled as exc:
@@ -272,12 +335,39 @@ class JobWorker:
                 else:
                     self._complete(unit, record, outcome)
 
+    def _run_task(self, unit: WorkUnit, keeper: LeaseKeeper, should_cancel: Callable[[], bool]) -> None:
+        """A task item (a unit holds one): run it in its work folder, then record its artifact or its failure."""
+        [record] = unit.items
+        try:
+            outcome = run_task_item(
+                record,
+                unit=unit,
+                store=self.store,
+                models=self.engine,
+                storage=self.storage,
+                settings=self.settings,
+                prefix=self._prefix(record.job_id),
+                should_cancel=should_cancel,
+            )
+        except Cancelled as exc:
+            reason = "a stop" if self._stop_due() else "a cancel or lost lease"
+            self._release(unit, f"{reason} ({exc})")
+            return
+        if record.id not in keeper.renew():
+            self.stats.discarded += 1
+        elif outcome.artifact is None:
+            self._fail(unit, record, outcome.error or "the task failed")
+        elif self.store.complete_item(unit.id, record.id, outcome.artifact):
+            self.stats.done += 1
+        else:
+            self.stats.discarded += 1
+
     def _generate(
         self, records: Sequence[ItemRecord], on_step: StepCallback, should_cancel: Callable[[], bool]
     ) -> list[tuple[ItemRecord, Outcome]]:
         """Run the unit as one call; if that fails, run its items one by one so only the bad ones fail."""
         try:
-            images = self.engine.run([r.item for r in records], on_step=on_step, should_cancel=should_cancel)
+            images = self.engine.run(_images(records), on_step=on_step, should_cancel=should_cancel)
             return list(zip(records, images, strict=True))
         except Cancelled:
             raise
@@ -285,15 +375,15 @@ class JobWorker:
             if device_failed(exc):
                 raise DeviceFailed(f"the device is unusable: {exc}") from exc
             if isinstance(exc, ModelLoadError | UnknownModel):  # every item would fail the same way
-                return [(record, failure_reason(exc, record.item)) for record in records]
+                return [(record, failure_reason(exc, _image(record))) for record in records]
             if len(records) == 1:
                 log.warning("item %d failed: %s", records[0].id, exc)
-                return [(records[0], failure_reason(exc, records[0].item))]
+                return [(records[0], failure_reason(exc, _image(records[0])))]
             log.warning("a unit of %d items failed (%s); running them one by one", len(records), exc)
         outcomes: list[tuple[ItemRecord, Outcome]] = []
         for record in records:
             try:
-                [image] = self.engine.run([record.item], on_step=on_step, should_cancel=should_cancel)
+                [image] = self.engine.run([_image(record)], on_step=on_step, should_cancel=should_cancel)
                 outcomes.append((record, image))
             except Cancelled:
                 raise
@@ -301,11 +391,11 @@ class JobWorker:
                 if device_failed(exc):
                     raise DeviceFailed(f"the device is unusable: {exc}") from exc
                 log.warning("item %d failed: %s", record.id, exc)
-                outcomes.append((record, failure_reason(exc, record.item)))
+                outcomes.append((record, failure_reason(exc, _image(record))))
         return outcomes
 
     def _complete(self, unit: WorkUnit, record: ItemRecord, image: GeneratedImage) -> None:
-        item = record.item
+        item = _image(record)
         try:
             data = encode_generated(image)
         except Exception as exc:
@@ -356,3 +446,13 @@ class JobWorker:
             while len(self._prefixes) > 256:
                 self._prefixes.popitem(last=False)
         return self._prefixes[job_id]
+
+
+def _image(record: ItemRecord) -> ImageItem:
+    """The image item of a record in an image unit (units never mix image and task items)."""
+    assert isinstance(record.item, ImageItem), "a task item in an image unit"
+    return record.item
+
+
+def _images(records: Sequence[ItemRecord]) -> list[ImageItem]:
+    return [_image(record) for record in records]

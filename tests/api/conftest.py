@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from kiln.api import create_app
 from kiln.config import Settings
+from kiln.jobs.ids import Clock, utc_now
 from kiln.jobs.memory import MemoryStore
 from kiln.jobs.sql import SqlStore, migrate
 from kiln.storage.local import LocalStorage
@@ -69,19 +70,22 @@ ApiFactory = Callable[..., Api]
 
 @pytest.fixture
 def make_api(tmp_path: Path) -> Iterator[ApiFactory]:
-    """`make_api(auth="off", store="sqlite", **settings)` builds an app; everything is closed afterwards."""
+    """`make_api(auth="off", store="sqlite", clock=utc_now, **settings)` builds an app; everything is closed
+    afterwards."""
     made: list[Api] = []
 
-    def make(*, auth: Literal["on", "off"] = "off", store: StoreKind = "sqlite", **overrides: Any) -> Api:
+    def make(
+        *, auth: Literal["on", "off"] = "off", store: StoreKind = "sqlite", clock: Clock = utc_now, **overrides: Any
+    ) -> Api:
         root = tmp_path / f"api{len(made)}"
         settings = Settings(data_dir=root / "data", output_dir=root / "outputs", auth=auth, **overrides)
         job_store: SqlStore | MemoryStore
         if store == "sqlite":
             url = f"sqlite:///{root / 'kiln.db'}"
             migrate(url)
-            job_store = SqlStore(url)
+            job_store = SqlStore(url, clock=clock)
         else:
-            job_store = MemoryStore()
+            job_store = MemoryStore(clock=clock)
         storage = LocalStorage(settings.output_dir)
         app = create_app(settings, store=job_store, keys=job_store, storage=storage)
         client = TestClient(app)

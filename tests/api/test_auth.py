@@ -25,6 +25,7 @@ def test_revoked_key_is_401(secured: Api) -> None:
 
 
 def test_health_and_metrics_need_no_key(secured: Api) -> None:
+    secured.store.beat("worker", {"loaded_models": ["tiny-sd"]})
     assert secured.client.get("/healthz").status_code == 200
     assert secured.client.get("/readyz").status_code == 200
     assert secured.client.get("/metrics").status_code == 200

@@ -1,8 +1,6 @@
-"""What kiln knows (tokens, models, styles, presets) and how it is doing (health, readiness, metrics)."""
+"""What kiln knows: tokens, models, styles, presets (health, readiness and metrics: `test_health.py`)."""
 
 from __future__ import annotations
-
-from prometheus_client.parser import text_string_to_metric_families
 
 from tests.api.conftest import Api
 
@@ -33,38 +31,3 @@ def test_models_styles_presets(api: Api) -> None:
     assert presets["families"]["flux-schnell"]["quality_steps"]["balanced"] == 4
     assert "16:9" in presets["aspect_ratios"] and "webp" in presets["formats"]
     assert "dpmpp_2m" in presets["families"]["sd15"]["schedulers"]
-
-
-def test_health_and_readiness(api: Api) -> None:
-    assert api.client.get("/healthz").json() == {"status": "ok"}
-    ready = api.client.get("/readyz").json()
-    assert ready == {"status": "ok", "store": "ok", "workers": None, "default_model": "tiny-sd"}
-
-
-def test_readiness_fails_when_the_store_does(api: Api) -> None:
-    def broken() -> int:
-        raise RuntimeError("database is gone")
-
-    api.store.pending_count = broken  # type: ignore[method-assign]
-    response = api.client.get("/readyz")
-    assert response.status_code == 503
-    assert response.json()["status"] == "unavailable"
-
-
-def test_metrics_read_the_store(api: Api) -> None:
-    done = api.submit(prompts=["a", "b"])["id"]
-    with api.worker:
-        api.wait_final(done)
-    api.submit(prompts=["c", "d", "e"])
-    text = api.client.get("/metrics")
-    assert text.headers["content-type"].startswith("text/plain")
-    samples = {
-        (s.name, s.labels.get("state", "")): s.value
-        for family in text_string_to_metric_families(text.text)
-        for s in family.samples
-    }
-    assert samples[("kiln_jobs", "completed")] == 1
-    assert samples[("kiln_jobs", "queued")] == 1
-    assert samples[("kiln_items", "done")] == 2
-    assert samples[("kiln_items", "pending")] == 3
-    assert samples[("kiln_queue_depth", "")] == 3

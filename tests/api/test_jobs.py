@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import time
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -257,3 +258,82 @@ def test_openapi_docs(api: Api) -> None:
     assert api.client.get("/docs").status_code == 200
     paths = api.client.get("/openapi.json").json()["paths"]
     assert {"/v1/jobs", "/v1/jobs/{job_id}", "/v1/images", "/v1/images/generations", "/metrics"} <= set(paths)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/hook",
+        "http://localhost/hook",
+        "http://api.localhost/hook",
+        "https://10.1.2.3/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/hook",
+        "http://[::ffff:192.168.0.1]/hook",
+    ],
+)
+def test_a_webhook_to_this_machine_or_a_private_network_is_refused(api: Api, url: str) -> None:
+    response = api.client.post("/v1/jobs", json={"prompts": ["a"], "webhook_url": url})
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["field"] == "webhook_url" and "KILN_WEBHOOK_ALLOW_PRIVATE" in error["message"]
+    assert api.store.list_jobs() == []
+
+
+def test_webhooks_to_public_hosts_or_allowed_private_ones_are_taken(make_api: ApiFactory) -> None:
+    api = make_api()
+    assert api.submit(prompts=["a"], webhook_url="https://hooks.example.com/kiln")["state"] == "queued"
+    private = make_api(webhook_allow_private=True)
+    assert private.submit(prompts=["a"], webhook_url="http://127.0.0.1:9000/hook")["state"] == "queued"
+
+
+def _model_error(api: Api, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = api.client.post(path, json=body)
+    assert response.status_code == 422, response.text
+    error: dict[str, Any] = response.json()["error"]
+    return error
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["/etc", "/srv/models/sdxl.safetensors", "../models/x", "./models", "~/models", "C:\\models\\x", "x.ckpt",
+     "org/x.safetensors", "a/b/c", "org/../etc"],
+)  # fmt: skip
+def test_model_paths_are_not_for_api_callers(api: Api, model: str) -> None:
+    error = _model_error(api, "/v1/jobs", {"items": [{"prompt": "a", "model": model}]})
+    assert error["field"] == "items.0.model" and "KILN_DEFAULT_MODEL" in error["message"]
+    error = _model_error(api, "/v1/jobs", {"prompts": ["a"], "defaults": {"model": model}})
+    assert error["field"] == "defaults.model"
+    assert _model_error(api, "/v1/images", {"prompt": "a", "model": model})["field"] == "model"
+    assert _model_error(api, "/v1/tokens", {"prompt": "a", "model": model})["field"] == "model"
+
+
+def test_an_api_caller_cannot_probe_the_disk(
+    make_api: ApiFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "org" / "real"
+    folder.mkdir(parents=True)
+    (folder / "model_index.json").write_text('{"_kiln_builtin": "tiny-sd"}')  # a model the server could load
+    monkeypatch.chdir(tmp_path)
+    api = make_api()
+    real = _model_error(api, "/v1/jobs", {"items": [{"prompt": "a", "model": "org/real"}]})
+    missing = _model_error(api, "/v1/jobs", {"items": [{"prompt": "a", "model": "org/none"}]})
+    assert real["message"] == missing["message"].replace("org/none", "org/real")  # both: not a hub id kiln knows
+    assert api.submit(items=[{"prompt": "a", "model": "stabilityai/sdxl-turbo"}])["total"] == 1
+
+
+def test_the_default_model_may_be_local(make_api: ApiFactory, tmp_path: Path) -> None:
+    folder = tmp_path / "served-model"
+    folder.mkdir()
+    (folder / "model_index.json").write_text('{"_kiln_builtin": "tiny-sd"}')
+    other = tmp_path / "other-model"
+    other.mkdir()
+    (other / "model_index.json").write_text('{"_kiln_builtin": "tiny-sd"}')
+    api = make_api(default_model=str(folder))
+    for body in ({"prompts": ["a"]}, {"items": [{"prompt": "a", "model": str(folder)}]}):
+        created = api.submit(**body)
+        [item] = api.client.get(f"/v1/jobs/{created['id']}/items").json()["data"]
+        assert item["item"]["model"] == str(folder)
+    assert _model_error(api, "/v1/jobs", {"items": [{"prompt": "a", "model": str(other)}]})["field"] == "items.0.model"
+    tokens = api.client.post("/v1/tokens", json={"prompt": "a"})  # allowed: it reads the folder (no tokenizer)
+    assert tokens.json()["error"]["type"] == "model_unavailable"

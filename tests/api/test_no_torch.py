@@ -31,6 +31,7 @@ SCRIPT = textwrap.dedent(
         client.post("/v1/jobs", json={"prompts": ["a lighthouse"]}).status_code,
         client.get("/v1/models").status_code,
         client.get("/metrics").status_code,
+        client.get("/readyz").status_code,  # no worker: 503
     ]
     after_requests = sorted(m for m in ("torch", "diffusers") if m in sys.modules)
     print(json.dumps({"after_create": after_create, "after_requests": after_requests, "statuses": statuses}))
@@ -50,7 +51,7 @@ def test_api_process_never_imports_torch(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert report["statuses"] == [200, 202, 200, 200]
+    assert report["statuses"] == [200, 202, 200, 200, 503]
     assert report["after_create"] == []
     assert report["after_requests"] == [], (
         "the API imported torch (as of writing: kiln.engine.tokens calls kiln.engine.quiet.quiet_libraries(), "

@@ -89,6 +89,9 @@ def test_errors_take_openai_shape(served: tuple[Api, str, str]) -> None:
     with pytest.raises(openai.BadRequestError) as unknown_model:
         client.images.generate(prompt="x", model="no-such-model")
     assert isinstance(unknown_model.value.body, dict) and unknown_model.value.body["param"] == "model"
+    with pytest.raises(openai.BadRequestError) as a_path:
+        client.images.generate(prompt="x", model="/srv/models/secret.safetensors")
+    assert isinstance(a_path.value.body, dict) and "KILN_DEFAULT_MODEL" in a_path.value.body["message"]
     with pytest.raises(openai.AuthenticationError) as denied:
         client_for(base, "kiln_wrong").images.generate(prompt="x")
     assert isinstance(denied.value.body, dict) and denied.value.body["code"] == "invalid_api_key"

@@ -50,6 +50,7 @@ class FakeWorker:
         self._thread = threading.Thread(target=self._run, name="fake-worker", daemon=True)
 
     def start(self) -> None:
+        self.store.beat("fake-worker", {"loaded_models": ["tiny-sd"], "state": "idle"})  # live for an hour
         self._thread.start()
 
     def stop(self) -> None:
@@ -116,7 +117,7 @@ def live_server(root: Path) -> Iterator[LiveServer]:
     migrate(url)
     store = SqlStore(url)
     storage = LocalStorage(root / "files")
-    settings = Settings(data_dir=root, output_dir=root / "files", auth="on")
+    settings = Settings(data_dir=root, output_dir=root / "files", auth="on", heartbeat_seconds=1200)
     app = create_app(settings, store=store, keys=store, storage=storage)
     _, key = store.create_key("sdk tests")
     _, other_key = store.create_key("someone else")

@@ -25,6 +25,7 @@ from kiln.jobs.outbox import WebhookOutbox
 from kiln.jobs.records import JobRecord, NewArtifact, NewJob, WorkUnit
 from kiln.jobs.sql import SqlStore, make_engine, migrate, normalize_url
 from kiln.jobs.store import JobStore
+from kiln.jobs.workers import WorkerRegistry
 from kiln.types import ImageItem
 from tests.helpers import make_item
 
@@ -33,8 +34,8 @@ POSTGRES_URL = os.environ.get("KILN_TEST_POSTGRES_URL", "postgresql+psycopg://po
 START = datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=UTC)
 
 
-class Store(JobStore, KeyStore, WebhookOutbox, Protocol):
-    """What both implementations offer: the three protocols on one object."""
+class Store(JobStore, KeyStore, WebhookOutbox, WorkerRegistry, Protocol):
+    """What both implementations offer: the four protocols on one object."""
 
 
 class FakeClock:

@@ -177,3 +177,38 @@ def test_threads_sharing_one_store_never_share_an_item(store: Store) -> None:
     everything = sorted(item_id for ids in claimed for item_id in ids)
     assert everything == sorted({i.id for j in jobs for i in store.list_items(j.id, limit=50)})
     assert all(job(store, j.id).state == "completed" for j in jobs)
+
+
+# micro-batches asked for by jobs
+
+
+def test_the_best_items_micro_batch_caps_the_unit(store: Store, clock: FakeClock) -> None:
+    small = store.create_job(NewJob(micro_batch=2), items(5))
+    clock.advance(1)
+    store.create_job(NewJob(), items(3))
+    assert claimed(claim(store, max_items=10)) == [(small.id, 0), (small.id, 1)]
+    assert claimed(claim(store, max_items=1)) == [(small.id, 2)]  # max_items below it still wins
+    assert claimed(claim(store, max_items=10)) == [(small.id, 3), (small.id, 4)]
+    assert len(claim(store, max_items=10).items) == 3  # the other job asks for nothing
+
+
+def test_a_batch_mate_never_runs_in_a_larger_unit_than_its_job_asks(store: Store, clock: FakeClock) -> None:
+    big = store.create_job(NewJob(), items(3))
+    clock.advance(1)
+    small = store.create_job(NewJob(micro_batch=2), items(3))
+    clock.advance(1)
+    late = store.create_job(NewJob(), items(2))
+    clock.advance(1)
+    # the unit holds 3 items when small's turn comes: small waits, later items of the signature join
+    first = claimed(claim(store, max_items=10))
+    assert first == [(big.id, 0), (big.id, 1), (big.id, 2), (late.id, 0), (late.id, 1)]
+    assert claimed(claim(store, max_items=10)) == [(small.id, 0), (small.id, 1)]
+    assert claimed(claim(store, max_items=10)) == [(small.id, 2)]
+
+    lone = store.create_job(NewJob(), items(1, start=10))
+    clock.advance(1)
+    mid = store.create_job(NewJob(micro_batch=3), items(5))
+    unit = claim(store, max_items=10)  # a batch-mate's micro-batch shrinks the unit it joins
+    assert claimed(unit) == [(lone.id, 10), (mid.id, 0), (mid.id, 1)]
+    for created in (big, small, late, lone, mid):
+        assert job(store, created.id).micro_batch == created.micro_batch

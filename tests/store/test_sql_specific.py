@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
@@ -18,6 +19,7 @@ from sqlalchemy.dialects import sqlite
 
 from kiln.jobs.records import NewJob
 from kiln.jobs.sql import SqlStore, make_engine, migrate, normalize_url
+from kiln.jobs.sql.migrate import alembic_config
 from kiln.jobs.sql.tables import Base, UtcDateTime
 from tests.helpers import make_item
 from tests.store.conftest import add_jobs_for_claimers, run_claimers
@@ -29,10 +31,29 @@ def test_migrations_are_idempotent_and_match_the_models(sql_url: str) -> None:
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(conn)
-            assert context.get_current_revision() == "0001"
+            assert context.get_current_revision() == "0002"
             assert compare_metadata(context, Base.metadata) == []
     finally:
         engine.dispose()
+
+
+def test_a_database_of_the_first_schema_upgrades_with_its_jobs(empty_sql_url: str) -> None:
+    command.upgrade(alembic_config(empty_sql_url), "0001")
+    before = SqlStore(empty_sql_url)
+    try:
+        created = before.create_job(NewJob(), [make_item(0), make_item(1)])
+    finally:
+        before.close()
+    migrate(empty_sql_url)
+    store = SqlStore(empty_sql_url)
+    try:
+        assert store.pending_count() == 2 and store.stats().jobs["queued"] == 1
+        store.beat("w", {"state": "idle"})
+        assert [w.worker_id for w in store.live_workers(60)] == ["w"]
+        job = store.get_job(created.id)
+        assert job is not None and job.total == 2
+    finally:
+        store.close()
 
 
 def test_processes_starting_together_migrate_once(empty_sql_url: str) -> None:

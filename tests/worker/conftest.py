@@ -9,7 +9,8 @@ from typing import Any, Protocol
 
 import pytest
 
-from kiln.engine.executor import Engine, GeneratedImage, StepCallback
+from kiln.engine.executor import Engine, EngineStatus, GeneratedImage, StepCallback
+from kiln.engine.loader import LoadedModel
 from kiln.jobs.ids import Clock
 from kiln.jobs.memory import MemoryStore
 from kiln.jobs.store import JobStore
@@ -75,6 +76,12 @@ class SpyEngine:
     @property
     def micro_batch(self) -> int:
         return self.engine.micro_batch
+
+    def status(self) -> EngineStatus:
+        return self.engine.status()
+
+    def model(self, name: str) -> LoadedModel:
+        return self.engine.model(name)
 
     def run(
         self,

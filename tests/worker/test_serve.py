@@ -108,6 +108,15 @@ def test_serve_runs_jobs_in_workers_and_never_imports_torch(
 
             wait_until(healthy, timeout=60, interval=0.1, what="the server to answer")
             assert serve.poll() is None, (tmp_path / "serve.log").read_text()
+
+            def ready() -> dict[str, Any] | None:  # the worker beats once its preload is done
+                response = client.get("/readyz")
+                assert serve.poll() is None, (tmp_path / "serve.log").read_text()
+                body: dict[str, Any] = response.json()
+                return body if response.status_code == 200 else None
+
+            readiness = wait_until(ready, timeout=120, interval=0.2, what="the server to be ready")
+            assert readiness["checks"] == {"store": True, "workers": 1, "default_model_loaded": True}
             body = {
                 "prompts": ["a red fox", "a blue bird"],
                 "defaults": {"model": "tiny-sd", "width": 64, "height": 64, "steps": 2},
@@ -124,6 +133,8 @@ def test_serve_runs_jobs_in_workers_and_never_imports_torch(
 
             job = wait_until(finished, timeout=120, interval=0.2, what="the job to finish")
             assert job["state"] == "completed" and job["counts"]["done"] == 2
+            metrics = client.get("/metrics").text
+            assert "kiln_workers 1.0" in metrics and "kiln_images_generated_total 2.0" in metrics
         assert sorted(p.name for p in (tmp_path / "out" / "e2e").iterdir()) == [
             f"{v['index']:05d}_{v['item']['seed']}.png" for v in _items(base, job_id)
         ]

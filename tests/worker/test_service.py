@@ -267,6 +267,9 @@ class _BrokenDisk:
     def write(self, relative: str, data: bytes) -> object:
         raise OSError(28, "No space left on device")
 
+    def read(self, relative: str) -> bytes:
+        raise OSError(5, "Input/output error")
+
 
 def test_a_storage_failure_releases_the_unit_and_backs_off(store: JobStore, engine: Engine, tmp_path: Path) -> None:
     job = store.create_job(NewJob(), [make_item(0), make_item(1)])

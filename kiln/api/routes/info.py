@@ -31,7 +31,8 @@ router = APIRouter(prefix="/v1", tags=["info"])
 
 @router.post("/tokens", response_model=TokensResponse, summary="Count a prompt's tokens per text encoder")
 def count_tokens(body: TokensRequest, settings: SettingsDep, _caller: CallerDep) -> TokensResponse:
-    info = resolve_model(body.model or settings.default_model)
+    name = body.model or settings.default_model
+    info = resolve_model(name, local=name.strip() == settings.default_model.strip())  # callers name no files
     encoders = [
         EncoderCount(
             encoder=row.encoder,

@@ -14,10 +14,13 @@ from kiln.api.schemas.jobs import (
     ItemList,
     JobCreated,
     JobList,
+    JobOptions,
     JobRequest,
     JobView,
+    TaskJobRequest,
 )
 from kiln.api.submit import ImageSubmission, check_total, submit_images
+from kiln.api.task_submit import submit_tasks
 from kiln.api.views import item_view, job_created, job_summary, job_view
 from kiln.errors import InvalidInput, NotFound
 from kiln.jobs.records import ItemState, JobRecord, JobState
@@ -61,7 +64,12 @@ def _submission(body: ImagesJobRequest, max_items: int) -> ImageSubmission:
 @router.post("", status_code=202, response_model=JobCreated, summary="Submit a job")
 def submit_job(body: JobRequest, services: ServicesDep, caller: CallerDep, base: BaseUrlDep) -> JobCreated:
     """Plan the request into items and queue them; answers at once with the job's id and links."""
-    job = submit_images(services, caller, _submission(body, services.settings.max_items))
+    if isinstance(body, TaskJobRequest):
+        options = body.model_dump(include=set(JobOptions.model_fields), exclude_unset=True)
+        request = body.model_dump(mode="json", exclude_unset=True) | {"kind": body.kind}
+        job = submit_tasks(services, caller, kind=body.kind, items=body.items, options=options, request=request)
+    else:
+        job = submit_images(services, caller, _submission(body, services.settings.max_items))
     return job_created(base, job)
 
 

@@ -25,6 +25,7 @@ from kiln.api.submit import ImageSubmission
 from kiln.api.sync import SYNC_PRIORITY, encode_b64, generate, signed_url
 from kiln.config import Settings
 from kiln.jobs.spec import ImageSpec, QualityName
+from kiln.types import ImageItem
 
 __all__ = ["ASPECT_BY_SIZE", "QUALITY_BY_OPENAI", "STYLE_BY_OPENAI", "openai_error", "router", "spec_from_openai"]
 
@@ -131,7 +132,7 @@ async def generations(
     )
     data = []
     for result in results:
-        revised = result.item.prompt if result.item is not None else body.prompt
+        revised = result.item.prompt if isinstance(result.item, ImageItem) else body.prompt
         if body.response_format == "b64_json":
             b64 = await anyio.to_thread.run_sync(encode_b64, services, result.artifact)
             data.append(OpenAIImage(b64_json=b64, revised_prompt=revised))

@@ -12,6 +12,7 @@ __all__ = [
     "ModelList",
     "Presets",
     "Readiness",
+    "ReadinessChecks",
     "StyleEntry",
     "StyleList",
     "TokensRequest",
@@ -99,8 +100,15 @@ class Health(BaseModel):
     status: str
 
 
+class ReadinessChecks(BaseModel):
+    store: bool = Field(description="The store answers")
+    workers: int = Field(description="Workers that beat within three heartbeats (KILN_HEARTBEAT_SECONDS)")
+    default_model_loaded: bool | None = Field(
+        description="A live worker holds the default model; null when workers load it on first use "
+        "(KILN_PRELOAD_MODEL=false), which is then not a check"
+    )
+
+
 class Readiness(BaseModel):
-    status: str
-    store: str
-    workers: int | None = Field(description="Live workers; null until the worker registry exists")
-    default_model: str
+    ready: bool = Field(description="Every check passed: the store answers, a worker is live, the model is warm")
+    checks: ReadinessChecks

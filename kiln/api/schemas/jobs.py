@@ -1,18 +1,21 @@
-"""Schemas of `/v1/jobs`: the submit body (a union on `kind`, images only for now) and the job views."""
+"""Schemas of `/v1/jobs`: the submit body (a union on `kind`: images, video, animation, assembly, storyboard) and
+the job views."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
-from kiln.jobs.spec import MAX_SEED, ImageSpec, QualityName
-from kiln.types import OutputFormat
+from kiln.jobs.spec import MAX_SEED, ImageOptions, ImageSpec
 
 __all__ = [
+    "TASK_JOB_REQUESTS",
+    "AnimationJobRequest",
     "ArtifactList",
     "ArtifactView",
+    "AssemblyJobRequest",
     "ImageDefaults",
     "ImagesJobRequest",
     "ItemError",
@@ -28,39 +31,17 @@ __all__ = [
     "JobSummary",
     "JobView",
     "PlannedImage",
+    "PlannedTask",
+    "StoryboardJobRequest",
+    "TaskJobRequest",
+    "VideoJobRequest",
 ]
 
 PromptText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
-class ImageDefaults(BaseModel):
+class ImageDefaults(ImageOptions):
     """Every `ImageSpec` field but `prompt`: values shared by all prompts or items of a job."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    negative_prompt: str | None = Field(default=None, description="What to avoid")
-    style: str | None = Field(default=None, description="A style name, see `kiln styles`")
-    quality: QualityName | None = Field(default=None, description="fast 25, balanced 44, high 64, ultra 84 steps")
-    steps: Annotated[int, Field(ge=1, le=500)] | None = Field(default=None, description="Overrides quality")
-    guidance: Annotated[float, Field(ge=0.0, le=50.0)] | None = None
-    width: Annotated[int, Field(ge=8, le=8192)] | None = None
-    height: Annotated[int, Field(ge=8, le=8192)] | None = None
-    aspect: str | None = Field(default=None, description="1:1, 16:9, 9:16, 4:3, 3:4, 3:2, 2:3, 21:9")
-    megapixels: Annotated[float, Field(gt=0.0, le=64.0)] | None = None
-    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = None
-    model: str | None = None
-    scheduler: str | None = None
-    format: OutputFormat | None = None
-    output_quality: Annotated[int, Field(ge=1, le=100)] | None = None
-    name: str | None = Field(default=None, description="A name for the output file, e.g. a scene id")
-
-    @field_validator("quality", "format", mode="before")
-    @classmethod
-    def _normalise_name(cls, value: object) -> object:
-        if not isinstance(value, str):
-            return value
-        value = value.strip().lower()
-        return "jpeg" if value == "jpg" else value
 
     def to_spec(self) -> ImageSpec:
         """These defaults as an `ImageSpec` for `merge_spec` (its empty prompt is always overridden)."""
@@ -95,6 +76,40 @@ class ImagesJobRequest(JobOptions):
     start_seed: int | None = Field(default=None, ge=0, le=MAX_SEED, description="Seed of item 0; +1 per item")
 
 
+class TaskJobRequest(JobOptions):
+    """A motion job: one item per runner call, each validated by its kind's request model (see `/docs` of
+    `kiln.motion`): input files named as `upload:<id>`, `artifact:<id>` or an http(s) URL."""
+
+    items: list[dict[str, Any]] = Field(min_length=1, max_length=1000, description="One request per item")
+
+
+class VideoJobRequest(TaskJobRequest):
+    """Image-to-video and text-to-video clips, loops and long-form chains (`kiln.motion.video_request`)."""
+
+    kind: Literal["video"]
+
+
+class AnimationJobRequest(TaskJobRequest):
+    """Feedback-loop animations, controllable while they run (`POST /v1/jobs/{id}/control`)."""
+
+    kind: Literal["animation"]
+
+
+class AssemblyJobRequest(TaskJobRequest):
+    """Slideshows of images and clips with Ken Burns, crossfades, music, narration and subtitles."""
+
+    kind: Literal["assembly"]
+
+
+class StoryboardJobRequest(TaskJobRequest):
+    """Whole videos from a storyboard: images, motion, narration and the final cut, cached per asset."""
+
+    kind: Literal["storyboard"]
+
+
+TASK_JOB_REQUESTS = (VideoJobRequest, AnimationJobRequest, AssemblyJobRequest, StoryboardJobRequest)
+
+
 def _job_kind(value: Any) -> str | None:
     if isinstance(value, dict):
         kind = value.get("kind", "images")
@@ -102,8 +117,15 @@ def _job_kind(value: Any) -> str | None:
     return getattr(value, "kind", None)
 
 
-# A discriminated union on `kind`: video and animation requests join as further tagged members.
-JobRequest = Annotated[Annotated[ImagesJobRequest, Tag("images")], Discriminator(_job_kind)]
+# A discriminated union on `kind` (absent: images).
+JobRequest = Annotated[
+    Annotated[ImagesJobRequest, Tag("images")]
+    | Annotated[VideoJobRequest, Tag("video")]
+    | Annotated[AnimationJobRequest, Tag("animation")]
+    | Annotated[AssemblyJobRequest, Tag("assembly")]
+    | Annotated[StoryboardJobRequest, Tag("storyboard")],
+    Discriminator(_job_kind),
+]
 
 
 class JobLinks(BaseModel):
@@ -196,6 +218,16 @@ class PlannedImage(BaseModel):
     name: str | None
 
 
+class PlannedTask(BaseModel):
+    """A motion item as planned: its kind, its request (inputs as checked references) and its first model."""
+
+    index: int
+    kind: str
+    request: dict[str, Any]
+    model: str
+    name: str | None
+
+
 class ItemView(BaseModel):
     id: int
     index: int
@@ -204,7 +236,7 @@ class ItemView(BaseModel):
     error: str | None
     started_at: datetime | None
     finished_at: datetime | None
-    item: PlannedImage
+    item: PlannedImage | PlannedTask
 
 
 class ItemList(BaseModel):

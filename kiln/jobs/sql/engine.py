@@ -18,6 +18,7 @@ __all__ = ["IMMEDIATE", "make_engine", "normalize_url"]
 
 IMMEDIATE = "kiln_sqlite_immediate"  # execution option: this connection's transactions write
 BUSY_TIMEOUT_MS = 15_000
+SQLITE_POOL_SIZE = 40  # anyio's default thread limit: the most store calls the API runs at once
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -37,6 +38,10 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            # keep a connection per thread that may use one at once (the API's thread pool): with QueuePool's
+            # default of 5, busy moments open and close connections, and each new one runs the pragmas below
+            kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+            kwargs.setdefault("max_overflow", SQLITE_POOL_SIZE)
         engine = create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)

@@ -12,10 +12,19 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, delete, func, insert, select, update
 
 from kiln.jobs.ids import new_id
-from kiln.jobs.lifecycle import check_items, empty_counts, item_event, job_event, lost_lease_error
+from kiln.jobs.lifecycle import (
+    check_items,
+    empty_counts,
+    empty_job_counts,
+    fit_micro_batches,
+    item_event,
+    job_event,
+    lost_lease_error,
+    unit_cap,
+)
 from kiln.jobs.records import (
     FINAL_JOB_STATES,
     ArtifactRecord,
@@ -26,6 +35,7 @@ from kiln.jobs.records import (
     JobState,
     NewArtifact,
     NewJob,
+    StoreStats,
     WorkUnit,
 )
 from kiln.jobs.sql.common import (
@@ -44,6 +54,8 @@ from kiln.jobs.sql.common import (
 from kiln.jobs.sql.keys import SqlKeyStore
 from kiln.jobs.sql.outbox import SqlOutbox
 from kiln.jobs.sql.tables import ARTIFACTS, EVENTS, ITEMS, JOBS
+from kiln.jobs.sql.workers import SqlWorkerRegistry
+from kiln.task_item import WorkItem
 from kiln.types import ImageItem, Signature
 
 __all__ = ["SqlStore"]
@@ -51,13 +63,33 @@ __all__ = ["SqlStore"]
 _CLAIM_ORDER = (ITEMS.c.priority.desc(), ITEMS.c.job_created, ITEMS.c.job_id, ITEMS.c.item_index)
 _SPEC_FIELDS = tuple(f.name for f in dataclasses.fields(ImageItem))  # all scalars
 _LEASE_CLEARED = {"unit_id": None, "worker_id": None, "lease_expires_at": None}
+# Statements run once per item finished, built once with their values bound at execution (building them anew
+# each time costs more than SQLite takes to run them)
+_INSERT_ARTIFACT = insert(ARTIFACTS)
+_FINISH_ITEM = (
+    update(ITEMS)
+    .where(
+        ITEMS.c.id == bindparam("b_item_id"),
+        ITEMS.c.unit_id == bindparam("b_unit_id"),
+        ITEMS.c.state == "running",
+        ITEMS.c.lease_expires_at > bindparam("b_now", type_=ITEMS.c.lease_expires_at.type),
+    )
+    .values(
+        state=bindparam("b_state", type_=ITEMS.c.state.type),
+        error=bindparam("b_error", type_=ITEMS.c.error.type),
+        finished_at=bindparam("b_finished_at", type_=ITEMS.c.finished_at.type),
+        **_LEASE_CLEARED,
+    )
+    .returning(ITEMS.c.job_id, ITEMS.c.item_index, ITEMS.c.attempts)
+)
 
 
-class SqlStore(SqlKeyStore, SqlOutbox):
-    """A `JobStore`, `KeyStore` and `WebhookOutbox` on one database: `SqlStore(url_or_engine, clock=...)`."""
+class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry):
+    """A `JobStore`, `KeyStore`, `WebhookOutbox` and `WorkerRegistry` on one database:
+    `SqlStore(url_or_engine, clock=...)`."""
 
     # jobs
-    def create_job(self, job: NewJob, items: Sequence[ImageItem]) -> JobRecord:
+    def create_job(self, job: NewJob, items: Sequence[WorkItem]) -> JobRecord:
         check_items(items)
         now = self._clock()
         job_id = new_id(now)
@@ -69,7 +101,11 @@ class SqlStore(SqlKeyStore, SqlOutbox):
             rows.append({
                 "job_id": job_id, "item_index": item.index, "state": "pending", "priority": job.priority,
                 "job_created": now, "signature": key, "model": item.model, "attempts": 0,
-                "spec": {name: getattr(item, name) for name in _SPEC_FIELDS},  # ImageItem.to_dict(), faster
+                "spec": (  # ImageItem.to_dict(), faster
+                    {name: getattr(item, name) for name in _SPEC_FIELDS}
+                    if isinstance(item, ImageItem)
+                    else item.to_dict()
+                ),
             })  # fmt: skip
         values = {
             "id": job_id, "kind": job.kind, "state": "queued", "priority": job.priority, "owner": job.owner,
@@ -190,13 +226,18 @@ class SqlStore(SqlKeyStore, SqlOutbox):
             return query.order_by(*_CLAIM_ORDER).limit(limit).with_for_update(skip_locked=True, key_share=True)
 
         with self._write() as conn:
-            first = conn.execute(pending(select(ITEMS.c.id, ITEMS.c.signature, ITEMS.c.attempts), 1)).first()
+            best = select(ITEMS.c.id, ITEMS.c.job_id, ITEMS.c.signature, ITEMS.c.attempts)
+            first = conn.execute(pending(best, 1)).first()
             if first is None:
                 return None
             ids = [first.id]
             if first.attempts == 0:
-                batch = select(ITEMS.c.id).where(ITEMS.c.signature == first.signature, ITEMS.c.attempts == 0)
-                ids = list(conn.execute(pending(batch, max_items)).scalars())
+                micro_batch = select(JOBS.c.micro_batch).where(JOBS.c.id == first.job_id)
+                cap = unit_cap(max_items, conn.execute(micro_batch).scalar_one())
+                batch = select(ITEMS.c.id, ITEMS.c.job_id)
+                batch = batch.where(ITEMS.c.signature == first.signature, ITEMS.c.attempts == 0)
+                candidates = conn.execute(pending(batch, cap)).all()
+                ids = fit_micro_batches(_with_micro_batches(conn, candidates), cap)
             now = self._clock()
             unit_id, expires = new_id(now), now + timedelta(seconds=lease_seconds)
             values = {"state": "running", "unit_id": unit_id, "worker_id": worker_id, "lease_expires_at": expires}
@@ -240,7 +281,7 @@ class SqlStore(SqlKeyStore, SqlOutbox):
                 "size_bytes": artifact.size_bytes, "width": artifact.width, "height": artifact.height,
                 "metadata": dict(artifact.metadata), "created_at": now,
             }  # fmt: skip
-            conn.execute(insert(ARTIFACTS).values(values))
+            conn.execute(_INSERT_ARTIFACT, values)
             data = item_event(item_id, row.item_index, "done", row.attempts, artifact_id=artifact_id)
             append_event(conn, row.job_id, "item.state", data, now)
             settle_job(conn, row.job_id, now)
@@ -292,6 +333,24 @@ class SqlStore(SqlKeyStore, SqlOutbox):
         with self._read() as conn:
             return int(conn.execute(select(func.count()).where(ITEMS.c.state == "pending")).scalar_one())
 
+    def stats(self, *, window_seconds: float = 3600.0, max_durations: int = 5000) -> StoreStats:
+        since = self._clock() - timedelta(seconds=window_seconds)
+        recent = (
+            select(ITEMS.c.started_at, ITEMS.c.finished_at)
+            .where(ITEMS.c.state == "done", ITEMS.c.finished_at >= since)
+            .order_by(ITEMS.c.finished_at.desc())
+            .limit(max_durations)
+        )
+        jobs, items = empty_job_counts(), empty_counts()
+        with self._read() as conn:
+            for table, counts in ((JOBS, jobs), (ITEMS, items)):
+                for state, count in conn.execute(select(table.c.state, func.count()).group_by(table.c.state)):
+                    counts[state] = count
+            images = int(conn.execute(select(func.count()).select_from(ARTIFACTS)).scalar_one())
+            durations = conn.execute(recent).tuples().all()
+        seconds = tuple(max((end - start).total_seconds(), 0.0) for start, end in durations if start and end)
+        return StoreStats(jobs=jobs, items=items, images=images, item_seconds=seconds)
+
     # artifacts and events
     def list_artifacts(self, job_id: str) -> list[ArtifactRecord]:
         query = select(ARTIFACTS).where(ARTIFACTS.c.job_id == job_id).order_by(ARTIFACTS.c.item_index)
@@ -322,10 +381,8 @@ class SqlStore(SqlKeyStore, SqlOutbox):
         self, conn: Connection, unit_id: str, item_id: int, state: ItemState, error: str | None, now: datetime
     ) -> Row[Any] | None:
         """Moves an item the unit holds under a live lease to a final state; its row (job_id, index, attempts)."""
-        held = ITEMS.c.id == item_id, ITEMS.c.unit_id == unit_id, ITEMS.c.state == "running"
-        query = update(ITEMS).where(*held, ITEMS.c.lease_expires_at > now)
-        query = query.values(state=state, error=error, finished_at=now, **_LEASE_CLEARED)
-        row = conn.execute(query.returning(ITEMS.c.job_id, ITEMS.c.item_index, ITEMS.c.attempts)).first()
+        values = {"b_item_id": item_id, "b_unit_id": unit_id, "b_now": now, "b_finished_at": now}
+        row = conn.execute(_FINISH_ITEM, values | {"b_state": state, "b_error": error}).first()
         if row is not None:
             lock_jobs(conn, [row.job_id])
         return row
@@ -347,6 +404,14 @@ class SqlStore(SqlKeyStore, SqlOutbox):
         conn.execute(update(ITEMS).where(ITEMS.c.id == row.id).values(values))
         data = item_event(row.id, row.item_index, state, attempts, error=error)
         append_event(conn, row.job_id, "item.state", data, now)
+
+
+def _with_micro_batches(conn: Connection, rows: Sequence[Row[Any]]) -> list[tuple[int, int | None]]:
+    """(item id, its job's micro_batch) for claim candidates, in their order."""
+    job_ids = sorted({row.job_id for row in rows})
+    query = select(JOBS.c.id, JOBS.c.micro_batch).where(JOBS.c.id.in_(job_ids))
+    micro_batches: dict[str, int | None] = dict(conn.execute(query).tuples().all())
+    return [(row.id, micro_batches[row.job_id]) for row in rows]
 
 
 def _insert_items(conn: Connection, rows: list[dict[str, Any]]) -> None:

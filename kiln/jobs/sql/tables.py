@@ -20,6 +20,7 @@ __all__ = [
     "ITEMS",
     "JOBS",
     "WEBHOOKS",
+    "WORKERS",
     "ApiKeyRow",
     "ArtifactRow",
     "Base",
@@ -28,6 +29,7 @@ __all__ = [
     "JobRow",
     "UtcDateTime",
     "WebhookRow",
+    "WorkerRow",
 ]
 
 ID = String(26)  # kiln.jobs.ids.new_id
@@ -95,7 +97,7 @@ class ItemRow(Base):
     job_created: Mapped[datetime]  # the job's, for claim order
     signature: Mapped[str] = mapped_column(Text)  # Signature.key()
     model: Mapped[str] = mapped_column(Text)
-    spec: Mapped[dict[str, Any]]  # ImageItem.to_dict()
+    spec: Mapped[dict[str, Any]]  # ImageItem.to_dict() or TaskItem.to_dict()
     attempts: Mapped[int]
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime | None]
@@ -109,6 +111,7 @@ class ItemRow(Base):
         Index("ix_items_job_index", "job_id", "item_index", unique=True),
         Index("ix_items_job_state", "job_id", "state"),
         Index("ix_items_unit", "unit_id"),
+        Index("ix_items_state_finished", "state", "finished_at"),  # recent run times, for metrics
     )
 
 
@@ -185,6 +188,19 @@ class WebhookRow(Base):
     )
 
 
+class WorkerRow(Base):
+    """A worker process's last beat (`kiln.jobs.workers`)."""
+
+    __tablename__ = "workers"
+
+    worker_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    info: Mapped[dict[str, Any]]
+    started_at: Mapped[datetime]
+    last_seen: Mapped[datetime]
+
+    __table_args__ = (Index("ix_workers_last_seen", "last_seen"),)
+
+
 def _table(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
@@ -197,3 +213,4 @@ ARTIFACTS = _table(ArtifactRow)
 EVENTS = _table(EventRow)
 API_KEYS = _table(ApiKeyRow)
 WEBHOOKS = _table(WebhookRow)
+WORKERS = _table(WorkerRow)

@@ -1,0 +1,75 @@
+"""`POST /v1/jobs/{id}/control`: steer a running animation — pause, resume, stop, teleport, edit its keyframes.
+
+A command is stored as a `control` event of the job (so it reaches the worker running the item, on any machine, and
+shows in the job's event stream); the worker applies it between two frames.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import anyio.to_thread
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from kiln.api.deps import CallerDep, JobDep, ServicesDep
+from kiln.api.errors import ApiError
+from kiln.api.inputs import check_inputs
+from kiln.jobs.records import FINAL_JOB_STATES
+from kiln.motion.runners import request_model
+
+__all__ = ["ControlAccepted", "ControlCommand", "router"]
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+
+
+class ControlCommand(BaseModel):
+    """One command for a running animation (all of the job's items, or the one at `index`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["pause", "resume", "stop", "teleport", "edit"]
+    index: Annotated[int, Field(ge=0)] | None = Field(default=None, description="One item; default: every item")
+    image: str | None = Field(default=None, description="teleport: upload:<id>, artifact:<id> or a URL")
+    changes: dict[str, Any] | None = Field(
+        default=None, description="edit: request fields to change from the next frame, e.g. {'strength': '0:(0.6)'}"
+    )
+
+    @model_validator(mode="after")
+    def _fields_of_action(self) -> ControlCommand:
+        if self.action == "teleport" and not self.image:
+            raise ValueError("teleport needs an image: upload:<id>, artifact:<id> or a URL")
+        if self.action == "edit" and not self.changes:
+            raise ValueError("edit needs changes: the fields to change and their new values")
+        return self
+
+
+class ControlAccepted(BaseModel):
+    job_id: str
+    event_id: int
+    command: dict[str, Any]
+
+
+@router.post("/{job_id}/control", status_code=202, response_model=ControlAccepted, summary="Steer an animation")
+async def control_job(body: ControlCommand, job: JobDep, services: ServicesDep, caller: CallerDep) -> ControlAccepted:
+    if job.kind != "animation":
+        raise ApiError(409, "conflict", f"job {job.id} is a {job.kind} job; only animations take commands")
+    if job.state in FINAL_JOB_STATES:
+        raise ApiError(409, "conflict", f"job {job.id} is {job.state}; it takes no more commands")
+    if body.index is not None and body.index >= job.total:
+        raise ApiError(422, "invalid_input", f"the job has {job.total} item(s)", field="index")
+    command = body.model_dump(mode="json", exclude_none=True)
+    if body.action == "edit":
+        await anyio.to_thread.run_sync(_check_changes, body.changes or {})
+    command = check_inputs(command, services, caller, "body")
+    event = await anyio.to_thread.run_sync(services.store.append_event, job.id, "control", command)
+    return ControlAccepted(job_id=job.id, event_id=event.id, command=command)
+
+
+def _check_changes(changes: dict[str, Any]) -> None:
+    """Edits are checked against the animation's request model when the runner applies them; here only that they
+    name fields the model has."""
+    known = set(request_model("animation").model_fields)
+    unknown = sorted(set(changes) - known)
+    if unknown:
+        raise ApiError(422, "invalid_input", f"unknown field(s) {unknown}; fields: {sorted(known)}", field="changes")

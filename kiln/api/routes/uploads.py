@@ -1,0 +1,51 @@
+"""`POST /v1/uploads`: an input file for a motion job (a still to animate, a clip, a music track).
+
+The answer's `ref` (`upload:<id>`) goes in a job's input field (`image`, `init_image`, `clip`, `music`, ...); only the
+key that uploaded a file may use it. Files are kept under `uploads/<owner>/` in the output storage.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Annotated
+
+import anyio.to_thread
+from fastapi import APIRouter, File, UploadFile
+from pydantic import BaseModel
+
+from kiln.api.deps import CallerDep, ServicesDep
+from kiln.api.inputs import UPLOAD_SUFFIXES, upload_key
+from kiln.errors import InvalidInput
+from kiln.jobs.ids import new_id
+
+__all__ = ["UploadCreated", "router"]
+
+router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
+
+
+class UploadCreated(BaseModel):
+    id: str
+    ref: str
+    filename: str
+    content_type: str | None
+    bytes: int
+
+
+@router.post("", status_code=201, response_model=UploadCreated, summary="Upload an input file for a job")
+async def upload(
+    file: Annotated[UploadFile, File(description="An image, a video clip or an audio track")],
+    services: ServicesDep,
+    caller: CallerDep,
+) -> UploadCreated:
+    name = file.filename or ""
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise InvalidInput("file", f"{name!r} is not a file kiln takes; send one of {', '.join(UPLOAD_SUFFIXES)}")
+    data = await file.read()
+    if not data:
+        raise InvalidInput("file", "the file is empty")
+    upload_id = new_id().lower()
+    await anyio.to_thread.run_sync(services.storage.write, upload_key(caller.owner, upload_id, suffix), data)
+    return UploadCreated(
+        id=upload_id, ref=f"upload:{upload_id}", filename=name, content_type=file.content_type, bytes=len(data)
+    )

@@ -1,0 +1,86 @@
+"""From a motion job request (`video`, `animation`, `assembly`, `storyboard`) to a stored job of task items.
+
+Each item is validated with its kind's request model (the same one the runner takes, imported without torch) after
+its input references are checked and rewritten (`kiln.api.inputs`); an error names the field as
+`items.<i>.<field path>`. Every item becomes one `TaskItem`: one runner call with its own resumable work folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from kiln.api.auth import Caller, check_quota
+from kiln.api.deps import Services
+from kiln.api.inputs import check_inputs
+from kiln.api.submit import check_prefix
+from kiln.engine.catalog import resolve_model
+from kiln.errors import InvalidInput
+from kiln.events.targets import check_url
+from kiln.jobs.records import JobRecord, NewJob
+from kiln.motion.runners import request_model
+from kiln.task_item import TaskItem
+
+__all__ = ["plan_tasks", "submit_tasks"]
+
+
+def _first_error(exc: ValidationError, where: str) -> InvalidInput:
+    error = exc.errors()[0]
+    location = ".".join(str(part) for part in error["loc"])
+    return InvalidInput(f"{where}.{location}" if location else where, error["msg"])
+
+
+def plan_tasks(services: Services, caller: Caller, kind: str, items: list[dict[str, Any]]) -> list[TaskItem]:
+    """One checked `TaskItem` per request of `items`."""
+    model = request_model(kind)
+    planned = []
+    for index, raw in enumerate(items):
+        where = f"items.{index}"
+        checked = check_inputs(raw, services, caller, where)
+        try:
+            request = model.model_validate(checked)
+        except ValidationError as exc:
+            raise _first_error(exc, where) from exc
+        except InvalidInput as exc:
+            raise InvalidInput(f"{where}.{exc.field}", exc.message) from exc
+        body = request.model_dump(mode="json", exclude_unset=True)
+        model_name = body.get("model") or ""
+        if model_name:
+            try:
+                resolve_model(model_name, local=False)
+            except InvalidInput as exc:
+                raise InvalidInput(f"{where}.model", exc.message) from exc
+        planned.append(TaskItem(index=index, kind=kind, request=body, model=model_name, name=body.get("name")))
+    return planned
+
+
+def submit_tasks(
+    services: Services,
+    caller: Caller,
+    *,
+    kind: str,
+    items: list[dict[str, Any]],
+    options: Mapping[str, Any],
+    request: Mapping[str, Any],
+) -> JobRecord:
+    """Plan, check and store a motion job for `caller`; blocking (store calls), run it in a thread."""
+    prefix = check_prefix(options.get("prefix"))
+    webhook_url = options.get("webhook_url")
+    if webhook_url is not None:
+        check_url(webhook_url, allow_private=services.settings.webhook_allow_private)
+    planned = plan_tasks(services, caller, kind, items)
+    check_quota(services.store, caller, len(planned))
+    job = NewJob(
+        kind=kind,
+        priority=options.get("priority", 0),
+        owner=caller.owner,
+        prefix=prefix,
+        save=options.get("save", True),
+        micro_batch=1,
+        webhook_url=webhook_url,
+        max_attempts=services.settings.max_attempts,
+        request=request,
+    )
+    return services.store.create_job(job, planned)

@@ -1,0 +1,1 @@
+"""Motion: video clips, feedback-loop animation, assembly and storyboards, as resumable tasks."""

@@ -1,0 +1,60 @@
+"""The contract every motion task runner follows, so the CLI and the job worker can run any of them.
+
+A runner is a function `run_<kind>(request, *, models, work_dir, control) -> list[TaskOutput]`:
+- `models` gives loaded pipelines by model name (the worker's `Engine`, whose LRU keeps them warm);
+- `work_dir` survives a crash or restart of the process: a runner keeps its checkpoints there (finished segments,
+  saved frames with their state, cached assets) and, run again on the same folder, continues from them instead
+  of redoing work;
+- `control` reports progress and says when to stop (a cancel, a lost lease, a shutdown): the runner then raises
+  `kiln.errors.Cancelled` after saving what it has, never leaving a half-written checkpoint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from kiln.engine.loader import LoadedModel
+
+__all__ = ["ModelSource", "NullControl", "TaskControl", "TaskOutput"]
+
+
+class ModelSource(Protocol):
+    """Loaded pipelines by model name (`kiln.engine.executor.Engine.model`)."""
+
+    def model(self, name: str) -> LoadedModel: ...
+
+
+class TaskControl(Protocol):
+    """How a running task reports progress and learns that it must stop."""
+
+    def progress(self, done: int, total: int, message: str = "") -> None: ...
+
+    def should_stop(self) -> bool: ...
+
+
+class NullControl:
+    """Runs to the end and reports nothing: for direct calls and tests."""
+
+    def progress(self, done: int, total: int, message: str = "") -> None:
+        return None
+
+    def should_stop(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class TaskOutput:
+    """One finished file of a task: where it is in `work_dir`, what it is, and how it was made."""
+
+    path: Path
+    content_type: str
+    name: str  # the file name it should have in the job's output folder
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+    fps: float | None = None
+    frames: int | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)

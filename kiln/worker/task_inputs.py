@@ -1,0 +1,91 @@
+"""A task's input files, fetched into its work folder before it runs.
+
+By the time a task reaches a worker, the API has checked and rewritten its input references: an upload or an
+artifact of the caller became `storage:<key>`. What is left to fetch here: storage keys (copied out of storage, so
+the runner reads local files whatever the storage is) and http(s) URLs in input fields (downloaded with size and
+time limits; private addresses refused unless `KILN_INPUT_ALLOW_PRIVATE`). Files already fetched by an earlier
+attempt are reused: a resumed task sees the very same inputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path, PurePosixPath
+from typing import Any, Protocol
+
+from kiln.config import Settings
+from kiln.errors import InvalidInput
+
+__all__ = ["INPUT_FIELDS", "STORAGE_SCHEME", "InputStorage", "input_fields", "resolve_inputs"]
+
+STORAGE_SCHEME = "storage:"
+# request fields that name an input file (anywhere in the request: a shot's `image`, a scene's `music`, ...)
+INPUT_FIELDS = frozenset({"image", "init_image", "clip", "video", "audio", "music", "sprite", "sprite_image"})
+
+
+class InputStorage(Protocol):
+    def write(self, relative: str, data: bytes) -> object: ...
+
+    def read(self, relative: str) -> bytes: ...
+
+
+def input_fields(request: Any, path: str = "") -> list[tuple[str, str]]:
+    """Every (field path, value) of an input field holding a string, e.g. `("shots.2.image", "upload:...")`."""
+    found: list[tuple[str, str]] = []
+    if isinstance(request, dict):
+        for key, value in request.items():
+            where = f"{path}.{key}" if path else str(key)
+            if key in INPUT_FIELDS and isinstance(value, str):
+                found.append((where, value))
+            else:
+                found.extend(input_fields(value, where))
+    elif isinstance(request, list):
+        for i, value in enumerate(request):
+            found.extend(input_fields(value, f"{path}.{i}" if path else str(i)))
+    return found
+
+
+def resolve_inputs(request: dict[str, Any], *, storage: InputStorage, work_dir: Path, settings: Settings) -> Any:
+    """The request with each storage key and URL of an input field replaced by a local file's path."""
+    return _resolve(request, storage=storage, work_dir=work_dir, settings=settings, key=None)
+
+
+def _resolve(value: Any, *, storage: InputStorage, work_dir: Path, settings: Settings, key: str | None) -> Any:
+    if isinstance(value, dict):
+        return {k: _resolve(v, storage=storage, work_dir=work_dir, settings=settings, key=k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, storage=storage, work_dir=work_dir, settings=settings, key=key) for v in value]
+    if key not in INPUT_FIELDS or not isinstance(value, str):
+        return value
+    if value.startswith(STORAGE_SCHEME):
+        relative = value.removeprefix(STORAGE_SCHEME)
+        return str(_cached(work_dir, relative, lambda: storage.read(relative)))
+    if value.startswith(("http://", "https://")):
+        from kiln.media.fetch import fetch_bytes
+
+        return str(
+            _cached(
+                work_dir,
+                value,
+                lambda: fetch_bytes(
+                    value,
+                    max_bytes=settings.input_max_bytes,
+                    timeout=settings.input_timeout_seconds,
+                    allow_private=settings.input_allow_private,
+                ),
+            )
+        )
+    raise InvalidInput(key, f"{value!r} is not an input this server can read; upload it or give an http(s) URL")
+
+
+def _cached(work_dir: Path, source: str, fetch: Any) -> Path:
+    """The local copy of `source` (named by its hash, keeping the extension), fetched once."""
+    suffix = PurePosixPath(source.split("?", 1)[0]).suffix[:8]
+    path = work_dir / f"{hashlib.sha256(source.encode()).hexdigest()[:24]}{suffix}"
+    if not path.exists():
+        work_dir.mkdir(parents=True, exist_ok=True)
+        data: bytes = fetch()
+        partial = path.with_name(path.name + ".part")
+        partial.write_bytes(data)
+        partial.replace(path)
+    return path
