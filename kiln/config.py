@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     vae_tiling_megapixels: float = Field(default=2.0, gt=0, description="Decode in tiles above this size")
     threads: int | None = Field(default=None, ge=1, description="torch CPU threads (fixed for reproducibility)")
     max_items: int = Field(default=10_000, ge=1, description="Most items in one job or run")
+    tts: str = Field(default="espeak-ng", description="Text-to-speech engine: espeak-ng or package.module:ClassName")
 
     # the job service
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: SQLite in data_dir")
@@ -50,6 +51,7 @@ class Settings(BaseSettings):
     max_loaded_models: int = Field(default=2, ge=1)
     webhook_allow_private: bool = Field(default=False, description="Allow webhooks to loopback/private hosts")
     webhook_secret: str | None = Field(default=None, description="Signing secret (whsec_...); default: generated")
+    status_cache_seconds: float = Field(default=0.2, ge=0, description="How long the API reuses a job's record")
     input_allow_private: bool = Field(default=False, description="Allow input URLs on loopback/private hosts")
     input_max_bytes: int = Field(default=256 * 1024 * 1024, ge=1024, description="Largest input file by URL or upload")
     input_timeout_seconds: float = Field(default=60.0, gt=0, description="Time limit of one input download")

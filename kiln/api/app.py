@@ -12,6 +12,7 @@ from kiln import __version__
 from kiln.api.deps import Services
 from kiln.api.errors import install_error_handlers
 from kiln.api.events import EventSource
+from kiln.api.hot_reads import HotReads
 from kiln.api.limits import RequestSizeLimit
 from kiln.api.metrics import metrics_registry
 from kiln.api.routes import artifacts, control, events, health, images, info, jobs, metrics, openai, uploads, ws
@@ -54,6 +55,7 @@ def create_app(
         signer=UrlSigner(),
         metrics=metrics_registry(store, workers, LIVE_BEATS * settings.heartbeat_seconds),
         workers=workers,
+        hot=HotReads(settings.status_cache_seconds),
     )
     install_error_handlers(app)
     for module in (jobs, control, uploads, events, artifacts, images, openai, info, ws, health, metrics):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,6 +12,7 @@ from starlette.requests import HTTPConnection
 
 from kiln.api.auth import Caller, authenticate
 from kiln.api.events import EventSource
+from kiln.api.hot_reads import HotReads
 from kiln.api.signing import UrlSigner
 from kiln.config import Settings
 from kiln.errors import NotFound
@@ -51,6 +52,7 @@ class Services:
     events: EventSource
     signer: UrlSigner
     metrics: CollectorRegistry
+    hot: HotReads = field(default_factory=lambda: HotReads(0.0))  # short-lived caches of polled reads
     workers: WorkerRegistry | None = None  # None: no worker registry, so never ready
 
 
@@ -102,19 +104,23 @@ _bearer = HTTPBearer(auto_error=False, description="A kiln API key")
 TokenDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def current_caller(services: ServicesDep, credentials: TokenDep) -> Caller:
-    """The caller of this request; 401 without a valid key (unless auth is off)."""
+async def current_caller(services: ServicesDep, credentials: TokenDep) -> Caller:
+    """The caller of this request; 401 without a valid key (unless auth is off). Keys are remembered briefly."""
     token = credentials.credentials if credentials is not None else None
-    return authenticate(services.keys, auth=services.settings.auth, token=token)
+    settings = services.settings
+    if token is None or settings.auth == "off":
+        return authenticate(services.keys, auth=settings.auth, token=token)  # no store call
+    return await services.hot.load_caller(token, lambda: authenticate(services.keys, auth=settings.auth, token=token))
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]
 
 
-def owned_job(job_id: str, store: StoreDep, caller: CallerDep) -> JobRecord:
-    """The job in the path if the caller may see it; 404 otherwise (another key's job reads as missing)."""
-    job = store.get_job(job_id, owner=caller.owner)
-    if job is None:
+async def owned_job(job_id: str, services: ServicesDep, caller: CallerDep) -> JobRecord:
+    """The job in the path if the caller may see it; 404 otherwise (another key's job reads as missing). A record
+    read in the last `KILN_STATUS_CACHE_SECONDS` is reused (`kiln.api.hot_reads`)."""
+    job = await services.hot.load_job(job_id, lambda: services.store.get_job(job_id))
+    if job is None or (caller.owner is not None and job.owner != caller.owner):
         raise NotFound(f"no job {job_id!r}")
     return job
 

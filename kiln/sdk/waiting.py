@@ -21,6 +21,10 @@ from kiln.sdk.events import Event
 
 __all__ = ["STREAM_FATAL", "WaitTracker"]
 
+# the server may answer a job's status from a record read a moment before its final event (KILN_STATUS_CACHE_SECONDS):
+# once the stream said "final", the status is polled this often until it says so too
+FINAL_CATCH_UP_SECONDS = 0.1
+
 # errors that polling would meet as well: raised from `wait` rather than falling back to polling
 STREAM_FATAL: tuple[type[Exception], ...] = (AuthenticationError, PermissionDeniedError, NotFoundError, WaitTimeout)
 
@@ -39,6 +43,7 @@ class WaitTracker:
         self.poll_interval = poll_interval
         self._last_refresh = -math.inf
         self._dirty = False
+        self.final_seen = False  # the stream announced a final state
 
     def remaining(self) -> float | None:
         return None if self.deadline is None else max(self.deadline - self._clock(), 0.0)
@@ -56,10 +61,12 @@ class WaitTracker:
         """After an event (None: a keep-alive or a reconnect), whether to fetch the status now."""
         if event is not None:
             if event.type == "job.state":
+                self.final_seen = self.final_seen or event.is_final
                 return True
             self._dirty = True
         return self._dirty and self._clock() - self._last_refresh >= self.poll_interval
 
     def poll_delay(self) -> float:
+        interval = min(self.poll_interval, FINAL_CATCH_UP_SECONDS) if self.final_seen else self.poll_interval
         remaining = self.remaining()
-        return self.poll_interval if remaining is None else min(self.poll_interval, remaining)
+        return interval if remaining is None else min(interval, remaining)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+import anyio.to_thread
 from fastapi import APIRouter, Query, Response
 from pydantic import TypeAdapter
 
@@ -94,34 +95,43 @@ def _view(store: JobStore, base: str, job: JobRecord, *, results: bool = False) 
 
 
 @router.get("/{job_id}", response_model=JobView, response_model_exclude_none=False, summary="A job's progress")
-def get_job(
+async def get_job(
     job: JobDep,
     store: StoreDep,
+    services: ServicesDep,
     base: BaseUrlDep,
     include: Annotated[list[Literal["results"]] | None, Query(description="`results`: every artifact")] = None,
 ) -> JobView:
-    return _view(store, base, job, results=bool(include and "results" in include))
+    results = bool(include and "results" in include)
+    if results or job.counts.get("failed"):  # more to read from the store
+        return await anyio.to_thread.run_sync(lambda: _view(store, base, job, results=results))
+    # the polled case: no store call past the (briefly cached) record, rendered once for every poller
+    body = services.hot.body(job, base, lambda: job_view(base, job).model_dump_json().encode())
+    return Response(body, media_type="application/json")  # type: ignore[return-value]  # already a JobView
 
 
 @router.post("/{job_id}/cancel", response_model=JobView, summary="Cancel a job's unfinished items")
-def cancel_job(job: JobDep, store: StoreDep, base: BaseUrlDep) -> JobView:
+def cancel_job(job: JobDep, store: StoreDep, services: ServicesDep, base: BaseUrlDep) -> JobView:
     canceled = store.cancel_job(job.id)
+    services.hot.forget_job(job.id)
     if canceled is None:
         raise NotFound(f"no job {job.id!r}")
     return _view(store, base, canceled)
 
 
 @router.post("/{job_id}/retry", response_model=JobView, summary="Queue a job's failed and canceled items again")
-def retry_job(job: JobDep, store: StoreDep, base: BaseUrlDep) -> JobView:
+def retry_job(job: JobDep, store: StoreDep, services: ServicesDep, base: BaseUrlDep) -> JobView:
     retried = store.retry_job(job.id)
+    services.hot.forget_job(job.id)
     if retried is None:
         raise NotFound(f"no job {job.id!r}")
     return _view(store, base, retried)
 
 
 @router.delete("/{job_id}", status_code=204, response_class=Response, summary="Delete a job and its files")
-def delete_job(job: JobDep, store: StoreDep, storage: StorageDep) -> Response:
+def delete_job(job: JobDep, store: StoreDep, services: ServicesDep, storage: StorageDep) -> Response:
     keys = store.delete_job(job.id)
+    services.hot.forget_job(job.id)
     if keys is None:
         raise NotFound(f"no job {job.id!r}")
     for key in keys:
