@@ -24,20 +24,28 @@ class Signature:
     guidance: float
     scheduler: str
     adapters: tuple[str, ...] = ()
+    strength: float | None = None  # img2img only: one pipeline call takes one strength
 
     def key(self) -> str:
-        """A canonical string for storing and grouping by signature."""
-        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+        """A canonical string for storing and grouping by signature (without `strength` when it is unset, so
+        txt2img keys are what they were before img2img existed)."""
+        fields = asdict(self)
+        if self.strength is None:
+            del fields["strength"]
+        return json.dumps(fields, sort_keys=True, separators=(",", ":"))
 
     def label(self) -> str:
-        return f"{self.model} {self.kind} {self.width}x{self.height} {self.steps} steps cfg {self.guidance:g}"
+        label = f"{self.model} {self.kind} {self.width}x{self.height} {self.steps} steps cfg {self.guidance:g}"
+        return label if self.strength is None else f"{label} denoise {self.strength:g}"
 
 
 @dataclass(frozen=True, slots=True)
 class ImageItem:
     """One output image, fully resolved: style applied, size rounded, seed assigned.
 
-    `prompt` and `negative_prompt` are what the pipeline sees; `user_prompt` is what the user wrote.
+    `prompt` and `negative_prompt` are what the pipeline sees; `user_prompt` is what the user wrote. An
+    img2img item (`kind="img2img"`) starts from `init_image` (a local file; the engine also takes images in
+    memory); `strength` is how much of it is repainted (near 0 keeps it, 1 repaints it). txt2img ignores both.
     """
 
     index: int
@@ -57,6 +65,8 @@ class ImageItem:
     output_format: OutputFormat = "png"
     output_quality: int = 95
     name: str | None = None
+    init_image: str | None = None
+    strength: float = 1.0
 
     def signature(self) -> Signature:
         return Signature(
@@ -67,6 +77,7 @@ class ImageItem:
             steps=self.steps,
             guidance=self.guidance,
             scheduler=self.scheduler,
+            strength=self.strength if self.kind == "img2img" else None,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -14,3 +14,12 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet -e '.[dev]'
   echo "$want" > "$stamp"
 fi
+# espeak-ng: the default text-to-speech engine for narration (kiln.media.tts); only narration needs it.
+if ! command -v espeak-ng >/dev/null; then
+  if command -v apt-get >/dev/null; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng; } >/dev/null \
+      || echo "could not install espeak-ng with apt-get; install it to narrate videos" >&2
+  else
+    echo "install espeak-ng (e.g. brew install espeak-ng) to narrate videos" >&2
+  fi
+fi

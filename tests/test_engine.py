@@ -6,14 +6,16 @@ import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
 
 from kiln.config import Settings
-from kiln.engine.catalog import resolve_model
-from kiln.engine.executor import Engine
-from kiln.engine.loader import load_model, save_builtin
+from kiln.engine.catalog import ModelInfo, resolve_model
+from kiln.engine.device import DevicePlan
+from kiln.engine.executor import Engine, EngineStatus
+from kiln.engine.loader import LoadedModel, load_model, save_builtin
 from kiln.errors import Cancelled
 from tests.helpers import make_item
 
@@ -109,3 +111,25 @@ def test_tiny_models_are_identical_in_every_build() -> None:
     second = load_model(resolve_model("tiny-sd3"), plan).pipe
     for a, b in zip(first.transformer.parameters(), second.transformer.parameters(), strict=True):
         assert bool((a == b).all())
+
+
+def test_status_lists_models_by_location_and_counts_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "models" / "mine"
+    folder.mkdir(parents=True)
+    (folder / "model_index.json").write_text('{"_kiln_builtin": "tiny-sd"}')
+    monkeypatch.chdir(tmp_path)
+    loaded: list[str] = []
+
+    def loader(info: ModelInfo, _plan: DevicePlan) -> LoadedModel:
+        loaded.append(info.location)
+        return cast(LoadedModel, object())
+
+    engine = Engine(Settings(threads=2, micro_batch=3), loader=loader, max_models=2)
+    assert engine.status() == EngineStatus("cpu", "float32", 3, (), 0, None)
+    engine.model("models/mine")  # as KILN_DEFAULT_MODEL may name it
+    engine.model(str(folder))  # as planned items name it: the same model
+    engine.model("tiny-sd")
+    engine.model("tiny-flux")  # evicts the least recently used
+    assert loaded == [str(folder), "tiny-sd", "tiny-flux"]
+    assert engine.status().loaded_models == ("tiny-sd", "tiny-flux")
+    assert engine.status().model_loads == 3

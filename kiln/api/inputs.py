@@ -17,14 +17,18 @@ from kiln.errors import InvalidInput, KilnError
 from kiln.events.targets import check_url
 from kiln.worker.task_inputs import INPUT_FIELDS, STORAGE_SCHEME
 
-__all__ = ["UPLOAD_SUFFIXES", "check_inputs", "upload_key"]
+__all__ = ["UPLOAD_SUFFIXES", "check_inputs", "local_input", "upload_folder", "upload_key"]
 
 UPLOAD_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".mp4", ".webm", ".mov", ".wav", ".mp3", ".aac", ".m4a")
 _ID = re.compile(r"[0-9a-z]{26}")
 
 
+def upload_folder(owner: str | None) -> str:
+    return f"uploads/{owner or 'anonymous'}"
+
+
 def upload_key(owner: str | None, upload_id: str, suffix: str) -> str:
-    return f"uploads/{owner or 'anonymous'}/{upload_id}{suffix}"
+    return f"{upload_folder(owner)}/{upload_id}{suffix}"
 
 
 def check_inputs(request: Any, services: Services, caller: Caller, path: str) -> Any:
@@ -43,10 +47,19 @@ def check_inputs(request: Any, services: Services, caller: Caller, path: str) ->
     return request
 
 
+def local_input(value: str, services: Services, caller: Caller, field: str) -> str:
+    """An upload or artifact reference as the path of its file in local storage (image jobs plan their init images
+    at submit, so they take files already on the server; URLs are for motion jobs, fetched by the worker)."""
+    checked = _reference(value, services, caller, field)
+    if not checked.startswith(STORAGE_SCHEME):
+        raise InvalidInput(field, "an image job takes upload:<id> or artifact:<id> here; upload the image first")
+    return str(services.storage.path(checked.removeprefix(STORAGE_SCHEME)))
+
+
 def _reference(value: str, services: Services, caller: Caller, field: str) -> str:
     scheme, _, rest = value.partition(":")
     if scheme == "upload" and _ID.fullmatch(rest.lower()):
-        folder = services.storage.path(upload_key(caller.owner, "", "")).parent
+        folder = services.storage.path(upload_folder(caller.owner))
         found = sorted(folder.glob(f"{rest.lower()}.*")) if folder.is_dir() else []
         if not found:
             raise InvalidInput(field, f"no upload {rest!r} of this key; upload the file with POST /v1/uploads")

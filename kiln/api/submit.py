@@ -9,11 +9,12 @@ planner runs with `local_models=False`, so no request makes the server look at i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kiln.api.auth import Caller, check_quota
 from kiln.api.deps import Services
+from kiln.api.inputs import local_input
 from kiln.errors import InvalidInput
 from kiln.events.targets import check_url
 from kiln.jobs.planner import plan_items
@@ -75,8 +76,24 @@ def _relabel(exc: InvalidInput, submission: ImageSubmission) -> InvalidInput:
     return InvalidInput(field_path, exc.message)
 
 
-def plan_submission(services: Services, submission: ImageSubmission) -> list[ImageItem]:
-    """The submission's items, planned; `InvalidInput` naming the request field that is wrong."""
+def _with_local_inputs(submission: ImageSubmission, services: Services, caller: Caller) -> ImageSubmission:
+    """The submission with each `init_image` reference (an upload or artifact of the caller) as a local path."""
+
+    def local(spec: ImageSpec | None, field: str) -> ImageSpec | None:
+        if spec is None or spec.init_image is None:
+            return spec
+        return spec.model_copy(update={"init_image": local_input(spec.init_image, services, caller, field)})
+
+    label = submission.label or "body"
+    specs = [local(spec, f"{label}.{i}.init_image") or spec for i, spec in enumerate(submission.specs)]
+    return replace(submission, specs=specs, defaults=local(submission.defaults, "defaults.init_image"))
+
+
+def plan_submission(services: Services, submission: ImageSubmission, caller: Caller | None = None) -> list[ImageItem]:
+    """The submission's items, planned; `InvalidInput` naming the request field that is wrong. With the `caller`,
+    init images are taken as references to the caller's uploads and artifacts."""
+    if caller is not None:
+        submission = _with_local_inputs(submission, services, caller)
     try:
         return plan_items(
             submission.specs,
@@ -87,6 +104,7 @@ def plan_submission(services: Services, submission: ImageSubmission) -> list[Ima
             count=submission.n,
             where=str,
             local_models=False,
+            local_files=caller is not None,
         )
     except InvalidInput as exc:
         raise _relabel(exc, submission) from exc
@@ -97,7 +115,7 @@ def submit_images(services: Services, caller: Caller, submission: ImageSubmissio
     prefix = check_prefix(submission.prefix)
     if submission.webhook_url is not None:  # the SSRF guard's DNS-free part; the dispatcher checks again
         check_url(submission.webhook_url, allow_private=services.settings.webhook_allow_private)
-    items = plan_submission(services, submission)
+    items = plan_submission(services, submission, caller)
     check_quota(services.store, caller, len(items))
     job = NewJob(
         kind="images",

@@ -22,8 +22,11 @@ from kiln.events.targets import check_url
 from kiln.jobs.records import JobRecord, NewJob
 from kiln.motion.runners import request_model
 from kiln.task_item import TaskItem
+from kiln.worker.task_inputs import STORAGE_SCHEME
 
 __all__ = ["plan_tasks", "submit_tasks"]
+
+_MODEL_FIELDS = frozenset({"model", "video_model"})
 
 
 def _first_error(exc: ValidationError, where: str) -> InvalidInput:
@@ -46,14 +49,48 @@ def plan_tasks(services: Services, caller: Caller, kind: str, items: list[dict[s
         except InvalidInput as exc:
             raise InvalidInput(f"{where}.{exc.field}", exc.message) from exc
         body = request.model_dump(mode="json", exclude_unset=True)
+        _check_models(body, where)
+        if kind == "video":
+            _check_video(request, services, where)
         model_name = body.get("model") or ""
-        if model_name:
-            try:
-                resolve_model(model_name, local=False)
-            except InvalidInput as exc:
-                raise InvalidInput(f"{where}.model", exc.message) from exc
         planned.append(TaskItem(index=index, kind=kind, request=body, model=model_name, name=body.get("name")))
     return planned
+
+
+def _check_models(request: Any, where: str) -> None:
+    """Every model a request names (`model`, `video_model`, at any depth) is a built-in or hub id: API callers
+    never make the server load a folder or file from its disk."""
+    if isinstance(request, dict):
+        for key, value in request.items():
+            if key in _MODEL_FIELDS and isinstance(value, str) and value:
+                try:
+                    resolve_model(value, local=False)
+                except InvalidInput as exc:
+                    raise InvalidInput(f"{where}.{key}", exc.message) from exc
+            else:
+                _check_models(value, f"{where}.{key}")
+    elif isinstance(request, list):
+        for i, value in enumerate(request):
+            _check_models(value, f"{where}.{i}")
+
+
+def _check_video(request: Any, services: Services, where: str) -> None:
+    """Plan the video now (model and mode, text, size, length, segments, loop) so a mistake is a 422, not a failed
+    item later. Its stored inputs are read where the storage keeps them; one given by URL is checked when the worker
+    fetches it."""
+    from kiln.motion.video_plan import plan_video
+
+    local = {}
+    for field in ("image", "audio"):
+        value = getattr(request, field, None)
+        if isinstance(value, str) and value.startswith(STORAGE_SCHEME):
+            local[field] = str(services.storage.path(value.removeprefix(STORAGE_SCHEME)))
+        elif value is not None:
+            return
+    try:
+        plan_video(request.model_copy(update=local), local=False)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{where}.{exc.field}", exc.message) from exc
 
 
 def submit_tasks(

@@ -9,11 +9,15 @@ import typer
 from rich.console import Console
 
 from kiln import __version__
+from kiln.cli.animate import animate_app
+from kiln.cli.assemble import assemble_command
 from kiln.cli.generate import generate_command
 from kiln.cli.info import models_command, styles_command, tokens_command
 from kiln.cli.keys import keys_app
+from kiln.cli.render import render_command
 from kiln.cli.reproduce import reproduce_command
 from kiln.cli.serve import serve_command
+from kiln.cli.video import video_command
 from kiln.cli.worker import worker_command
 from kiln.errors import InvalidInput, KilnError
 
@@ -21,7 +25,7 @@ __all__ = ["app", "main"]
 
 app = typer.Typer(
     name="kiln",
-    help="Generate images (and later video) in bulk, on your own machine.",
+    help="Generate images, video and narrated cuts in bulk, on your own machine.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -33,7 +37,11 @@ app.command("models")(models_command)
 app.command("styles")(styles_command)
 app.command("serve")(serve_command)
 app.command("worker")(worker_command)
+app.command("render")(render_command)
+app.command("video")(video_command)
+app.command("assemble")(assemble_command)
 app.add_typer(keys_app)
+app.add_typer(animate_app)
 
 
 def _version(value: bool) -> None:
@@ -48,7 +56,7 @@ def _root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit")
     ] = False,
 ) -> None:
-    """kiln: bulk generation of images on your own machine."""
+    """kiln: bulk generation of images, video and narrated cuts on your own machine."""
 
 
 def main() -> None:

@@ -90,6 +90,8 @@ def generate_command(
     filename: Annotated[str, typer.Option(help="File name template")] = DEFAULT_FILENAME_TEMPLATE,
     micro_batch: Annotated[int | None, typer.Option(min=1, help="Images per pipeline call")] = None,
     styles_file: Annotated[Path | None, typer.Option(help="A JSON file of extra styles")] = None,
+    init_image: Annotated[Path | None, typer.Option(help="Start from this image (img2img)")] = None,
+    strength: Annotated[float | None, typer.Option(help="img2img: how much to repaint, above 0 up to 1")] = None,
 ) -> None:
     """Generate images into <out>/<prefix>/ with a manifest. Running the same command again resumes."""
     overrides: dict[str, Any] = _flags(output_dir=out, micro_batch=micro_batch, styles_file=styles_file)
@@ -97,7 +99,8 @@ def generate_command(
     flags = _flags(
         negative_prompt=negative, style=style, quality=quality, aspect=aspect, megapixels=megapixels, width=width,
         height=height, steps=steps, guidance=guidance, scheduler=scheduler, model=model, format=fmt,
-        output_quality=output_quality,
+        output_quality=output_quality, init_image=None if init_image is None else str(init_image),
+        strength=strength,
     )  # fmt: skip
     specs, labels = _specs(prompt, from_file, flags)
     items = plan_items(

@@ -1,12 +1,15 @@
 """The model catalog: turns a model name into a `ModelInfo` (where it lives, which family). No torch.
 
 A name is a built-in tiny id (`tiny-sd`), a hub id (`org/name`), a local folder in diffusers layout
-(`model_index.json` names the pipeline class) or a single-file `.safetensors`/`.ckpt` checkpoint.
+(`model_index.json` names the pipeline class) or a single-file `.safetensors`/`.ckpt` checkpoint. Names from
+API callers are resolved with `local=False`: built-in and hub ids only, without looking at the disk, so a
+caller cannot probe the server's files (the server's own default model may still be local).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +22,7 @@ __all__ = [
     "BUILTIN_MODELS",
     "KNOWN_HUB_MODELS",
     "ModelInfo",
+    "is_hub_id",
     "list_models",
     "resolve_model",
     "safetensors_keys",
@@ -55,6 +59,10 @@ BUILTIN_MODELS: Mapping[str, ModelInfo] = {
         ("tiny-sd3", "Stable Diffusion 3 architecture, random weights, CLIP x2 + T5"),
         ("tiny-flux", "FLUX.1-schnell architecture, random weights, CLIP + T5, few-step"),
         ("tiny-zimage", "Z-Image-Turbo architecture, random weights, Qwen3 text encoder, few-step"),
+        ("tiny-svd", "Stable Video Diffusion architecture, random weights, image-to-video"),
+        ("tiny-ltx", "LTX-Video architecture, random weights, text- and image-to-video"),
+        ("tiny-wan", "Wan 2.1 architecture, random weights, text-to-video (image-to-video through tiny-wan-i2v)"),
+        ("tiny-wan-i2v", "Wan 2.1 image-to-video architecture, random weights, CLIP image encoder"),
     )
 }
 
@@ -69,9 +77,22 @@ KNOWN_HUB_MODELS: Mapping[str, tuple[str, str]] = {
     "black-forest-labs/FLUX.1-schnell": ("flux-schnell", "FLUX.1 schnell (4 steps)"),
     "black-forest-labs/FLUX.1-dev": ("flux", "FLUX.1 dev"),
     "Tongyi-MAI/Z-Image-Turbo": ("zimage-turbo", "Z-Image Turbo (8 steps)"),
+    "stabilityai/stable-video-diffusion-img2vid-xt": ("svd", "Stable Video Diffusion XT (image-to-video, 25 frames)"),
+    "stabilityai/stable-video-diffusion-img2vid-xt-1-1": ("svd", "Stable Video Diffusion XT 1.1 (image-to-video)"),
+    "Lightricks/LTX-Video": ("ltx", "LTX-Video (text- and image-to-video)"),
+    "Wan-AI/Wan2.1-T2V-1.3B-Diffusers": ("wan", "Wan 2.1 1.3B (text-to-video, 480p)"),
+    "Wan-AI/Wan2.1-T2V-14B-Diffusers": ("wan", "Wan 2.1 14B (text-to-video)"),
+    "Wan-AI/Wan2.1-I2V-14B-480P-Diffusers": ("wan-i2v", "Wan 2.1 14B image-to-video, 480p"),
+    "Wan-AI/Wan2.1-I2V-14B-720P-Diffusers": ("wan-i2v", "Wan 2.1 14B image-to-video, 720p"),
 }
 
 _CHECKPOINT_SUFFIXES = (".safetensors", ".ckpt")
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*", re.ASCII)
+
+
+def is_hub_id(name: str) -> bool:
+    """Whether `name` is spelled as a hub id, `org/name` (no `..`, not a checkpoint file's name)."""
+    return _HUB_ID.fullmatch(name) is not None and ".." not in name and not name.endswith(_CHECKPOINT_SUFFIXES)
 
 
 def _family_from_folder(folder: Path) -> Family:
@@ -92,8 +113,9 @@ def _family_from_folder(folder: Path) -> Family:
     return family
 
 
-def resolve_model(name: str, family_hint: str | None = None) -> ModelInfo:
-    """Find a model by name. `family_hint` picks the family for single files and unknown hub ids."""
+def resolve_model(name: str, family_hint: str | None = None, *, local: bool = True) -> ModelInfo:
+    """Find a model by name. `family_hint` picks the family for single files and unknown hub ids; `local=False`
+    refuses, without looking, every name that is not a built-in or hub id (folders and files)."""
     name = name.strip()
     if not name:
         raise InvalidInput("model", "the model name is empty")
@@ -104,14 +126,18 @@ def resolve_model(name: str, family_hint: str | None = None) -> ModelInfo:
         if family_hint not in FAMILIES:
             raise InvalidInput("family", f"unknown family {family_hint!r}; choose one of {', '.join(FAMILIES)}")
         hinted = FAMILIES[family_hint]
-    path = Path(name).expanduser()
-    if path.is_dir():
-        return ModelInfo(name, "folder", str(path.resolve()), hinted or _family_from_folder(path))
-    if path.suffix in _CHECKPOINT_SUFFIXES:
-        if not path.is_file():
-            raise InvalidInput("model", f"checkpoint file {path} does not exist")
-        family = hinted or _family_from_checkpoint(path)
-        return ModelInfo(name, "single_file", str(path.resolve()), family)
+    if not local:
+        if not is_hub_id(name):
+            raise UnknownModel(name, list(BUILTIN_MODELS), local=False)
+    else:
+        path = Path(name).expanduser()
+        if path.is_dir():
+            return ModelInfo(name, "folder", str(path.resolve()), hinted or _family_from_folder(path))
+        if path.suffix in _CHECKPOINT_SUFFIXES:
+            if not path.is_file():
+                raise InvalidInput("model", f"checkpoint file {path} does not exist")
+            family = hinted or _family_from_checkpoint(path)
+            return ModelInfo(name, "single_file", str(path.resolve()), family)
     if name in KNOWN_HUB_MODELS:
         family_name, description = KNOWN_HUB_MODELS[name]
         return ModelInfo(name, "hub", name, hinted or FAMILIES[family_name], description)

@@ -1,5 +1,5 @@
-"""The batched executor: one pipeline call per micro-batch, one generator per item, progress per step,
-cancellation between steps, and out-of-memory backoff that splits a batch and remembers what fit."""
+"""The batched executor: one pipeline call per micro-batch (txt2img or img2img), one generator per item, progress
+per step, cancellation between steps, and out-of-memory backoff that splits a batch and remembers what fit."""
 
 from __future__ import annotations
 
@@ -16,12 +16,21 @@ from PIL import Image
 from kiln.config import Settings
 from kiln.engine.catalog import ModelInfo, resolve_model
 from kiln.engine.device import DevicePlan, plan_device
+from kiln.engine.init_images import accepts_size, fit_init_image, load_init_images
 from kiln.engine.loader import LoadedModel, load_model
 from kiln.engine.memory import BatchLimits
 from kiln.errors import Cancelled, KilnError
 from kiln.types import ImageItem
 
-__all__ = ["Engine", "GeneratedImage", "ModelLoader", "StepCallback"]
+__all__ = [
+    "Engine",
+    "EngineStatus",
+    "GeneratedImage",
+    "ModelLoader",
+    "StepCallback",
+    "call_pipeline",
+    "pixels_to_image",
+]
 
 StepCallback = Callable[[int, int], None]
 ModelLoader = Callable[[ModelInfo, DevicePlan], LoadedModel]
@@ -41,6 +50,18 @@ class GeneratedImage:
     model_label: str
 
 
+@dataclass(frozen=True, slots=True)
+class EngineStatus:
+    """What an engine holds, for the worker registry: safe to read from another thread."""
+
+    device: str
+    dtype: str
+    micro_batch: int
+    loaded_models: tuple[str, ...]  # model locations (what items name), least recently used first
+    model_loads: int  # models loaded since the engine was made
+    gpu_memory_bytes: int | None  # allocated by torch on its CUDA device; None elsewhere
+
+
 class Engine:
     """Runs micro-batches of items that share a signature on one device, keeping models warm."""
 
@@ -57,101 +78,98 @@ class Engine:
         self.limits = BatchLimits()
         self._loader = loader
         self._max_models = max_models
-        self._models: OrderedDict[str, LoadedModel] = OrderedDict()
+        self._models: OrderedDict[str, LoadedModel] = OrderedDict()  # by location
+        self._loaded: tuple[str, ...] = ()  # the keys of `_models`, replaced whole: read by other threads
+        self._loads = 0
 
     @property
     def micro_batch(self) -> int:
         return self.plan.micro_batch
 
     def model(self, name: str) -> LoadedModel:
-        """The loaded model for a name, loading it (and evicting the least recently used) if needed."""
-        if name in self._models:
-            self._models.move_to_end(name)
-            return self._models[name]
+        """The loaded model for a name, loading it (and evicting the least recently used) if needed.
+
+        Models are kept by location, so `./models/x` (as settings may name it) and the absolute path that
+        planned items carry share one loaded model."""
+        info = None if name in self._models else resolve_model(name)
+        key = name if info is None else info.location
+        if key in self._models:
+            self._models.move_to_end(key)
+            self._loaded = tuple(self._models)
+            return self._models[key]
+        assert info is not None
         while len(self._models) >= self._max_models:
             self._models.popitem(last=False)
+            self._loaded = tuple(self._models)
             self._free_memory()
-        model = self._loader(resolve_model(name), self.plan)
-        self._models[name] = model
+        model = self._loader(info, self.plan)
+        self._models[key] = model
+        self._loaded = tuple(self._models)
+        self._loads += 1
         return model
+
+    def status(self) -> EngineStatus:
+        """The device, loaded models and memory in use, read without touching the models."""
+        device = self.plan.device
+        memory = int(torch.cuda.memory_allocated(device)) if device.type == "cuda" else None
+        return EngineStatus(
+            device=str(device),
+            dtype=str(self.plan.dtype).removeprefix("torch."),
+            micro_batch=self.plan.micro_batch,
+            loaded_models=self._loaded,
+            model_loads=self._loads,
+            gpu_memory_bytes=memory,
+        )
 
     def run(
         self,
         items: Sequence[ImageItem],
         *,
+        init_images: Sequence[Image.Image] | None = None,
         on_step: StepCallback | None = None,
         should_cancel: Callable[[], bool] | None = None,
     ) -> list[GeneratedImage]:
-        """Generate every item (all of one signature), in as few pipeline calls as memory allows."""
+        """Generate every item (all of one signature), in as few pipeline calls as memory allows.
+
+        img2img items start from `init_images` (one per item, in memory) or else from their `init_image` files."""
         if not items:
             return []
         signature = items[0].signature()
         if any(item.signature() != signature for item in items):
             raise KilnError("a micro-batch must share one signature")
+        starts = load_init_images(items, init_images)
         model = self.model(signature.model)
-        pending = _chunks(items, self.limits.cap(signature, len(items)))
+        pending = _chunks(list(zip(items, starts, strict=True)), self.limits.cap(signature, len(items)))
         done: list[GeneratedImage] = []
         sampler = model.sampler(signature.scheduler)
         while pending:
             chunk = pending.pop(0)
+            chunk_items = [item for item, _ in chunk]
             if should_cancel is not None and should_cancel():
                 raise Cancelled("canceled before the batch started")
             try:
-                images = self._call(model, chunk, on_step, should_cancel)
+                large = signature.width * signature.height / 1e6 > self.settings.vae_tiling_megapixels
+                images = call_pipeline(
+                    model,
+                    chunk_items,
+                    init_images=[start for _, start in chunk] if signature.kind == "img2img" else None,
+                    on_step=on_step,
+                    should_cancel=should_cancel,
+                    tile_vae=large,
+                )
             except torch.OutOfMemoryError:
                 if len(chunk) == 1:
                     raise
                 half = self.limits.record_oom(signature, len(chunk))
-                pending = _chunks([*chunk, *(item for rest in pending for item in rest)], half)
+                pending = _chunks([*chunk, *(pair for rest in pending for pair in rest)], half)
                 self._free_memory()
                 continue
             self.limits.record_fit(signature, len(chunk))
             done.extend(
-                GeneratedImage(item, pixels, _to_pil(pixels), sampler, model.info.label)
-                for item, pixels in zip(chunk, images, strict=True)
+                GeneratedImage(item, pixels, pixels_to_image(pixels), sampler, model.info.label)
+                for item, pixels in zip(chunk_items, images, strict=True)
             )
         return done
-
-    def _call(
-        self,
-        model: LoadedModel,
-        items: Sequence[ImageItem],
-        on_step: StepCallback | None,
-        should_cancel: Callable[[], bool] | None,
-    ) -> np.ndarray[Any, np.dtype[np.float32]]:
-        first = items[0]
-        family = model.info.family
-        total = first.steps
-
-        def step_end(_pipe: Any, step: int, _timestep: Any, callback_kwargs: dict[str, Any]) -> dict[str, Any]:
-            if on_step is not None:
-                on_step(step + 1, total)
-            if should_cancel is not None and should_cancel():
-                raise Cancelled(f"canceled after step {step + 1} of {total}")
-            return callback_kwargs
-
-        kwargs: dict[str, Any] = dict(family.call_kwargs)
-        kwargs.update(
-            prompt=[item.prompt for item in items],
-            height=first.height,
-            width=first.width,
-            num_inference_steps=total,
-            guidance_scale=first.guidance,
-            # CPU generators: the same seed gives the same noise on every device
-            generator=[torch.Generator("cpu").manual_seed(item.seed) for item in items],
-            output_type="np",
-            callback_on_step_end=step_end,
-        )
-        if family.supports_negative:
-            kwargs["negative_prompt"] = [item.negative_prompt for item in items]
-        model.use_scheduler(first.scheduler)
-        vae = getattr(model.pipe, "vae", None)
-        if vae is not None and hasattr(vae, "enable_tiling"):
-            large = first.width * first.height / 1e6 > self.settings.vae_tiling_megapixels
-            vae.enable_tiling() if large else vae.disable_tiling()
-        with torch.inference_mode():
-            output = model.pipe(**kwargs)
-        return np.asarray(output.images, dtype=np.float32)
 
     def _free_memory(self) -> None:
         gc.collect()
@@ -159,10 +177,70 @@ class Engine:
             torch.cuda.empty_cache()
 
 
-def _chunks(items: Sequence[ImageItem], size: int) -> list[list[ImageItem]]:
-    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+def call_pipeline(
+    model: LoadedModel,
+    items: Sequence[ImageItem],
+    *,
+    init_images: Sequence[Image.Image | None] | None = None,
+    on_step: StepCallback | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+    tile_vae: bool = False,
+) -> np.ndarray[Any, np.dtype[np.float32]]:
+    """One pipeline call for items of one signature: float pixels (N, H, W, 3), one CPU generator per item.
+
+    img2img items need `init_images`, one per item (resized to the item's size here). `on_step(step, total)`
+    counts the steps the call really runs (an img2img call runs about `steps * strength`); `should_cancel`
+    is asked after every step and stops the call with `Cancelled`."""
+    first = items[0]
+    family = model.info.family
+    img2img = first.kind == "img2img"
+    model.use_scheduler(first.scheduler)
+    pipe = model.img2img_pipe() if img2img else model.pipe
+    steps = first.steps
+
+    def step_end(running: Any, step: int, _timestep: Any, callback_kwargs: dict[str, Any]) -> dict[str, Any]:
+        total = int(getattr(running, "_num_timesteps", 0) or steps) if img2img else steps
+        if on_step is not None:
+            on_step(step + 1, total)
+        if should_cancel is not None and should_cancel():
+            raise Cancelled(f"canceled after step {step + 1} of {total}")
+        return callback_kwargs
+
+    kwargs: dict[str, Any] = dict(family.call_kwargs)
+    kwargs.update(
+        prompt=[item.prompt for item in items],
+        num_inference_steps=steps,
+        guidance_scale=first.guidance,
+        # CPU generators: the same seed gives the same noise on every device
+        generator=[torch.Generator("cpu").manual_seed(item.seed) for item in items],
+        output_type="np",
+        callback_on_step_end=step_end,
+    )
+    if img2img:
+        starts = [image for image in init_images or () if image is not None]
+        if len(starts) != len(items):
+            raise KilnError("an img2img call needs one init image per item")
+        fitted = [fit_init_image(image, item.width, item.height) for item, image in zip(items, starts, strict=True)]
+        kwargs.update(image=fitted, strength=first.strength)
+    if not img2img or accepts_size(pipe):  # SD and SDXL img2img take the size from the image
+        kwargs.update(height=first.height, width=first.width)
+    if family.supports_negative:
+        kwargs["negative_prompt"] = [item.negative_prompt for item in items]
+    vae = getattr(pipe, "vae", None)
+    if vae is not None and hasattr(vae, "enable_tiling"):
+        vae.enable_tiling() if tile_vae else vae.disable_tiling()
+    with torch.inference_mode():
+        output = pipe(**kwargs)
+    return np.asarray(output.images, dtype=np.float32)
 
 
-def _to_pil(pixels: np.ndarray[Any, np.dtype[np.float32]]) -> Image.Image:
+Pair = tuple[ImageItem, Image.Image | None]
+
+
+def _chunks(pairs: Sequence[Pair], size: int) -> list[list[Pair]]:
+    return [list(pairs[i : i + size]) for i in range(0, len(pairs), size)]
+
+
+def pixels_to_image(pixels: np.ndarray[Any, np.dtype[np.float32]]) -> Image.Image:
     """Float 0..1 pixels to an 8-bit image, rounding as diffusers' `numpy_to_pil` does."""
     return Image.fromarray((pixels * 255).round().clip(0, 255).astype(np.uint8))

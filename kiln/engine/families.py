@@ -2,7 +2,8 @@
 
 A family is a diffusers pipeline class plus the knobs a user sees: default steps and guidance, the quality
 presets in steps (few-step distilled models map them to few steps), the size multiple, negative-prompt support,
-and the text encoders with their token limits.
+and the text encoders with their token limits. A video family adds `VideoTraits`: its modes (text-to-video,
+image-to-video) with the pipeline class of each, and its frame rate, clip length and frame-count rule.
 """
 
 from __future__ import annotations
@@ -12,10 +13,21 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Literal
 
-__all__ = ["FAMILIES", "QUALITY_NAMES", "Family", "TextEncoder", "family_for_pipeline_class"]
+__all__ = [
+    "FAMILIES",
+    "QUALITY_NAMES",
+    "VIDEO_MODES",
+    "Family",
+    "TextEncoder",
+    "VideoMode",
+    "VideoTraits",
+    "family_for_pipeline_class",
+]
 
 QUALITY_NAMES = ("fast", "balanced", "high", "ultra")
 TokenizerKind = Literal["clip", "t5", "qwen"]
+VideoMode = Literal["t2v", "i2v"]
+VIDEO_MODES: tuple[VideoMode, ...] = ("t2v", "i2v")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +42,27 @@ class TextEncoder:
 
 def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True, slots=True)
+class VideoTraits:
+    """What a video family adds: its modes, and the frame rate, length and size its clips default to.
+
+    Frame counts are `frame_step * k + 1` (the VAE compresses time by `frame_step` and keeps the first frame).
+    `motion_conditioning`: the model takes SVD's motion bucket, noise augmentation and fps conditioning.
+    """
+
+    modes: Mapping[str, str]  # "t2v" / "i2v" -> the diffusers pipeline class serving it
+    default_fps: float
+    default_frames: int
+    frame_step: int
+    max_frames: int
+    default_width: int
+    default_height: int
+    motion_conditioning: bool = False
+
+    def valid_frames(self, frames: int) -> bool:
+        return frames > self.frame_step and (frames - 1) % self.frame_step == 0 and frames <= self.max_frames
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +85,14 @@ class Family:
     distilled: bool = False
     call_kwargs: Mapping[str, Any] = field(default_factory=lambda: _frozen({}))
     schedulers: tuple[str, ...] = ("default",)
+    video: VideoTraits | None = None
 
     def steps_for_quality(self, quality: str) -> int:
         return self.quality_steps[quality]
+
+    @property
+    def is_video(self) -> bool:
+        return self.video is not None
 
 
 _STANDARD_STEPS = _frozen({"fast": 25, "balanced": 44, "high": 64, "ultra": 84})
@@ -162,6 +200,109 @@ TINY_ZIMAGE = replace(
     call_kwargs=_frozen({"max_sequence_length": 512, "cfg_normalization": False, "cfg_truncation": 1.0}),
 )
 
+# Video. Defaults follow each model card: SVD-XT 25 frames at 1024x576 (its fps conditioning 7), LTX-Video up to
+# 257 frames (8k+1) at 24 fps in multiples of 32, Wan 2.1 81 frames (4k+1) at 16 fps, 832x480.
+_T5_VIDEO = TextEncoder("t5", "tokenizer", "t5", 128)
+_VIDEO_STEPS = _frozen({"fast": 20, "balanced": 30, "high": 40, "ultra": 50})
+SVD = Family(
+    name="svd",
+    pipeline_class="StableVideoDiffusionPipeline",
+    default_steps=25,
+    quality_steps=_frozen({"fast": 15, "balanced": 25, "high": 30, "ultra": 40}),
+    default_guidance=3.0,  # SVD's max_guidance_scale (guidance rises from 1.0 at the first frame)
+    size_multiple=64,
+    default_megapixels=1024 * 576 / 1e6,
+    supports_negative=False,
+    text_encoders=(),
+    max_side=2048,
+    video=VideoTraits(
+        modes=_frozen({"i2v": "StableVideoDiffusionPipeline"}),
+        default_fps=7.0,
+        default_frames=25,
+        frame_step=1,
+        max_frames=25,
+        default_width=1024,
+        default_height=576,
+        motion_conditioning=True,
+    ),
+)
+LTX = Family(
+    name="ltx",
+    pipeline_class="LTXPipeline",
+    default_steps=40,
+    quality_steps=_VIDEO_STEPS,
+    default_guidance=3.0,
+    size_multiple=32,
+    default_megapixels=704 * 480 / 1e6,
+    supports_negative=True,
+    text_encoders=(_T5_VIDEO,),
+    max_side=1280,
+    call_kwargs=_frozen({"max_sequence_length": 128}),
+    video=VideoTraits(
+        modes=_frozen({"t2v": "LTXPipeline", "i2v": "LTXImageToVideoPipeline"}),
+        default_fps=24.0,
+        default_frames=121,
+        frame_step=8,
+        max_frames=257,
+        default_width=704,
+        default_height=480,
+    ),
+)
+_WAN_VIDEO = VideoTraits(
+    modes=_frozen({"t2v": "WanPipeline"}),
+    default_fps=16.0,
+    default_frames=81,
+    frame_step=4,
+    max_frames=81,
+    default_width=832,
+    default_height=480,
+)
+WAN = Family(
+    name="wan",
+    pipeline_class="WanPipeline",
+    default_steps=50,
+    quality_steps=_VIDEO_STEPS,
+    default_guidance=5.0,
+    size_multiple=16,
+    default_megapixels=832 * 480 / 1e6,
+    supports_negative=True,
+    text_encoders=(TextEncoder("umt5", "tokenizer", "t5", 512),),
+    max_side=1280,
+    call_kwargs=_frozen({"max_sequence_length": 512}),
+    video=_WAN_VIDEO,
+)
+# Wan 2.1 image-to-video is its own checkpoint (a CLIP image encoder, 36 input channels); `kiln.engine.video_modes`
+# pairs each Wan text-to-video model with one.
+WAN_I2V = replace(
+    WAN,
+    name="wan-i2v",
+    pipeline_class="WanImageToVideoPipeline",
+    video=replace(_WAN_VIDEO, modes=_frozen({"i2v": "WanImageToVideoPipeline"})),
+)
+
+
+def _tiny_video(family: Family, name: str, size: int, frames: int, **call_kwargs: Any) -> Family:
+    """A tiny video family: the real one's traits at `size` square and `frames` long, short prompts."""
+    assert family.video is not None
+    video = replace(family.video, default_width=size, default_height=size, default_frames=frames)
+    kwargs = {**family.call_kwargs, **call_kwargs}
+    return replace(
+        family,
+        name=name,
+        default_megapixels=size * size / 1e6,
+        min_side=32,
+        max_side=512,
+        video=video,
+        call_kwargs=_frozen(kwargs),
+    )
+
+
+# The tiny SVD VAE halves each side and its UNet downsamples once: sides are multiples of 8.
+TINY_SVD = replace(_tiny_video(SVD, "tiny-svd", 64, 8), size_multiple=8)
+TINY_LTX = _tiny_video(LTX, "tiny-ltx", 64, 17, max_sequence_length=32)
+TINY_WAN = _tiny_video(WAN, "tiny-wan", 64, 17, max_sequence_length=32)
+TINY_WAN_I2V = _tiny_video(WAN_I2V, "tiny-wan-i2v", 64, 17, max_sequence_length=32)
+
 FAMILIES: Mapping[str, Family] = _frozen(
     {
         f.name: f
@@ -177,6 +318,14 @@ FAMILIES: Mapping[str, Family] = _frozen(
             TINY_SD3,
             TINY_FLUX,
             TINY_ZIMAGE,
+            SVD,
+            LTX,
+            WAN,
+            WAN_I2V,
+            TINY_SVD,
+            TINY_LTX,
+            TINY_WAN,
+            TINY_WAN_I2V,
         )
     }
 )
@@ -187,6 +336,11 @@ _BY_PIPELINE_CLASS = {
     "StableDiffusion3Pipeline": SD3,
     "FluxPipeline": FLUX,
     "ZImagePipeline": ZIMAGE,
+    "StableVideoDiffusionPipeline": SVD,
+    "LTXPipeline": LTX,
+    "LTXImageToVideoPipeline": LTX,
+    "WanPipeline": WAN,
+    "WanImageToVideoPipeline": WAN_I2V,
 }
 
 

@@ -14,7 +14,7 @@ from kiln.engine.catalog import ModelInfo
 from kiln.engine.device import DevicePlan
 from kiln.engine.quiet import quiet_libraries
 from kiln.engine.schedulers import sampler_name, swap_scheduler
-from kiln.errors import ModelLoadError
+from kiln.errors import InvalidInput, ModelLoadError
 
 __all__ = ["LoadedModel", "load_model", "save_builtin"]
 
@@ -31,6 +31,7 @@ class LoadedModel:
     plan: DevicePlan
     _base_scheduler: Any = None
     _schedulers: dict[str, Any] = field(default_factory=dict)
+    _img2img: Any = None
 
     def __post_init__(self) -> None:
         self._base_scheduler = self.pipe.scheduler
@@ -43,6 +44,20 @@ class LoadedModel:
         if name not in self._schedulers:
             self._schedulers[name] = swap_scheduler(self._base_scheduler.config, name)
         self.pipe.scheduler = self._schedulers[name]
+
+    def img2img_pipe(self) -> Any:
+        """The family's image-to-image pipeline over this pipeline's own modules (made once, no weights copied),
+        with the scheduler `use_scheduler` last chose."""
+        if self._img2img is None:
+            class_name = self.info.family.img2img_class
+            if class_name is None:
+                raise InvalidInput("init_image", f"{self.info.family.name} models have no image-to-image pipeline")
+            import diffusers
+
+            self._img2img = getattr(diffusers, class_name).from_pipe(self.pipe)
+            self._img2img.set_progress_bar_config(disable=True)
+        self._img2img.scheduler = self.pipe.scheduler
+        return self._img2img
 
     def sampler(self, scheduler: str) -> str:
         return sampler_name(scheduler, type(self._base_scheduler).__name__)

@@ -119,7 +119,7 @@ def _describe(error: Mapping[str, Any]) -> tuple[str, str]:
     field = str(loc[0]) if loc else "prompt"
     kind = error.get("type", "")
     if kind == "extra_forbidden":
-        known = ", ".join(ImageSpec.model_fields)
+        known = ", ".join(["prompt", *(name for name in ImageSpec.model_fields if name != "prompt")])
         return field, f"unknown field {field!r}; known fields: {known}"
     if kind == "missing":
         return field, "missing; every line needs a prompt" if field == "prompt" else "missing"

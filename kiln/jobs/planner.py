@@ -1,13 +1,16 @@
 """The planner: expands image specs into fully resolved items (style applied, size resolved, seed assigned).
 
 Rules, per spec merged over the shared defaults (a spec's fields that are set and not None win):
-- model: the spec's, else `settings.default_model`; its family supplies every other default.
+- model: the spec's, else `settings.default_model`; its family supplies every other default. With
+  `local_models=False` (requests over HTTP) a spec may name built-in and hub ids only, or the default model
+  itself: folders and files are the server's to configure.
 - steps: explicit, else the quality preset, else the family default; 1..family.max_steps.
 - negative prompt: the style's joined with the user's. A family without negative prompts drops the style's
   and refuses the user's, so nobody believes a negative prompt did something.
 - size: see `kiln.jobs.sizing.resolve_size`.
 - seed: the spec's (+k for the k-th of its `count` copies), else `start_seed` + the item's index in the
   run, else drawn from `rng` in 0..2**32-1. Every item records its seed, so any image can be made again.
+- img2img: an `init_image` makes the item img2img with `strength` (default 0.75); see `kiln.jobs.img2img`.
 - output: png unless given; quality 95 for png (lossless, the number is unused) and 90 for jpeg/webp/avif.
 Errors are `InvalidInput` naming the field, with `where` from the caller's labels ("scenes.jsonl line 7").
 """
@@ -22,6 +25,7 @@ from types import MappingProxyType
 from kiln.config import Settings
 from kiln.engine.catalog import ModelInfo, resolve_model
 from kiln.errors import InvalidInput
+from kiln.jobs.img2img import plan_img2img
 from kiln.jobs.sizing import resolve_size
 from kiln.jobs.spec import MAX_SEED, ImageSpec
 from kiln.presets.quality import resolve_steps
@@ -53,14 +57,17 @@ def _located(exc: InvalidInput, where: str) -> InvalidInput:
 class _Resolver:
     """Turns one merged spec into an item template (index and seed still 0); caches model lookups."""
 
-    def __init__(self, settings: Settings, styles: StyleBook) -> None:
+    def __init__(self, settings: Settings, styles: StyleBook, local_models: bool, local_files: bool) -> None:
         self._settings = settings
         self._styles = styles
+        self._local_models = local_models
+        self._local_files = local_files
         self._models: dict[str, ModelInfo] = {}
 
     def _model(self, name: str) -> ModelInfo:
         if name not in self._models:
-            self._models[name] = resolve_model(name)
+            local = self._local_models or name.strip() == self._settings.default_model.strip()
+            self._models[name] = resolve_model(name, local=local)
         return self._models[name]
 
     def __call__(self, spec: ImageSpec) -> ImageItem:
@@ -86,6 +93,7 @@ class _Resolver:
             message = f"{family.name} cannot use {scheduler!r}; choose one of: {choices}"
             raise InvalidInput("scheduler", message)
         output_format = spec.format or DEFAULT_FORMAT
+        img2img = plan_img2img(spec.init_image, spec.strength, steps, local=self._local_files)
         return ImageItem(
             index=0,
             prompt=prompt,
@@ -103,6 +111,9 @@ class _Resolver:
             output_format=output_format,
             output_quality=spec.output_quality or DEFAULT_OUTPUT_QUALITY[output_format],
             name=spec.name,
+            kind=img2img.kind,
+            init_image=img2img.init_image,
+            strength=img2img.strength,
         )
 
 
@@ -116,11 +127,15 @@ def plan_items(
     count: int = 1,
     rng: random.Random | None = None,
     where: Callable[[int], str] | None = None,
+    local_models: bool = True,
+    local_files: bool | None = None,
 ) -> list[ImageItem]:
     """Expand `specs` into `len(specs) * count` items, indexed 0..N-1, a spec's copies next to each other.
 
     `where(position)` labels the spec at `position` in errors (e.g. `labels.__getitem__`). `rng` draws the
-    seeds nobody chose; pass a seeded `random.Random` for a reproducible plan.
+    seeds nobody chose; pass a seeded `random.Random` for a reproducible plan. `local_models=False` refuses
+    model folders and files other than the default model; `local_files` (default: `local_models`) allows
+    `init_image` paths (the API passes True once it has turned its callers' uploads into paths).
     """
     if not specs:
         raise InvalidInput("prompt", "nothing to generate; give at least one prompt")
@@ -136,7 +151,7 @@ def plan_items(
     if start_seed is not None and not 0 <= start_seed <= MAX_SEED:
         raise InvalidInput("seed", f"{start_seed} is not a seed; use 0 to {MAX_SEED}")
     rng = rng or random.Random()
-    resolve = _Resolver(settings, styles)
+    resolve = _Resolver(settings, styles, local_models, local_models if local_files is None else local_files)
     items: list[ImageItem] = []
     for position, spec in enumerate(specs):
         merged = merge_spec(spec, defaults)

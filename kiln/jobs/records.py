@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from kiln.task_item import WorkItem
+from kiln.types import ImageItem
 
 __all__ = [
     "FINAL_ITEM_STATES",
@@ -86,6 +87,13 @@ class ItemRecord:
     error: str | None
     started_at: datetime | None
     finished_at: datetime | None
+
+    @property
+    def image(self) -> ImageItem:
+        """The item of an image job (whose items are all image items); `TypeError` for a task item."""
+        if not isinstance(self.item, ImageItem):
+            raise TypeError(f"item {self.id} is a {self.item.kind} task, not an image")
+        return self.item
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,18 +8,18 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kiln.types import OutputFormat
 
-__all__ = ["MAX_SEED", "ImageSpec", "QualityName"]
+__all__ = ["MAX_SEED", "ImageOptions", "ImageSpec", "QualityName"]
 
 MAX_SEED = 2**63 - 1
 QualityName = Literal["fast", "balanced", "high", "ultra"]
 
 
-class ImageSpec(BaseModel):
-    """One image request. Every field but `prompt` is optional and falls back to the model family's default."""
+class ImageOptions(BaseModel):
+    """Every option of an image but its prompt, each falling back to the model family's default: the fields of an
+    `ImageSpec`, and the shared defaults of a job's prompts."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    prompt: str = Field(description="What to draw")
     negative_prompt: str | None = Field(default=None, description="What to avoid")
     style: str | None = Field(default=None, description="A style name, see `kiln styles`")
     quality: QualityName | None = Field(default=None, description="fast 25, balanced 44, high 64, ultra 84 steps")
@@ -35,13 +35,10 @@ class ImageSpec(BaseModel):
     format: OutputFormat | None = None
     output_quality: Annotated[int, Field(ge=1, le=100)] | None = None
     name: str | None = Field(default=None, description="A name for the output file, e.g. a scene id")
-
-    @field_validator("prompt")
-    @classmethod
-    def _prompt_not_empty(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("the prompt is empty; write what the image should show")
-        return value.strip()
+    init_image: str | None = Field(default=None, description="Start from this image (img2img): a local file path")
+    strength: Annotated[float, Field(gt=0.0, le=1.0)] | None = Field(
+        default=None, description="img2img: how much of the init image is repainted, above 0 up to 1 (default 0.75)"
+    )
 
     @field_validator("quality", "format", mode="before")
     @classmethod
@@ -50,3 +47,16 @@ class ImageSpec(BaseModel):
             return value
         value = value.strip().lower()
         return "jpeg" if value == "jpg" else value
+
+
+class ImageSpec(ImageOptions):
+    """One image request. Every field but `prompt` is optional and falls back to the model family's default."""
+
+    prompt: str = Field(description="What to draw")
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt_not_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the prompt is empty; write what the image should show")
+        return value.strip()

@@ -44,6 +44,8 @@ def build_infotext(
         "Size": f"{item.width}x{item.height}",
         "Model": model_label,
     }
+    if item.kind == "img2img":
+        params["Denoising strength"] = item.strength  # A1111's name and place, after the model
     if item.style:
         params["Style"] = item.style
     params["Version"] = f"kiln {__version__}"

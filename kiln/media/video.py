@@ -11,6 +11,9 @@
 - WebP: animated, through Pillow (lossy, `quality` 0-100); PyAV can encode WebP but FFmpeg cannot read an
   animated one back, so `probe_video` reads WebP with Pillow too.
 
+Frames are PIL images or PyAV `VideoFrame`s. MP4 and WebM take a `VideoFrame` as it is (a renderer that makes
+yuv420p frames skips the RGB conversion) and tag the stream with the first frame's colour properties.
+
 The GIF and WebP writers merge identical consecutive frames into one longer frame; a probe then counts fewer
 frames over the same duration. Audio (any format PyAV reads: WAV, MP3, AAC, ...) goes into MP4 and WebM only,
 and is cut at the video's end.
@@ -27,7 +30,7 @@ from fractions import Fraction
 from itertools import chain
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, TypeVar
 
 import av
 import numpy as np
@@ -39,6 +42,7 @@ __all__ = [
     "CONTENT_TYPES",
     "DEFAULT_CRF",
     "EXTENSIONS",
+    "H264_PRESETS",
     "MAX_CRF",
     "VIDEO_FORMATS",
     "VideoFormat",
@@ -57,10 +61,12 @@ EXTENSIONS: Mapping[VideoFormat, str] = MappingProxyType(
 )
 DEFAULT_CRF: Mapping[str, int] = MappingProxyType({"mp4": 18, "webm": 31})  # lower is better
 MAX_CRF: Mapping[str, int] = MappingProxyType({"mp4": 51, "webm": 63})
+H264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 DEFAULT_WEBP_QUALITY = 80
 GIF_MAX_FPS = 50
 _VIDEO_CODECS: Mapping[str, Literal["libx264", "libvpx-vp9"]] = {"mp4": "libx264", "webm": "libvpx-vp9"}
 _AUDIO_CODECS: Mapping[str, AudioCodec] = {"mp4": "aac", "webm": "libopus"}
+Frame = TypeVar("Frame", bound=Image.Image | av.VideoFrame)
 _VP9_OPTIONS = {"deadline": "good", "cpu-used": "4", "row-mt": "1"}  # libvpx's default (cpu-used 1) is slow
 
 
@@ -81,7 +87,7 @@ class VideoInfo:
 
 
 def encode_video(
-    frames: Iterable[Image.Image],
+    frames: Iterable[Image.Image | av.VideoFrame],
     path: str | os.PathLike[str],
     *,
     fps: float | Fraction,
@@ -90,12 +96,13 @@ def encode_video(
     bitrate: str | None = None,
     audio: str | os.PathLike[str] | None = None,
     quality: int | None = None,
+    preset: str | None = None,
 ) -> VideoInfo:
     """Writes `frames` (all one size; any mode, encoded as RGB) to `path`; see the module notes per format.
 
     `crf` (constant quality) or `bitrate` (e.g. "2M", "800k") apply to MP4 and WebM, `quality` to WebP, `audio`
-    to MP4 and WebM. MP4 and WebM frames are encoded as they arrive; GIF and WebP collect them first. A failed
-    encode leaves no file behind.
+    to MP4 and WebM, `preset` (libx264's speed/size trade-off, default medium) to MP4. MP4 and WebM frames are
+    encoded as they arrive; GIF and WebP collect them first. A failed encode leaves no file behind.
     """
     if format not in VIDEO_FORMATS:
         raise ValueError(f"format must be one of {', '.join(VIDEO_FORMATS)}, got {format!r}")
@@ -104,6 +111,8 @@ def encode_video(
         raise ValueError(f"{format} takes no crf, bitrate or audio (those are for mp4 and webm)")
     if quality is not None and format != "webp":
         raise ValueError("quality is for webp; use crf or bitrate for mp4 and webm")
+    if preset is not None and (format != "mp4" or preset not in H264_PRESETS):
+        raise ValueError(f"preset is for mp4, one of {', '.join(H264_PRESETS)}; got {preset!r} for {format}")
     if crf is not None and bitrate is not None:
         raise ValueError("give crf (constant quality) or bitrate, not both")
     if crf is not None and not 0 <= crf <= MAX_CRF[format]:
@@ -115,7 +124,7 @@ def encode_video(
     target = Path(path)
     try:
         if format == "mp4" or format == "webm":
-            count, width, height, audio_codec = _encode_av(frames, target, format, rate, crf, bitrate, audio)
+            count, width, height, audio_codec = _encode_av(frames, target, format, rate, crf, bitrate, audio, preset)
         else:
             count, width, height = _encode_pillow(frames, target, format, rate, quality)
             audio_codec = None
@@ -143,17 +152,18 @@ def _frame_rate(fps: float | Fraction) -> Fraction:
 
 
 def _encode_av(
-    frames: Iterable[Image.Image],
+    frames: Iterable[Image.Image | av.VideoFrame],
     path: Path,
     format: Literal["mp4", "webm"],
     rate: Fraction,
     crf: int | None,
     bitrate: str | None,
     audio: str | os.PathLike[str] | None,
+    preset: str | None = None,
 ) -> tuple[int, int, int, str | None]:
     images = _same_size(frames)
     first = next(images)
-    width, height = first.size
+    width, height = first.width, first.height
     if format == "mp4":
         width, height = width + width % 2, height + height % 2
     audio_codec = _AUDIO_CODECS[format]
@@ -163,6 +173,12 @@ def _encode_av(
         stream = container.add_stream(_VIDEO_CODECS[format], rate=rate)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         codec_options: dict[str, object] = {**_VP9_OPTIONS} if format == "webm" else {}
+        if preset is not None:
+            codec_options["preset"] = preset
+        if isinstance(first, av.VideoFrame):  # the stream says how to read its pixels back to RGB
+            context = stream.codec_context
+            context.colorspace, context.color_range = first.colorspace, first.color_range
+            context.color_primaries, context.color_trc = first.color_primaries, first.color_trc
         if bitrate is not None:
             stream.bit_rate = _parse_bitrate(bitrate)
         else:
@@ -176,9 +192,14 @@ def _encode_av(
             stack.callback(soundtrack.close)
         count = 0
         for image in chain([first], images):
-            pixels = np.asarray(image.convert("RGB"))
-            padding = ((0, height - pixels.shape[0]), (0, width - pixels.shape[1]), (0, 0))
-            frame = av.VideoFrame.from_ndarray(np.pad(pixels, padding, mode="edge"), format="rgb24")
+            if isinstance(image, av.VideoFrame):
+                if (image.width, image.height) != (width, height):
+                    raise ValueError(f"a {format} VideoFrame needs even sides, got {image.width}x{image.height}")
+                frame = image
+            else:
+                pixels = np.asarray(image.convert("RGB"))
+                padding = ((0, height - pixels.shape[0]), (0, width - pixels.shape[1]), (0, 0))
+                frame = av.VideoFrame.from_ndarray(np.pad(pixels, padding, mode="edge"), format="rgb24")
             frame.pts = count
             count += 1
             container.mux(stream.encode(frame))
@@ -191,9 +212,13 @@ def _encode_av(
 
 
 def _encode_pillow(
-    frames: Iterable[Image.Image], path: Path, format: Literal["gif", "webp"], rate: Fraction, quality: int | None
+    frames: Iterable[Image.Image | av.VideoFrame],
+    path: Path,
+    format: Literal["gif", "webp"],
+    rate: Fraction,
+    quality: int | None,
 ) -> tuple[int, int, int]:
-    images = [image.convert("RGB") for image in _same_size(frames)]
+    images = [_as_image(frame).convert("RGB") for frame in _same_size(frames)]
     unit = 10 if format == "gif" else 1  # GIF delays are centiseconds, WebP's milliseconds
     ends = [round(Fraction(1000, unit) * (i + 1) / rate) for i in range(len(images))]
     durations = [unit * (end - start) for start, end in zip([0, *ends], ends, strict=False)]
@@ -204,13 +229,17 @@ def _encode_pillow(
     return len(images), images[0].width, images[0].height
 
 
-def _same_size(frames: Iterable[Image.Image]) -> Iterator[Image.Image]:
+def _as_image(frame: Image.Image | av.VideoFrame) -> Image.Image:
+    return Image.fromarray(frame.to_ndarray(format="rgb24")) if isinstance(frame, av.VideoFrame) else frame
+
+
+def _same_size(frames: Iterable[Frame]) -> Iterator[Frame]:
     """The frames, checking each has the first one's size; raises if there are none."""
     size: tuple[int, int] | None = None
     for index, image in enumerate(frames):
         if size is None:
-            size = image.size
-        elif image.size != size:
+            size = (image.width, image.height)
+        elif (image.width, image.height) != size:
             raise ValueError(f"frame {index} is {image.width}x{image.height}, frame 0 {size[0]}x{size[1]}")
         yield image
     if size is None:

@@ -29,9 +29,7 @@ RUNNERS: dict[str, RunnerSpec] = {
     "animation": RunnerSpec(
         "kiln.motion.animation.request:AnimationRequest", "kiln.motion.animation.runner:run_animation"
     ),
-    "assembly": RunnerSpec(
-        "kiln.motion.assembly.request:AssemblyRequest", "kiln.motion.assembly.runner:run_assembly"
-    ),
+    "assembly": RunnerSpec("kiln.motion.assembly.request:AssemblyRequest", "kiln.motion.assembly.runner:run_assembly"),
     "storyboard": RunnerSpec(
         "kiln.motion.storyboard.manifest:Storyboard", "kiln.motion.storyboard.runner:run_storyboard"
     ),

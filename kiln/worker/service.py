@@ -450,8 +450,7 @@ class JobWorker:
 
 def _image(record: ItemRecord) -> ImageItem:
     """The image item of a record in an image unit (units never mix image and task items)."""
-    assert isinstance(record.item, ImageItem), "a task item in an image unit"
-    return record.item
+    return record.image
 
 
 def _images(records: Sequence[ItemRecord]) -> list[ImageItem]:

@@ -72,6 +72,7 @@ def _resolve(value: Any, *, storage: InputStorage, work_dir: Path, settings: Set
                     max_bytes=settings.input_max_bytes,
                     timeout=settings.input_timeout_seconds,
                     allow_private=settings.input_allow_private,
+                    field=key,
                 ),
             )
         )

@@ -41,10 +41,10 @@ class FakeWorker:
     def _key(self, record: ItemRecord) -> str:
         job = self.store.get_job(record.job_id)
         folder = f"{job.prefix}/{record.job_id}" if job is not None and job.prefix else record.job_id
-        return f"{folder}/{record.index:05d}{EXTENSIONS[record.item.output_format]}"
+        return f"{folder}/{record.index:05d}{EXTENSIONS[record.image.output_format]}"
 
     def _complete(self, unit_id: str, record: ItemRecord) -> None:
-        item = record.item
+        item = record.image
         if FAIL_MARKER in item.user_prompt:
             self.store.fail_item(unit_id, record.id, "the fake engine was told to fail")
             return

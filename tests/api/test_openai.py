@@ -73,7 +73,7 @@ def test_gpt_image_fields_are_accepted(served: tuple[Api, str, str]) -> None:
     assert result.data is not None and result.data[0].b64_json is not None
     assert Image.open(io.BytesIO(base64.b64decode(result.data[0].b64_json))).format == "WEBP"
     job = api.store.list_jobs(limit=1)[0]
-    item = api.store.list_items(job.id)[0].item
+    item = api.store.list_items(job.id)[0].image
     assert item.model == "tiny-sd" and item.steps == 25  # gpt-image-1 -> default model; low -> fast
 
 

@@ -86,7 +86,7 @@ class FakeWorker:
                 self._finish(unit, record)
 
     def _finish(self, unit: WorkUnit, record: ItemRecord) -> None:
-        item = record.item
+        item = record.image
         self.store.append_event(record.job_id, "item.progress", {"step": 1, "steps": 2, "items": [item.index]})
         if FAIL_WORD in item.prompt:
             self.store.fail_item(unit.id, record.id, "the fake engine was told to fail")

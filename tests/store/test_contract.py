@@ -232,7 +232,7 @@ def test_artifacts_are_recorded_with_their_item(store: Store, clock: FakeClock) 
     created = store.create_job(NewJob(), items(2))
     unit = claim(store)
     for item in reversed(unit.items):
-        meta = {"seed": item.item.seed, "infotext": "a house\nSteps: 2"}
+        meta = {"seed": item.image.seed, "infotext": "a house\nSteps: 2"}
         assert store.complete_item(unit.id, item.id, artifact(f"out/{item.index}.png", **meta))
     listed = store.list_artifacts(created.id)
     assert [a.index for a in listed] == [0, 1] and [a.item_id for a in listed] == [i.id for i in unit.items]

@@ -9,6 +9,8 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from PIL import Image
+
 from kiln.config import Settings
 from kiln.engine.executor import Engine, GeneratedImage, StepCallback
 from kiln.types import ImageItem
@@ -22,12 +24,13 @@ class PoisonEngine(Engine):
         self,
         items: Sequence[ImageItem],
         *,
+        init_images: Sequence[Image.Image] | None = None,
         on_step: StepCallback | None = None,
         should_cancel: Callable[[], bool] | None = None,
     ) -> list[GeneratedImage]:
         if any("POISON" in item.prompt for item in items):
             os._exit(POISON_EXIT_CODE)
-        return super().run(items, on_step=on_step, should_cancel=should_cancel)
+        return super().run(items, init_images=init_images, on_step=on_step, should_cancel=should_cancel)
 
 
 def main() -> None:

@@ -69,7 +69,11 @@ def test_a_canceled_task_resumes_from_its_work_folder(store: JobStore, engine: E
     frames = task_work_dir(settings, job.id, 0) / "frames"
 
     # first attempt: the job is canceled once frame 1 is saved; the runner stops before frame 2
-    ON_FRAME.append(lambda index: store.cancel_job(job.id) if index == 1 else None)
+    def cancel_at_frame_1(index: int) -> None:
+        if index == 1:
+            store.cancel_job(job.id)
+
+    ON_FRAME.append(cancel_at_frame_1)
     try:
         assert worker.run_once()
     finally:

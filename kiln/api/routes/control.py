@@ -15,8 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from kiln.api.deps import CallerDep, JobDep, ServicesDep
 from kiln.api.errors import ApiError
 from kiln.api.inputs import check_inputs
+from kiln.errors import InvalidInput
 from kiln.jobs.records import FINAL_JOB_STATES
-from kiln.motion.runners import request_model
+from kiln.jobs.store import JobStore
+from kiln.motion.animation.request import AnimationRequest, apply_edit
+from kiln.task_item import TaskItem
 
 __all__ = ["ControlAccepted", "ControlCommand", "router"]
 
@@ -60,16 +63,20 @@ async def control_job(body: ControlCommand, job: JobDep, services: ServicesDep, 
         raise ApiError(422, "invalid_input", f"the job has {job.total} item(s)", field="index")
     command = body.model_dump(mode="json", exclude_none=True)
     if body.action == "edit":
-        await anyio.to_thread.run_sync(_check_changes, body.changes or {})
+        await anyio.to_thread.run_sync(_check_edit, services.store, job.id, body.index, body.changes or {})
     command = check_inputs(command, services, caller, "body")
     event = await anyio.to_thread.run_sync(services.store.append_event, job.id, "control", command)
     return ControlAccepted(job_id=job.id, event_id=event.id, command=command)
 
 
-def _check_changes(changes: dict[str, Any]) -> None:
-    """Edits are checked against the animation's request model when the runner applies them; here only that they
-    name fields the model has."""
-    known = set(request_model("animation").model_fields)
-    unknown = sorted(set(changes) - known)
-    if unknown:
-        raise ApiError(422, "invalid_input", f"unknown field(s) {unknown}; fields: {sorted(known)}", field="changes")
+def _check_edit(store: JobStore, job_id: str, index: int | None, changes: dict[str, Any]) -> None:
+    """An edit is checked against each item's request as submitted, as the runner will check it against the
+    running one: fields it may change, values a new request would take."""
+    records = store.list_items(job_id, limit=1000)
+    for record in records:
+        if (index is not None and record.index != index) or not isinstance(record.item, TaskItem):
+            continue
+        try:
+            apply_edit(AnimationRequest.model_validate(record.item.request), changes)
+        except InvalidInput as exc:
+            raise InvalidInput(f"changes.{exc.field}".removesuffix(".changes"), exc.message) from exc

@@ -216,6 +216,8 @@ class PlannedImage(BaseModel):
     output_format: str
     output_quality: int
     name: str | None
+    init_image: str | None = None
+    strength: float = 1.0
 
 
 class PlannedTask(BaseModel):

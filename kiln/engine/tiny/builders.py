@@ -12,6 +12,7 @@ from typing import Any
 import torch
 
 from kiln.engine.tiny.tokenizers import clip_tokenizer, qwen_tokenizer, t5_tokenizer
+from kiln.engine.tiny.video_builders import VIDEO_BUILDERS
 
 __all__ = ["TINY_BUILDERS", "build_tiny"]
 
@@ -195,6 +196,7 @@ TINY_BUILDERS: dict[str, Callable[[], Any]] = {
     "tiny-sd3": _sd3,
     "tiny-flux": _flux,
     "tiny-zimage": _zimage,
+    **VIDEO_BUILDERS,
 }
 
 

@@ -1,0 +1,59 @@
+"""Planning rules of img2img: an item starts from an init image when the spec names one.
+
+- `init_image` given: the item's kind is `img2img`; the file must exist and be an image Pillow reads (its
+  header is checked here, before anything is generated) and is recorded as an absolute path. Over HTTP
+  (`local=False`) a path on the server is refused: callers upload images and the job layer stores them.
+- `strength`: above 0 up to 1, default `DEFAULT_STRENGTH` (A1111's 0.75); it must leave at least one denoising
+  step (`steps * strength >= 1`). A strength without an init image is refused rather than ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from kiln.errors import InvalidInput
+
+__all__ = ["DEFAULT_STRENGTH", "Img2ImgPlan", "plan_img2img"]
+
+DEFAULT_STRENGTH = 0.75
+
+
+@dataclass(frozen=True, slots=True)
+class Img2ImgPlan:
+    """The item fields img2img decides: its kind, init image (an absolute path) and strength."""
+
+    kind: str = "txt2img"
+    init_image: str | None = None
+    strength: float = 1.0
+
+
+def plan_img2img(init_image: str | None, strength: float | None, steps: int, *, local: bool = True) -> Img2ImgPlan:
+    """The kind, init image and strength of an item; `InvalidInput` naming the field on bad input."""
+    if init_image is None:
+        if strength is not None:
+            raise InvalidInput("strength", "strength is for img2img; give an init_image too, or remove strength")
+        return Img2ImgPlan()
+    if not local:
+        raise InvalidInput("init_image", "server file paths are not accepted here; upload the image instead")
+    value = DEFAULT_STRENGTH if strength is None else strength
+    if not 0 < value <= 1:
+        raise InvalidInput("strength", f"{value:g} is out of range; use a number above 0 and up to 1, e.g. 0.6")
+    if steps * value < 1:
+        message = f"{value:g} of {steps} steps is less than one denoising step; raise strength or steps"
+        raise InvalidInput("strength", message)
+    return Img2ImgPlan("img2img", str(_checked_image(init_image)), value)
+
+
+def _checked_image(text: str) -> Path:
+    path = Path(text).expanduser()
+    if not path.is_file():
+        raise InvalidInput("init_image", f"{text} does not exist; give the path of an image file")
+    try:
+        with Image.open(path):  # reads the header only
+            pass
+    except (UnidentifiedImageError, OSError) as exc:
+        raise InvalidInput("init_image", f"cannot read {text} as an image; use a PNG, JPEG or WebP") from exc
+    return path.resolve()

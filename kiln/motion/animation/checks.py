@@ -1,0 +1,38 @@
+"""Checks of an animation request against its model's family and the files it names, before the first frame."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kiln.engine.families import Family
+from kiln.engine.init_images import open_init_image
+from kiln.errors import InvalidInput
+from kiln.motion.animation.request import AnimationRequest
+
+__all__ = ["check_animation"]
+
+
+def check_animation(request: AnimationRequest, family: Family) -> None:
+    """`InvalidInput` naming the field if the family cannot make these frames or a named file is unusable."""
+    for name, side in (("width", request.width), ("height", request.height)):
+        multiple = family.size_multiple
+        if side % multiple:
+            lower, upper = side - side % multiple, side - side % multiple + multiple
+            raise InvalidInput(
+                name, f"{side} is not a multiple of {multiple} for {family.name}; use {lower} or {upper}"
+            )
+        if not family.min_side <= side <= family.max_side:
+            raise InvalidInput(name, f"{side} is outside {family.min_side}..{family.max_side} for {family.name}")
+    if request.steps > family.max_steps:
+        raise InvalidInput("steps", f"{request.steps} is over {family.name}'s limit of {family.max_steps}")
+    if request.negative_prompt.strip() and not family.supports_negative:
+        raise InvalidInput("negative_prompt", f"{family.name} does not use a negative prompt; remove it")
+    if request.init_image is not None:
+        open_init_image(request.init_image)
+    if request.sprite is not None:
+        try:
+            open_init_image(request.sprite.image)
+        except InvalidInput as exc:
+            raise InvalidInput("sprite.image", exc.message) from None
+    if request.audio is not None and not Path(request.audio).is_file():
+        raise InvalidInput("audio", f"{request.audio} does not exist; give the path of an audio file")

@@ -1,0 +1,156 @@
+"""The video runner: `run_video(request, *, models, work_dir, control)`, following `kiln.motion.task`.
+
+A video is one or more segments (`kiln.motion.video_plan`). Each segment is rendered on its own
+(`render_segment`: one pipeline call, starting from the previous segment's last frame) and saved in `work_dir`
+(`kiln.motion.video_folder`), so a stopped or crashed run, called again on the same folder, renders only the missing
+ones. `join_segments` then streams the saved frames through the seam joiner, the loop, the enhancement and the
+encoder into one file. The job layer can run one segment per item with the same two functions.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
+from itertools import islice
+from pathlib import Path
+
+from PIL import Image
+
+from kiln.engine.video import generate_clips
+from kiln.errors import Cancelled, InvalidInput
+from kiln.media.enhance import enhance_frame
+from kiln.media.loops import crossfade_loop, pingpong
+from kiln.media.video import EXTENSIONS, encode_video
+from kiln.motion.seams import DEFAULT_SEAM_FRAMES, join_clips
+from kiln.motion.task import ModelSource, TaskControl, TaskOutput
+from kiln.motion.video_folder import VideoFolder
+from kiln.motion.video_plan import VideoPlan
+from kiln.motion.video_request import VideoRequest
+
+__all__ = ["join_segments", "render_segment", "run_video"]
+
+
+def run_video(request: VideoRequest, *, models: ModelSource, work_dir: Path, control: TaskControl) -> list[TaskOutput]:
+    """Render every segment not yet saved in `work_dir`, then join and encode them into one video file."""
+    folder = VideoFolder(work_dir)
+    plan = folder.plan(request)
+    keys = folder.keys(plan)
+    count, steps = len(plan.segments), plan.segments[0].steps
+    for index, item in enumerate(plan.segments):
+        if folder.has(index, keys[index]):
+            continue
+        if control.should_stop():
+            raise Cancelled(f"stopped with {index} of {count} segments saved; run again on {work_dir} to continue")
+        start = folder.last_frame_path(index - 1) if index else None
+        overall = _Overall(control, index * steps, count * steps)
+        frames = render_segment(plan, index, start_image=start, models=models, control=overall)
+        meta = {"item": item.to_dict(), "start_image": None if start is None else start.name}
+        folder.save(index, keys[index], frames, meta)
+    control.progress(count * steps, count * steps, "encoding")
+    return [join_segments(plan, [folder.frame_paths(index) for index in range(count)], work_dir)]
+
+
+def render_segment(
+    plan: VideoPlan,
+    index: int,
+    *,
+    start_image: str | os.PathLike[str] | None,
+    models: ModelSource,
+    control: TaskControl,
+) -> list[Image.Image]:
+    """Segment `index`'s frames. `start_image`: for a later segment, the previous segment's last frame (a local
+    file); for the first, None (the request's own input image, if any, is used). Progress is reported per step
+    and a stop is honoured between steps (`Cancelled`)."""
+    if not 0 <= index < len(plan.segments):
+        raise IndexError(f"segment {index} of a {len(plan.segments)}-segment plan")
+    item = plan.segments[index]
+    if index > 0:
+        if start_image is None:
+            raise InvalidInput("image", f"segment {index + 1} starts from the last frame of the one before; give it")
+        item = replace(item, image=os.fspath(start_image))
+    label = f"segment {index + 1}/{len(plan.segments)}"
+    [clip] = generate_clips(
+        models.model(item.model),
+        [item],
+        on_step=lambda step, steps: control.progress(step, steps, f"{label}, step {step}/{steps}"),
+        should_cancel=control.should_stop,
+    )
+    return clip.images()
+
+
+def join_segments(plan: VideoPlan, segments: Sequence[Sequence[Path]], out_dir: Path) -> TaskOutput:
+    """Join the segments' saved frames (in order) without seams, loop, enhance and encode them into `out_dir`."""
+    if len(segments) != len(plan.segments):
+        raise ValueError(f"{len(segments)} segments given, the plan has {len(plan.segments)}")
+    request = plan.request
+    joined = join_clips(
+        (_read(paths) for paths in segments),
+        total=plan.content_frames,
+        seam_frames=min(DEFAULT_SEAM_FRAMES, plan.segment_frames - 1),
+    )
+    frames = _looped(joined, plan)
+    if request.enhance.active:
+        smooth, sharpen = request.enhance.smooth, request.enhance.sharpen
+        frames = (enhance_frame(frame, smooth=smooth, sharpen=sharpen) for frame in frames)
+    name = (request.name or f"video-{plan.seed}") + EXTENSIONS[request.format]
+    path = out_dir / name
+    info = encode_video(
+        frames, path, fps=plan.fps, format=request.format, crf=request.crf, bitrate=request.bitrate, audio=request.audio
+    )
+    metadata = {
+        **plan.recipe(),
+        "bytes": info.bytes,
+        "video_codec": info.video_codec,
+        "audio_codec": info.audio_codec,
+        "has_audio": info.has_audio,
+    }
+    return TaskOutput(
+        path=path,
+        content_type=info.content_type,
+        name=name,
+        width=info.width,
+        height=info.height,
+        duration=info.duration,
+        fps=info.fps,
+        frames=info.frames,
+        metadata=metadata,
+    )
+
+
+def _looped(frames: Iterator[Image.Image], plan: VideoPlan) -> Iterator[Image.Image]:
+    """The loop. Crossfade streams: it holds the first `loop_frames`, plays the rest, and ends on the tail
+    blended into them, so the last frame runs into the first shown (the cycle `crossfade_loop` makes, started
+    after its blends). Ping-pong plays the frames back, so it holds them all."""
+    loop = plan.request.loop
+    if loop == "pingpong":
+        yield from pingpong(list(frames))
+        return
+    if loop == "none":
+        yield from frames
+        return
+    overlap = plan.loop_frames
+    head = list(islice(frames, overlap))
+    middle = plan.content_frames - 2 * overlap
+    yield from islice(frames, middle)
+    tail = list(frames)
+    yield from crossfade_loop([*head, *tail], overlap)
+
+
+def _read(paths: Iterable[Path]) -> Iterator[Image.Image]:
+    for path in paths:
+        with Image.open(path) as image:
+            yield image.convert("RGB")
+
+
+class _Overall:
+    """A segment's control, reporting steps as progress over the whole video."""
+
+    def __init__(self, control: TaskControl, done: int, total: int) -> None:
+        self._control, self._done, self._total = control, done, total
+
+    def progress(self, done: int, total: int, message: str = "") -> None:
+        self._control.progress(self._done + done, self._total, message)
+
+    def should_stop(self) -> bool:
+        return self._control.should_stop()
