@@ -21,6 +21,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -54,6 +55,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+ENCODE_THREADS = min(4, os.cpu_count() or 1)  # image files encoded side by side after each unit
 Outcome = GeneratedImage | str  # an image, or why its item failed
 
 
@@ -195,6 +197,7 @@ class JobWorker:
         self._prefixes: OrderedDict[str, str] = OrderedDict()
         self._registry = registry
         self._busy = False
+        self._encoder: ThreadPoolExecutor | None = None
 
     def describe(self) -> dict[str, Any]:
         """What this worker tells the registry about itself (JSON)."""
@@ -255,6 +258,9 @@ class JobWorker:
                     log.exception("worker %s: a step failed", self.worker_id)
             if not worked:
                 stop.wait(self.poll_seconds * min(2**failures, 60))
+        if self._encoder is not None:
+            self._encoder.shutdown()
+            self._encoder = None
         log.info("worker %s stopped: %s", self.worker_id, self.stats)
 
     def run_once(self) -> bool:
@@ -327,13 +333,14 @@ class JobWorker:
                 self._release(unit, f"{reason} ({exc})")
                 return
             held = keeper.renew()
+            encoded = self._encode([o for r, o in outcomes if r.id in held and not isinstance(o, str)])
             for record, outcome in outcomes:
                 if record.id not in held:
                     self.stats.discarded += 1
                 elif isinstance(outcome, str):
                     self._fail(unit, record, outcome)
                 else:
-                    self._complete(unit, record, outcome)
+                    self._complete(unit, record, outcome, encoded[id(outcome)])
 
     def _run_task(self, unit: WorkUnit, keeper: LeaseKeeper, should_cancel: Callable[[], bool]) -> None:
         """A task item (a unit holds one): run it in its work folder, then record its artifact or its failure."""
@@ -394,12 +401,24 @@ class JobWorker:
                 outcomes.append((record, failure_reason(exc, _image(record))))
         return outcomes
 
-    def _complete(self, unit: WorkUnit, record: ItemRecord, image: GeneratedImage) -> None:
+    def _encode(self, images: Sequence[GeneratedImage]) -> dict[int, bytes | Exception]:
+        """Each image's file bytes (or why it could not be encoded), by `id(image)`, encoded side by side: the
+        encoders release the GIL, so a unit's files take about one image's time per core."""
+        if self._encoder is None:
+            self._encoder = ThreadPoolExecutor(max_workers=ENCODE_THREADS, thread_name_prefix="encode")
+
+        def encode(image: GeneratedImage) -> bytes | Exception:
+            try:
+                return encode_generated(image)
+            except Exception as exc:
+                return exc
+
+        return {id(image): data for image, data in zip(images, self._encoder.map(encode, images), strict=True)}
+
+    def _complete(self, unit: WorkUnit, record: ItemRecord, image: GeneratedImage, data: bytes | Exception) -> None:
         item = _image(record)
-        try:
-            data = encode_generated(image)
-        except Exception as exc:
-            self._fail(unit, record, f"could not encode the image as {item.output_format}: {exc}")
+        if isinstance(data, Exception):
+            self._fail(unit, record, f"could not encode the image as {item.output_format}: {data}")
             return
         key = artifact_key(self._prefix(record.job_id), item)
         try:
