@@ -19,6 +19,7 @@ from kiln.engine.device import DevicePlan, plan_device
 from kiln.engine.init_images import accepts_size, fit_init_image, load_init_images
 from kiln.engine.loader import LoadedModel, load_model
 from kiln.engine.memory import BatchLimits
+from kiln.engine.steps import StepCallback, step_end_callback
 from kiln.errors import Cancelled, KilnError
 from kiln.types import ImageItem
 
@@ -32,7 +33,6 @@ __all__ = [
     "pixels_to_image",
 ]
 
-StepCallback = Callable[[int, int], None]
 ModelLoader = Callable[[ModelInfo, DevicePlan], LoadedModel]
 
 
@@ -198,13 +198,10 @@ def call_pipeline(
     pipe = model.img2img_pipe() if img2img else model.pipe
     steps = first.steps
 
-    def step_end(running: Any, step: int, _timestep: Any, callback_kwargs: dict[str, Any]) -> dict[str, Any]:
-        total = int(getattr(running, "_num_timesteps", 0) or steps) if img2img else steps
-        if on_step is not None:
-            on_step(step + 1, total)
-        if should_cancel is not None and should_cancel():
-            raise Cancelled(f"canceled after step {step + 1} of {total}")
-        return callback_kwargs
+    def total(running: Any) -> int:  # img2img runs only the last `strength` of the schedule
+        return int(getattr(running, "_num_timesteps", 0) or steps) if img2img else steps
+
+    step_end = step_end_callback(total, on_step, should_cancel)
 
     kwargs: dict[str, Any] = dict(family.call_kwargs)
     kwargs.update(

@@ -22,12 +22,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from kiln.engine.families import Family, VideoMode
 from kiln.engine.loader import LoadedModel
+from kiln.engine.steps import StepCallback, step_end_callback
 from kiln.engine.video_item import DEFAULT_MOTION_BUCKET_ID, DEFAULT_NOISE_AUG_STRENGTH, VideoItem
 from kiln.errors import Cancelled, InvalidInput, KilnError
 
 __all__ = ["GeneratedClip", "generate_clips", "load_input_image", "mode_pipeline"]
 
-StepCallback = Callable[[int, int], None]
 Pixels = np.ndarray[Any, np.dtype[np.float32]]
 
 _SVD_DECODE_CHUNK = 8  # frames decoded at once: the temporal decoder's memory grows with it
@@ -152,12 +152,7 @@ def _call(
     first = items[0]
     total = first.steps
 
-    def step_end(_pipe: Any, step: int, _timestep: Any, callback_kwargs: dict[str, Any]) -> dict[str, Any]:
-        if on_step is not None:
-            on_step(step + 1, total)
-        if should_cancel is not None and should_cancel():
-            raise Cancelled(f"canceled after step {step + 1} of {total}")
-        return callback_kwargs
+    step_end = step_end_callback(lambda _pipe: total, on_step, should_cancel)
 
     kwargs: dict[str, Any] = dict(family.call_kwargs)
     kwargs.update(

@@ -348,7 +348,6 @@ class JobWorker:
         try:
             outcome = run_task_item(
                 record,
-                unit=unit,
                 store=self.store,
                 models=self.engine,
                 storage=self.storage,

@@ -11,35 +11,26 @@ others (an .srt beside a video) are written next to it and listed in the artifac
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from kiln.config import Settings
 from kiln.errors import Cancelled, KilnError
-from kiln.jobs.records import ItemRecord, NewArtifact, WorkUnit
+from kiln.jobs.records import ItemRecord, NewArtifact
 from kiln.jobs.store import JobStore
 from kiln.motion.runners import run_task
 from kiln.motion.task import ModelSource, TaskOutput
 from kiln.task_item import TaskItem
+from kiln.worker.task_folders import task_work_dir
 from kiln.worker.task_inputs import InputStorage, resolve_inputs
 
-__all__ = ["StoreTaskControl", "TaskOutcome", "run_task_item", "task_work_dir"]
+__all__ = ["StoreTaskControl", "TaskOutcome", "run_task_item"]
 
 log = logging.getLogger(__name__)
-
-
-class _Writer(Protocol):
-    def write(self, relative: str, data: bytes) -> object: ...
-
-
-def task_work_dir(settings: Settings, job_id: str, index: int) -> Path:
-    """Where a task keeps its checkpoints: the same folder for every attempt of the item."""
-    return settings.data_dir / "tasks" / job_id / f"{index:05d}"
 
 
 @dataclass
@@ -125,7 +116,6 @@ class TaskOutcome:
 def run_task_item(
     record: ItemRecord,
     *,
-    unit: WorkUnit,
     store: JobStore,
     models: ModelSource,
     storage: InputStorage,
@@ -162,7 +152,7 @@ def run_task_item(
     return TaskOutcome(artifact=_store_outputs(outputs, item, prefix, storage))
 
 
-def _store_outputs(outputs: list[TaskOutput], item: TaskItem, prefix: str, storage: _Writer) -> NewArtifact:
+def _store_outputs(outputs: list[TaskOutput], item: TaskItem, prefix: str, storage: InputStorage) -> NewArtifact:
     main, *extra = outputs
     keys = []
     for output in outputs:
@@ -190,8 +180,3 @@ def _store_outputs(outputs: list[TaskOutput], item: TaskItem, prefix: str, stora
         height=main.height or 0,
         metadata=metadata,
     )
-
-
-def forget_task(settings: Settings, job_id: str) -> None:
-    """Remove a deleted job's task folders."""
-    shutil.rmtree(settings.data_dir / "tasks" / job_id, ignore_errors=True)

@@ -106,6 +106,11 @@ def test_an_uploaded_image_becomes_a_video_job(service: Service, tmp_path: Path)
     assert result["content_type"] == "video/mp4" and result["metadata"]["kind"] == "video"
     kinds, frames, duration = probe(service.download(result["url"]))
     assert kinds == {"video"} and frames == 9 and abs(duration - 9 / 8) <= 1 / 8
+    # deleting the job removes its file and its work folder (checkpoints, the fetched input)
+    work = tmp_path / "data" / "tasks" / created["id"]
+    assert (work / "00000" / "inputs").is_dir()
+    assert service.client.delete(f"/v1/jobs/{created['id']}", headers=service.headers).status_code == 204
+    assert not work.exists() and not list((tmp_path / "out" / "shots").glob("*.mp4"))
 
 
 def test_a_storyboard_job_renders_the_final_cut(service: Service, tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from kiln.motion.runners import RUNNERS, RunnerSpec
 from kiln.storage.local import LocalStorage
 from kiln.task_item import TaskItem
 from kiln.worker.service import JobWorker
-from kiln.worker.tasks import task_work_dir
+from kiln.worker.task_folders import task_work_dir
 from tests.worker.task_runner import ON_FRAME
 
 

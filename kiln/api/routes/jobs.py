@@ -27,6 +27,7 @@ from kiln.errors import InvalidInput, NotFound
 from kiln.jobs.records import ItemState, JobRecord, JobState
 from kiln.jobs.spec import ImageSpec
 from kiln.jobs.store import JobStore
+from kiln.worker.task_folders import forget_tasks
 
 __all__ = ["router"]
 
@@ -132,6 +133,7 @@ def retry_job(job: JobDep, store: StoreDep, services: ServicesDep, base: BaseUrl
 def delete_job(job: JobDep, store: StoreDep, services: ServicesDep, storage: StorageDep) -> Response:
     keys = store.delete_job(job.id)
     services.hot.forget_job(job.id)
+    forget_tasks(services.settings, job.id)
     if keys is None:
         raise NotFound(f"no job {job.id!r}")
     for key in keys:
