@@ -116,10 +116,12 @@ async def current_caller(services: ServicesDep, credentials: TokenDep) -> Caller
 CallerDep = Annotated[Caller, Depends(current_caller)]
 
 
-async def owned_job(job_id: str, services: ServicesDep, caller: CallerDep) -> JobRecord:
+async def owned_job(job_id: str, services: ServicesDep, caller: CallerDep, request: Request) -> JobRecord:
     """The job in the path if the caller may see it; 404 otherwise (another key's job reads as missing). A record
-    read in the last `KILN_STATUS_CACHE_SECONDS` is reused (`kiln.api.hot_reads`)."""
-    job = await services.hot.load_job(job_id, lambda: services.store.get_job(job_id))
+    read in the last `KILN_STATUS_CACHE_SECONDS` is reused (`kiln.api.hot_reads`) unless the request says
+    `Cache-Control: no-cache`."""
+    fresh = "no-cache" in request.headers.get("cache-control", "").lower()
+    job = await services.hot.load_job(job_id, lambda: services.store.get_job(job_id), fresh=fresh)
     if job is None or (caller.owner is not None and job.owner != caller.owner):
         raise NotFound(f"no job {job_id!r}")
     return job

@@ -5,8 +5,9 @@ is remembered for `KEY_SECONDS`, a job record for `KILN_STATUS_CACHE_SECONDS` (0
 interval). Past that age an entry is refreshed by one read in a worker thread while requests go on being answered
 from it (stale while revalidate: a refresh never makes a request wait); only an entry older than `MAX_STALE` times
 its lifetime, or a missing one, is waited for, and requests that arrive meanwhile share that one read (single
-flight). The API's own changes (cancel, retry, delete) forget the job at once, so a caller reads its own writes; a
-key revoked by `kiln keys revoke` stops working within about `KEY_SECONDS`.
+flight). A request sent with `Cache-Control: no-cache` (the SDK's, after an event told it something changed) reads
+the store anew. The API's own changes (cancel, retry, delete) forget the job at once, so a caller reads its own
+writes; a key revoked by `kiln keys revoke` stops working within about `KEY_SECONDS`.
 """
 
 from __future__ import annotations
@@ -58,6 +59,16 @@ class _Fresh(Generic[_V]):
             return await asyncio.shield(refresh)
         return await asyncio.shield(self._load(key, load))
 
+    async def fresh(self, key: str, load: Callable[[], _V | None]) -> _V | None:
+        """A new read of `key` (never one already in flight, which may predate what the caller knows), kept."""
+        value = await anyio.to_thread.run_sync(load)
+        with self._lock:
+            if value is None:
+                self._entries.pop(key, None)
+            else:
+                self._entries[key] = (value, self._clock())
+        return value
+
     def forget(self, key: str) -> None:
         with self._lock:
             self._entries.pop(key, None)
@@ -94,8 +105,13 @@ class HotReads:
         assert caller is not None  # `authenticate` raises rather than answering None
         return caller
 
-    async def load_job(self, job_id: str, read: Callable[[], JobRecord | None]) -> JobRecord | None:
-        """The job's record, from the cache or from `read()`; a missing job is not remembered."""
+    async def load_job(
+        self, job_id: str, read: Callable[[], JobRecord | None], *, fresh: bool = False
+    ) -> JobRecord | None:
+        """The job's record, from the cache or from `read()`; a missing job is not remembered. `fresh` (a request
+        with `Cache-Control: no-cache`, as the SDK sends after each event) reads the store now."""
+        if fresh:
+            return await self._jobs.fresh(job_id, read)
         return await self._jobs.get(job_id, read)
 
     def forget_job(self, job_id: str) -> None:

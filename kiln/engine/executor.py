@@ -19,11 +19,12 @@ from kiln.engine.device import DevicePlan, plan_device
 from kiln.engine.init_images import accepts_size, fit_init_image, load_init_images
 from kiln.engine.loader import LoadedModel, load_model
 from kiln.engine.memory import BatchLimits
-from kiln.engine.steps import StepCallback, step_end_callback
+from kiln.engine.steps import LatentsCallback, StepCallback, step_end_callback
 from kiln.errors import Cancelled, KilnError
 from kiln.types import ImageItem
 
 __all__ = [
+    "BatchLatentsCallback",
     "Engine",
     "EngineStatus",
     "GeneratedImage",
@@ -34,6 +35,8 @@ __all__ = [
 ]
 
 ModelLoader = Callable[[ModelInfo, DevicePlan], LoadedModel]
+# (the items of the running call, step, total, their latents)
+BatchLatentsCallback = Callable[[Sequence[ImageItem], int, int, Any], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,10 +131,13 @@ class Engine:
         init_images: Sequence[Image.Image] | None = None,
         on_step: StepCallback | None = None,
         should_cancel: Callable[[], bool] | None = None,
+        on_latents: BatchLatentsCallback | None = None,
     ) -> list[GeneratedImage]:
         """Generate every item (all of one signature), in as few pipeline calls as memory allows.
 
-        img2img items start from `init_images` (one per item, in memory) or else from their `init_image` files."""
+        img2img items start from `init_images` (one per item, in memory) or else from their `init_image` files.
+        `on_latents(items, step, total, latents)` gets each step's latents of the call running `items` (for
+        previews)."""
         if not items:
             return []
         signature = items[0].signature()
@@ -156,6 +162,7 @@ class Engine:
                     on_step=on_step,
                     should_cancel=should_cancel,
                     tile_vae=large,
+                    on_latents=_for_items(on_latents, chunk_items),
                 )
             except torch.OutOfMemoryError:
                 if len(chunk) == 1:
@@ -185,6 +192,7 @@ def call_pipeline(
     on_step: StepCallback | None = None,
     should_cancel: Callable[[], bool] | None = None,
     tile_vae: bool = False,
+    on_latents: LatentsCallback | None = None,
 ) -> np.ndarray[Any, np.dtype[np.float32]]:
     """One pipeline call for items of one signature: float pixels (N, H, W, 3), one CPU generator per item.
 
@@ -201,7 +209,7 @@ def call_pipeline(
     def total(running: Any) -> int:  # img2img runs only the last `strength` of the schedule
         return int(getattr(running, "_num_timesteps", 0) or steps) if img2img else steps
 
-    step_end = step_end_callback(total, on_step, should_cancel)
+    step_end = step_end_callback(total, on_step, should_cancel, on_latents)
 
     kwargs: dict[str, Any] = dict(family.call_kwargs)
     kwargs.update(
@@ -229,6 +237,12 @@ def call_pipeline(
     with torch.inference_mode():
         output = pipe(**kwargs)
     return np.asarray(output.images, dtype=np.float32)
+
+
+def _for_items(on_latents: BatchLatentsCallback | None, items: Sequence[ImageItem]) -> LatentsCallback | None:
+    if on_latents is None:
+        return None
+    return lambda step, total, latents: on_latents(items, step, total, latents)
 
 
 Pair = tuple[ImageItem, Image.Image | None]

@@ -133,7 +133,9 @@ def submit_job(
 
 def get_job(job_id: str, *, results: bool = False) -> Call[JobStatus]:
     params: dict[str, ParamValue] = {"include": "results"} if results else {}
-    return Call("GET", f"/v1/jobs/{_seg(job_id)}", _model(JobStatus), params=params)
+    # the server may answer from a record a moment old; the SDK asks after events, so it asks for the current one
+    headers = {"Cache-Control": "no-cache"}
+    return Call("GET", f"/v1/jobs/{_seg(job_id)}", _model(JobStatus), params=params, headers=headers)
 
 
 def list_jobs(

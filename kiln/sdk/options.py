@@ -55,3 +55,4 @@ class JobOptions(TypedDict, total=False):
     micro_batch: int
     priority: int
     webhook_url: str
+    previews: bool  # item.preview events with small WebP images while the images denoise

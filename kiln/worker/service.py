@@ -28,7 +28,7 @@ from typing import Any, Protocol
 import torch
 
 from kiln.config import Settings
-from kiln.engine.executor import EngineStatus, GeneratedImage, StepCallback
+from kiln.engine.executor import BatchLatentsCallback, EngineStatus, GeneratedImage, StepCallback
 from kiln.engine.loader import LoadedModel
 from kiln.errors import Cancelled, InvalidInput, KilnError, ModelLoadError, UnknownModel
 from kiln.jobs.records import ItemRecord, NewArtifact, WorkUnit
@@ -40,6 +40,7 @@ from kiln.types import ImageItem
 from kiln.worker.artifacts import encode_generated, recipe_of
 from kiln.worker.lease import LeaseKeeper
 from kiln.worker.presence import Presence
+from kiln.worker.previews import PreviewEvents
 from kiln.worker.tasks import run_task_item
 
 __all__ = [
@@ -75,6 +76,7 @@ class GenerationEngine(Protocol):
         *,
         on_step: StepCallback | None = None,
         should_cancel: Callable[[], bool] | None = None,
+        on_latents: BatchLatentsCallback | None = None,
     ) -> list[GeneratedImage]: ...
 
 
@@ -194,7 +196,7 @@ class JobWorker:
         self._stop = threading.Event()
         self._stop_seen: float | None = None
         self._next_expiry = float("-inf")
-        self._prefixes: OrderedDict[str, str] = OrderedDict()
+        self._job_facts: OrderedDict[str, tuple[str, bool]] = OrderedDict()  # job id -> (prefix, previews)
         self._registry = registry
         self._busy = False
         self._encoder: ThreadPoolExecutor | None = None
@@ -372,8 +374,12 @@ class JobWorker:
         self, records: Sequence[ItemRecord], on_step: StepCallback, should_cancel: Callable[[], bool]
     ) -> list[tuple[ItemRecord, Outcome]]:
         """Run the unit as one call; if that fails, run its items one by one so only the bad ones fail."""
+        watched = [record for record in records if self._facts(record.job_id)[1]]
+        previews = PreviewEvents(self.store, watched, self._clock) if watched else None
         try:
-            images = self.engine.run(_images(records), on_step=on_step, should_cancel=should_cancel)
+            images = self.engine.run(
+                _images(records), on_step=on_step, should_cancel=should_cancel, on_latents=previews
+            )
             return list(zip(records, images, strict=True))
         except Cancelled:
             raise
@@ -389,7 +395,9 @@ class JobWorker:
         outcomes: list[tuple[ItemRecord, Outcome]] = []
         for record in records:
             try:
-                [image] = self.engine.run([_image(record)], on_step=on_step, should_cancel=should_cancel)
+                [image] = self.engine.run(
+                    [_image(record)], on_step=on_step, should_cancel=should_cancel, on_latents=previews
+                )
                 outcomes.append((record, image))
             except Cancelled:
                 raise
@@ -456,14 +464,19 @@ class JobWorker:
         self.stats.released += 1
         log.info("unit %s released after %s: %d items back in the queue", unit.id, why, returned)
 
-    def _prefix(self, job_id: str) -> str:
-        """The job's output folder: its prefix, else its id (cached: a job's prefix never changes)."""
-        if job_id not in self._prefixes:
+    def _facts(self, job_id: str) -> tuple[str, bool]:
+        """What the worker needs of a job's options (cached: they never change): its output folder (its prefix,
+        else its id) and whether it asked for previews."""
+        if job_id not in self._job_facts:
             job = self.store.get_job(job_id)
-            self._prefixes[job_id] = (job.prefix if job is not None else None) or job_id
-            while len(self._prefixes) > 256:
-                self._prefixes.popitem(last=False)
-        return self._prefixes[job_id]
+            prefix = (job.prefix if job is not None else None) or job_id
+            self._job_facts[job_id] = (prefix, bool(job is not None and job.request.get("previews")))
+            while len(self._job_facts) > 256:
+                self._job_facts.popitem(last=False)
+        return self._job_facts[job_id]
+
+    def _prefix(self, job_id: str) -> str:
+        return self._facts(job_id)[0]
 
 
 def _image(record: ItemRecord) -> ImageItem:

@@ -338,3 +338,17 @@ def test_the_default_model_may_be_local(make_api: ApiFactory, tmp_path: Path) ->
     assert _model_error(api, "/v1/jobs", {"items": [{"prompt": "a", "model": str(other)}]})["field"] == "items.0.model"
     tokens = api.client.post("/v1/tokens", json={"prompt": "a"})  # allowed: it reads the folder (no tokenizer)
     assert tokens.json()["error"]["type"] == "model_unavailable"
+
+
+def test_a_polled_status_may_be_a_moment_old_unless_asked_fresh(make_api: ApiFactory) -> None:
+    api = make_api(status_cache_seconds=60)  # a long lifetime, so what the cache does shows
+    job = api.submit(prompts=["a lighthouse"])
+    assert api.job(job["id"])["state"] == "queued"
+    api.store.cancel_job(job["id"])  # changed behind the API's back (as a worker would)
+    assert api.job(job["id"])["state"] == "queued"  # the cached record
+    fresh = api.job(job["id"], headers={"Cache-Control": "no-cache"})
+    assert fresh["state"] == "canceled"  # read anew, and kept for the next pollers
+    assert api.job(job["id"])["state"] == "canceled"
+    # the API's own changes are seen at once
+    assert api.client.post(f"/v1/jobs/{job['id']}/retry").status_code == 200
+    assert api.job(job["id"])["state"] in ("queued", "running")

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import pytest
 
-from kiln.engine.executor import Engine, EngineStatus, GeneratedImage, StepCallback
+from kiln.engine.executor import BatchLatentsCallback, Engine, EngineStatus, GeneratedImage, StepCallback
 from kiln.engine.loader import LoadedModel
 from kiln.jobs.ids import Clock
 from kiln.jobs.memory import MemoryStore
@@ -89,6 +89,7 @@ class SpyEngine:
         *,
         on_step: StepCallback | None = None,
         should_cancel: Callable[[], bool] | None = None,
+        on_latents: BatchLatentsCallback | None = None,
     ) -> list[GeneratedImage]:
         self.calls.append([item.index for item in items])
 
@@ -99,4 +100,4 @@ class SpyEngine:
             if self.hook is not None:
                 self.hook(step)
 
-        return self.engine.run(items, on_step=spy, should_cancel=should_cancel)
+        return self.engine.run(items, on_step=spy, should_cancel=should_cancel, on_latents=on_latents)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from PIL import Image
 
 from kiln.config import Settings
-from kiln.engine.executor import Engine, GeneratedImage, StepCallback
+from kiln.engine.executor import BatchLatentsCallback, Engine, GeneratedImage, StepCallback
 from kiln.types import ImageItem
 from kiln.worker.process import run_worker
 
@@ -27,10 +27,13 @@ class PoisonEngine(Engine):
         init_images: Sequence[Image.Image] | None = None,
         on_step: StepCallback | None = None,
         should_cancel: Callable[[], bool] | None = None,
+        on_latents: BatchLatentsCallback | None = None,
     ) -> list[GeneratedImage]:
         if any("POISON" in item.prompt for item in items):
             os._exit(POISON_EXIT_CODE)
-        return super().run(items, init_images=init_images, on_step=on_step, should_cancel=should_cancel)
+        return super().run(
+            items, init_images=init_images, on_step=on_step, should_cancel=should_cancel, on_latents=on_latents
+        )
 
 
 def main() -> None:

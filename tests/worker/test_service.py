@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from kiln.config import Settings
-from kiln.engine.executor import Engine, GeneratedImage, StepCallback
+from kiln.engine.executor import BatchLatentsCallback, Engine, GeneratedImage, StepCallback
 from kiln.jobs.records import NewJob, WorkUnit
 from kiln.jobs.store import JobStore
 from kiln.media.images import read_metadata
@@ -202,6 +202,7 @@ class _FlakyEngine(SpyEngine):
         *,
         on_step: StepCallback | None = None,
         should_cancel: Callable[[], bool] | None = None,
+        on_latents: BatchLatentsCallback | None = None,
     ) -> list[GeneratedImage]:
         self.tried.append([item.index for item in items])
         if any("HUGE" in item.prompt for item in items):
@@ -210,7 +211,7 @@ class _FlakyEngine(SpyEngine):
             raise ValueError("the text encoder choked")
         if any("ILLEGAL" in item.prompt for item in items):
             raise RuntimeError("CUDA error: an illegal memory access was encountered")
-        return super().run(items, on_step=on_step, should_cancel=should_cancel)
+        return super().run(items, on_step=on_step, should_cancel=should_cancel, on_latents=on_latents)
 
 
 def test_an_item_that_fails_alone_fails_with_its_reason(store: JobStore, engine: Engine, tmp_path: Path) -> None:
@@ -288,3 +289,16 @@ def test_a_key_the_storage_refuses_fails_the_item(store: JobStore, engine: Engin
     [item] = store.list_items(job.id)
     assert item.state == "failed" and item.error is not None and item.error.startswith("could not store the image")
     assert not (tmp_path / "outside").exists()
+
+
+def test_jobs_that_ask_for_previews_get_them_while_they_denoise(
+    store: JobStore, engine: Engine, tmp_path: Path
+) -> None:
+    watched = store.create_job(NewJob(request={"previews": True}), [make_item(0, steps=3), make_item(1, steps=3)])
+    plain = store.create_job(NewJob(), [make_item(2, steps=3)])
+    worker, _ = make_worker(store, engine, tmp_path)
+    assert drain(worker) == 1  # one unit for both jobs: previews are per job all the same
+    previews = [e.data for e in store.events_after(watched.id, 0) if e.type == "item.preview"]
+    assert previews and previews[0]["step"] == 1 and previews[0]["steps"] == 3
+    assert sorted(p["index"] for p in previews[0]["previews"]) == [0, 1]
+    assert not [e for e in store.events_after(plain.id, 0) if e.type == "item.preview"]

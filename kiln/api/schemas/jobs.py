@@ -63,6 +63,9 @@ class JobOptions(BaseModel):
     webhook_url: str | None = Field(
         default=None, max_length=2048, pattern=r"^https?://\S+$", description="POSTed when the job is final"
     )
+    previews: bool = Field(
+        default=False, description="Send low-resolution previews (`item.preview` events) while images denoise"
+    )
 
 
 class ImagesJobRequest(JobOptions):
