@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=3, ge=1)
     preload_model: bool = Field(default=True, description="Workers load the default model at start")
     max_loaded_models: int = Field(default=2, ge=1)
+    model_memory_gb: float | None = Field(
+        default=None, gt=0, description="Weights the loaded models may hold; default: 80% of a CUDA card, else none"
+    )
     webhook_allow_private: bool = Field(default=False, description="Allow webhooks to loopback/private hosts")
     webhook_secret: str | None = Field(default=None, description="Signing secret (whsec_...); default: generated")
     status_cache_seconds: float = Field(default=0.2, ge=0, description="How long the API reuses a job's record")

@@ -13,7 +13,7 @@ import pytest
 
 from kiln.config import Settings
 from kiln.engine.catalog import ModelInfo, resolve_model
-from kiln.engine.device import DevicePlan
+from kiln.engine.device import DevicePlan, plan_device
 from kiln.engine.executor import Engine, EngineStatus
 from kiln.engine.loader import LoadedModel, load_model, save_builtin
 from kiln.errors import Cancelled
@@ -133,3 +133,17 @@ def test_status_lists_models_by_location_and_counts_loads(tmp_path: Path, monkey
     assert loaded == [str(folder), "tiny-sd", "tiny-flux"]
     assert engine.status().loaded_models == ("tiny-sd", "tiny-flux")
     assert engine.status().model_loads == 3
+
+
+def test_a_memory_budget_unloads_the_least_recently_used_models() -> None:
+    plan = plan_device(Settings(threads=2, device="cpu"))
+    sizes = {name: load_model(resolve_model(name), plan).parameter_bytes() for name in ("tiny-sd", "tiny-sd3")}
+    budget = (max(sizes.values()) + sum(sizes.values())) / 2  # room for either alone, not for both
+    engine = Engine(Settings(threads=2, model_memory_gb=budget / 1e9), max_models=4)
+    engine.model("tiny-sd")
+    engine.model("tiny-sd3")
+    assert engine.status().loaded_models == ("tiny-sd3",)  # the count allowed both: the budget did not
+    unlimited = Engine(Settings(threads=2), max_models=4)  # on the CPU there is no budget unless set
+    unlimited.model("tiny-sd")
+    unlimited.model("tiny-sd3")
+    assert unlimited.status().loaded_models == ("tiny-sd", "tiny-sd3")

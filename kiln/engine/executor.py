@@ -31,6 +31,7 @@ __all__ = [
     "ModelLoader",
     "StepCallback",
     "call_pipeline",
+    "model_memory_budget",
     "pixels_to_image",
 ]
 
@@ -81,6 +82,8 @@ class Engine:
         self.limits = BatchLimits()
         self._loader = loader
         self._max_models = max_models
+        self._memory_budget = model_memory_budget(settings, self.plan)
+        self._sizes: dict[str, int] = {}  # weight bytes of each loaded model, when there is a budget
         self._models: OrderedDict[str, LoadedModel] = OrderedDict()  # by location
         self._loaded: tuple[str, ...] = ()  # the keys of `_models`, replaced whole: read by other threads
         self._loads = 0
@@ -90,7 +93,9 @@ class Engine:
         return self.plan.micro_batch
 
     def model(self, name: str) -> LoadedModel:
-        """The loaded model for a name, loading it (and evicting the least recently used) if needed.
+        """The loaded model for a name, loading it (and evicting the least recently used) if needed: at most
+        `max_models` stay loaded, and with a memory budget (`KILN_MODEL_MEMORY_GB`; on CUDA 80% of the card by
+        default) the least recently used others are unloaded until the weights fit it.
 
         Models are kept by location, so `./models/x` (as settings may name it) and the absolute path that
         planned items carry share one loaded model."""
@@ -102,14 +107,22 @@ class Engine:
             return self._models[key]
         assert info is not None
         while len(self._models) >= self._max_models:
-            self._models.popitem(last=False)
-            self._loaded = tuple(self._models)
-            self._free_memory()
+            self._evict_oldest()
         model = self._loader(info, self.plan)
         self._models[key] = model
-        self._loaded = tuple(self._models)
         self._loads += 1
+        if self._memory_budget is not None:
+            self._sizes[key] = model.parameter_bytes()
+            while len(self._models) > 1 and sum(self._sizes.values()) > self._memory_budget:
+                self._evict_oldest()
+        self._loaded = tuple(self._models)
         return model
+
+    def _evict_oldest(self) -> None:
+        evicted, _ = self._models.popitem(last=False)
+        self._sizes.pop(evicted, None)
+        self._loaded = tuple(self._models)
+        self._free_memory()
 
     def status(self) -> EngineStatus:
         """The device, loaded models and memory in use, read without touching the models."""
@@ -237,6 +250,15 @@ def call_pipeline(
     with torch.inference_mode():
         output = pipe(**kwargs)
     return np.asarray(output.images, dtype=np.float32)
+
+
+def model_memory_budget(settings: Settings, plan: DevicePlan) -> int | None:
+    """Bytes of weights the loaded models may hold: the setting, else 80% of a CUDA card, else no budget."""
+    if settings.model_memory_gb is not None:
+        return int(settings.model_memory_gb * 1e9)
+    if plan.device.type == "cuda":
+        return int(torch.cuda.get_device_properties(plan.device).total_memory * 0.8)
+    return None
 
 
 def _for_items(on_latents: BatchLatentsCallback | None, items: Sequence[ImageItem]) -> LatentsCallback | None:
