@@ -49,7 +49,7 @@ def plan_tasks(services: Services, caller: Caller, kind: str, items: list[dict[s
         except InvalidInput as exc:
             raise InvalidInput(f"{where}.{exc.field}", exc.message) from exc
         body = request.model_dump(mode="json", exclude_unset=True)
-        _check_models(body, where)
+        _check_models(body, where, services.settings.default_model)
         if kind == "video":
             _check_video(request, services, where)
         model_name = body.get("model") or ""
@@ -57,21 +57,21 @@ def plan_tasks(services: Services, caller: Caller, kind: str, items: list[dict[s
     return planned
 
 
-def _check_models(request: Any, where: str) -> None:
-    """Every model a request names (`model`, `video_model`, at any depth) is a built-in or hub id: API callers
-    never make the server load a folder or file from its disk."""
+def _check_models(request: Any, where: str, default_model: str) -> None:
+    """Every model a request names (`model`, `video_model`, at any depth) is a built-in or hub id, or the server's
+    default model: API callers never make the server load another folder or file from its disk."""
     if isinstance(request, dict):
         for key, value in request.items():
-            if key in _MODEL_FIELDS and isinstance(value, str) and value:
+            if key in _MODEL_FIELDS and isinstance(value, str) and value and value.strip() != default_model.strip():
                 try:
                     resolve_model(value, local=False)
                 except InvalidInput as exc:
                     raise InvalidInput(f"{where}.{key}", exc.message) from exc
             else:
-                _check_models(value, f"{where}.{key}")
+                _check_models(value, f"{where}.{key}", default_model)
     elif isinstance(request, list):
         for i, value in enumerate(request):
-            _check_models(value, f"{where}.{i}")
+            _check_models(value, f"{where}.{i}", default_model)
 
 
 def _check_video(request: Any, services: Services, where: str) -> None:
