@@ -17,14 +17,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -39,6 +35,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kiln.sdk import AsyncClient, Client, Job
+from tests.e2e.server import create_key, serve_env, serving
 
 MODEL = "tiny-sd"
 
@@ -47,71 +44,16 @@ MODEL = "tiny-sd"
 class Server:
     url: str
     key: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager
 def serve(root: Path, micro_batch: int) -> Iterator[Server]:
-    """`kiln serve --workers 1` on a free port with its state under `root`, in its own process group."""
-    env = {
-        **os.environ,
-        "KILN_DATA_DIR": str(root / "data"),
-        "KILN_OUTPUT_DIR": str(root / "out"),
-        "KILN_AUTH": "on",
-        "KILN_DEVICE": "cpu",
-        "KILN_THREADS": "2",
-        "KILN_MICRO_BATCH": str(micro_batch),
-        "KILN_DEFAULT_MODEL": MODEL,
-        "HF_HUB_OFFLINE": "1",
-    }
-    made = subprocess.run(
-        [sys.executable, "-m", "kiln.cli", "keys", "create", "--name", "bench"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    key = made.stdout.strip().splitlines()[-1]
-    port = _free_port()
-    log = root / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "kiln.cli", "serve", "--port", str(port), "--workers", "1"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"kiln serve exited:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"kiln serve did not answer:\n{log.read_text()}")
-            time.sleep(0.1)
-        yield Server(url, key, process, log)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    """`kiln serve --workers 1` on a free port with its state under `root`, in its own process group, and a key
+    made by `kiln keys create`: the end-to-end tests' launcher (`tests/e2e/server.py`)."""
+    env = serve_env(root, KILN_MICRO_BATCH=str(micro_batch), KILN_DEFAULT_MODEL=MODEL)
+    key = create_key(env, "bench")
+    with serving(env, root / "serve.log") as server:
+        yield Server(server.url, key)
 
 
 def _defaults(args: argparse.Namespace) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from kiln.api.auth import Caller
 from kiln.api.deps import Services
 from kiln.errors import InvalidInput, KilnError
 from kiln.events.targets import check_url
-from kiln.worker.task_inputs import INPUT_FIELDS, STORAGE_SCHEME
+from kiln.worker.task_inputs import STORAGE_SCHEME, map_inputs
 
 __all__ = ["UPLOAD_SUFFIXES", "check_inputs", "local_input", "upload_folder", "upload_key"]
 
@@ -32,19 +32,9 @@ def upload_key(owner: str | None, upload_id: str, suffix: str) -> str:
 
 
 def check_inputs(request: Any, services: Services, caller: Caller, path: str) -> Any:
-    """`request` with its input references checked and rewritten; `InvalidInput` names the field path."""
-    if isinstance(request, dict):
-        return {
-            key: (
-                _reference(value, services, caller, f"{path}.{key}")
-                if key in INPUT_FIELDS and isinstance(value, str)
-                else check_inputs(value, services, caller, f"{path}.{key}")
-            )
-            for key, value in request.items()
-        }
-    if isinstance(request, list):
-        return [check_inputs(value, services, caller, f"{path}.{i}") for i, value in enumerate(request)]
-    return request
+    """`request` with its input references checked and rewritten (the same fields the worker resolves);
+    `InvalidInput` names the field path under `path`."""
+    return map_inputs(request, lambda value, field: _reference(value, services, caller, field), path)
 
 
 def local_input(value: str, services: Services, caller: Caller, field: str) -> str:

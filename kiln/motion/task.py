@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from kiln.engine.loader import LoadedModel
+    from kiln.media.video import VideoInfo
 
 __all__ = ["ModelSource", "NullControl", "TaskControl", "TaskOutput"]
 
@@ -58,3 +59,20 @@ class TaskOutput:
     fps: float | None = None
     frames: int | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of_video(
+        cls, path: Path, info: VideoInfo, *, name: str | None = None, metadata: dict[str, Any] | None = None
+    ) -> TaskOutput:
+        """A video file as encoded (`kiln.media.video.encode_video`'s facts), named after its file by default."""
+        return cls(
+            path=path,
+            content_type=info.content_type,
+            name=name or path.name,
+            width=info.width,
+            height=info.height,
+            duration=info.duration,
+            fps=info.fps,
+            frames=info.frames,
+            metadata=metadata or {},
+        )

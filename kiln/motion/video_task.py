@@ -105,17 +105,7 @@ def join_segments(plan: VideoPlan, segments: Sequence[Sequence[Path]], out_dir: 
         "audio_codec": info.audio_codec,
         "has_audio": info.has_audio,
     }
-    return TaskOutput(
-        path=path,
-        content_type=info.content_type,
-        name=name,
-        width=info.width,
-        height=info.height,
-        duration=info.duration,
-        fps=info.fps,
-        frames=info.frames,
-        metadata=metadata,
-    )
+    return TaskOutput.of_video(path, info, metadata=metadata)
 
 
 def _looped(frames: Iterator[Image.Image], plan: VideoPlan) -> Iterator[Image.Image]:

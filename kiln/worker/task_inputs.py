@@ -10,13 +10,14 @@ attempt are reused: a resumed task sees the very same inputs.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
 from kiln.config import Settings
 from kiln.errors import InvalidInput
 
-__all__ = ["INPUT_FIELDS", "STORAGE_SCHEME", "InputStorage", "input_fields", "resolve_inputs"]
+__all__ = ["INPUT_FIELDS", "STORAGE_SCHEME", "InputStorage", "map_inputs", "resolve_inputs"]
 
 STORAGE_SCHEME = "storage:"
 # request fields that name an input file (anywhere in the request: a shot's `image`, a scene's `music`, ...)
@@ -29,54 +30,41 @@ class InputStorage(Protocol):
     def read(self, relative: str) -> bytes: ...
 
 
-def input_fields(request: Any, path: str = "") -> list[tuple[str, str]]:
-    """Every (field path, value) of an input field holding a string, e.g. `("shots.2.image", "upload:...")`."""
-    found: list[tuple[str, str]] = []
+def map_inputs(request: Any, transform: Callable[[str, str], str], path: str = "", key: str | None = None) -> Any:
+    """`request` with `transform(value, field path)` applied to every string of an input field, whether the field
+    holds it or a list under the field does (e.g. `shots.2.image`); everything else as it is."""
     if isinstance(request, dict):
-        for key, value in request.items():
-            where = f"{path}.{key}" if path else str(key)
-            if key in INPUT_FIELDS and isinstance(value, str):
-                found.append((where, value))
-            else:
-                found.extend(input_fields(value, where))
-    elif isinstance(request, list):
-        for i, value in enumerate(request):
-            found.extend(input_fields(value, f"{path}.{i}" if path else str(i)))
-    return found
+        return {k: map_inputs(v, transform, f"{path}.{k}" if path else str(k), str(k)) for k, v in request.items()}
+    if isinstance(request, list):
+        return [map_inputs(v, transform, f"{path}.{i}" if path else str(i), key) for i, v in enumerate(request)]
+    if key in INPUT_FIELDS and isinstance(request, str):
+        return transform(request, path)
+    return request
 
 
 def resolve_inputs(request: dict[str, Any], *, storage: InputStorage, work_dir: Path, settings: Settings) -> Any:
     """The request with each storage key and URL of an input field replaced by a local file's path."""
-    return _resolve(request, storage=storage, work_dir=work_dir, settings=settings, key=None)
 
+    def local(value: str, field: str) -> str:
+        if value.startswith(STORAGE_SCHEME):
+            relative = value.removeprefix(STORAGE_SCHEME)
+            return str(_cached(work_dir, relative, lambda: storage.read(relative)))
+        if value.startswith(("http://", "https://")):
+            from kiln.media.fetch import fetch_bytes
 
-def _resolve(value: Any, *, storage: InputStorage, work_dir: Path, settings: Settings, key: str | None) -> Any:
-    if isinstance(value, dict):
-        return {k: _resolve(v, storage=storage, work_dir=work_dir, settings=settings, key=k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_resolve(v, storage=storage, work_dir=work_dir, settings=settings, key=key) for v in value]
-    if key not in INPUT_FIELDS or not isinstance(value, str):
-        return value
-    if value.startswith(STORAGE_SCHEME):
-        relative = value.removeprefix(STORAGE_SCHEME)
-        return str(_cached(work_dir, relative, lambda: storage.read(relative)))
-    if value.startswith(("http://", "https://")):
-        from kiln.media.fetch import fetch_bytes
-
-        return str(
-            _cached(
-                work_dir,
-                value,
-                lambda: fetch_bytes(
+            def download() -> bytes:
+                return fetch_bytes(
                     value,
                     max_bytes=settings.input_max_bytes,
                     timeout=settings.input_timeout_seconds,
                     allow_private=settings.input_allow_private,
-                    field=key,
-                ),
-            )
-        )
-    raise InvalidInput(key, f"{value!r} is not an input this server can read; upload it or give an http(s) URL")
+                    field=field,
+                )
+
+            return str(_cached(work_dir, value, download))
+        raise InvalidInput(field, f"{value!r} is not an input this server can read; upload it or give an http(s) URL")
+
+    return map_inputs(request, local)
 
 
 def _cached(work_dir: Path, source: str, fetch: Any) -> Path:

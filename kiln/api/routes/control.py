@@ -6,11 +6,11 @@ shows in the job's event stream); the worker applies it between two frames.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar
 
 import anyio.to_thread
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from kiln.api.deps import CallerDep, JobDep, ServicesDep
 from kiln.api.errors import ApiError
@@ -18,6 +18,7 @@ from kiln.api.inputs import check_inputs
 from kiln.errors import InvalidInput
 from kiln.jobs.records import FINAL_JOB_STATES
 from kiln.jobs.store import JobStore
+from kiln.motion.animation.controls import Command
 from kiln.motion.animation.request import AnimationRequest, apply_edit
 from kiln.task_item import TaskItem
 
@@ -26,25 +27,18 @@ __all__ = ["ControlAccepted", "ControlCommand", "router"]
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 
-class ControlCommand(BaseModel):
-    """One command for a running animation (all of the job's items, or the one at `index`)."""
+class ControlCommand(Command):
+    """One command for a running animation (all of the job's items, or the one at `index`): the runner's
+    `Command`, whose image comes as a reference, with the item it is for."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    image_hint: ClassVar[str] = "upload:<id>, artifact:<id> or a URL"
 
-    action: Literal["pause", "resume", "stop", "teleport", "edit"]
     index: Annotated[int, Field(ge=0)] | None = Field(default=None, description="One item; default: every item")
     image: str | None = Field(default=None, description="teleport: upload:<id>, artifact:<id> or a URL")
     changes: dict[str, Any] | None = Field(
         default=None, description="edit: request fields to change from the next frame, e.g. {'strength': '0:(0.6)'}"
     )
-
-    @model_validator(mode="after")
-    def _fields_of_action(self) -> ControlCommand:
-        if self.action == "teleport" and not self.image:
-            raise ValueError("teleport needs an image: upload:<id>, artifact:<id> or a URL")
-        if self.action == "edit" and not self.changes:
-            raise ValueError("edit needs changes: the fields to change and their new values")
-        return self
 
 
 class ControlAccepted(BaseModel):

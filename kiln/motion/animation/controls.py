@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
@@ -41,6 +41,8 @@ class Command(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
+    image_hint: ClassVar[str] = "the path of an image file"  # how a teleport names its image, for messages
+
     action: Literal["pause", "resume", "stop", "teleport", "edit"]
     image: str | None = None
     changes: dict[str, Any] | None = None
@@ -48,7 +50,7 @@ class Command(BaseModel):
     @model_validator(mode="after")
     def _fields_of_action(self) -> Command:
         if self.action == "teleport" and not self.image:
-            raise ValueError("teleport needs an image: the path of an image file")
+            raise ValueError(f"teleport needs an image: {self.image_hint}")
         if self.action == "edit" and not self.changes:
             raise ValueError("edit needs changes: the fields to change and their new values")
         return self

@@ -218,14 +218,4 @@ def _encode(folder: AnimationFolder, state: AnimationState, *, resumed_from: int
     )
     os.replace(partial, target)
     metadata = {"seed": state.seed, "edits": state.edits, "stopped_early": state.end < request.frames}
-    return TaskOutput(
-        path=target,
-        content_type=info.content_type,
-        name=target.name,
-        width=info.width,
-        height=info.height,
-        duration=info.duration,
-        fps=info.fps,
-        frames=info.frames,
-        metadata={**metadata, "resumed_from": resumed_from},
-    )
+    return TaskOutput.of_video(target, info, metadata={**metadata, "resumed_from": resumed_from})

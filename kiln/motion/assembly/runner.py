@@ -134,16 +134,8 @@ def run_assembly(
         on_frame=on_frame,
     )
     os.replace(partial, video_path)
-    video = TaskOutput(
-        video_path,
-        info.content_type,
-        video_path.name,
-        width=info.width,
-        height=info.height,
-        duration=info.duration,
-        fps=info.fps,
-        frames=info.frames,
-        metadata={"shots": _shot_report(timeline), "has_audio": info.has_audio},
+    video = TaskOutput.of_video(
+        video_path, info, metadata={"shots": _shot_report(timeline), "has_audio": info.has_audio}
     )
     outputs.insert(0, video)
     write_record(work_dir, fingerprint, outputs)
