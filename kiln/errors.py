@@ -76,4 +76,9 @@ class Unauthorized(KilnError):
 
 
 class QuotaExceeded(KilnError):
-    """A request that would take an API key over its quota; the message names the limit and the usage."""
+    """A request that would take an API key over its quota; the message names the limit and the usage.
+    `retry_after`: whole seconds until the request would fit (None: it never will)."""
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

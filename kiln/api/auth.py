@@ -1,4 +1,4 @@
-"""API keys: who is calling (a `Caller`), and whether their quota leaves room for a request.
+"""API keys: who is calling (a `Caller`), their usage, and what a request costs their quota (`kiln.jobs.quota`).
 
 A key is sent as `Authorization: Bearer <token>` (WebSockets may use `?token=` instead, since browsers cannot
 set headers there). With `settings.auth == "off"` everyone is the anonymous caller, whose owner is None.
@@ -7,20 +7,20 @@ set headers there). With `settings.auth == "off"` everyone is the anonymous call
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from kiln.errors import QuotaExceeded, Unauthorized
+from kiln.errors import Unauthorized
 from kiln.jobs.keys import KeyStore
+from kiln.jobs.quota import QUOTA_WINDOW, Charge
 from kiln.jobs.store import JobStore
 
-__all__ = ["ANONYMOUS", "QUOTA_WINDOW", "Caller", "authenticate", "bearer_token", "check_quota", "usage"]
-
-QUOTA_WINDOW = timedelta(hours=24)
+__all__ = ["ANONYMOUS", "Caller", "authenticate", "bearer_token", "charge", "usage"]
 
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """The owner of a request: an API key's id (None when auth is off) and its daily image quota."""
+    """The owner of a request: an API key's id (None when auth is off) and its quota (images per rolling 24 hours;
+    None: unlimited)."""
 
     owner: str | None
     key_name: str | None = None
@@ -53,17 +53,12 @@ def authenticate(keys: KeyStore, *, auth: str, token: str | None) -> Caller:
 
 
 def usage(store: JobStore, caller: Caller, now: datetime | None = None) -> int:
-    """Images the caller asked for in the last 24 hours (0 for the anonymous caller)."""
+    """Images charged to the caller in the rolling 24 hours before `now` (0 for the anonymous caller)."""
     if caller.owner is None:
         return 0
     return store.images_since(caller.owner, (now or datetime.now(UTC)) - QUOTA_WINDOW)
 
 
-def check_quota(store: JobStore, caller: Caller, needed: int) -> None:
-    """`QuotaExceeded`, naming the limit, when `needed` more images would take the caller over its quota."""
-    quota = caller.quota_per_day
-    if quota is None:
-        return
-    used = usage(store, caller)
-    if used + needed > quota:
-        raise QuotaExceeded(f"quota of {quota} images per day: {used} used, this request needs {needed}")
+def charge(caller: Caller, images: int) -> Charge:
+    """What a job of `images` costs `caller`, against its quota; the store checks and records it atomically."""
+    return Charge(images, caller.quota_per_day)

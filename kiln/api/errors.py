@@ -101,7 +101,8 @@ def describe(exc: BaseException) -> ErrorInfo | None:
     if isinstance(exc, Unauthorized):
         return ErrorInfo(401, "unauthorized", str(exc), headers={"WWW-Authenticate": "Bearer"})
     if isinstance(exc, QuotaExceeded):
-        return ErrorInfo(429, "quota_exceeded", str(exc))
+        wait = {} if exc.retry_after is None else {"Retry-After": str(exc.retry_after)}
+        return ErrorInfo(429, "quota_exceeded", str(exc), headers=wait)
     if isinstance(exc, ModelLoadError):
         return ErrorInfo(422, "model_unavailable", str(exc), "model")
     if isinstance(exc, KilnError):

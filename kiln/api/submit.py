@@ -1,5 +1,5 @@
-"""From a request to a stored job: plan the items, check the prefix, the webhook URL and the quota, write job
-and items at once.
+"""From a request to a stored job: plan the items, check the prefix and the webhook URL, write job and items at
+once with the quota checked and charged in the same step (one image per item).
 
 Planner errors are re-labelled with the request's field path: `items.3.width` when the item set the field,
 `defaults.width` when the defaults did. Callers name built-in and hub models only (or the default model): the
@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from kiln.api.auth import Caller, check_quota
+from kiln.api.auth import Caller, charge
 from kiln.api.deps import Services
 from kiln.api.inputs import local_input
 from kiln.errors import InvalidInput
@@ -116,7 +116,6 @@ def submit_images(services: Services, caller: Caller, submission: ImageSubmissio
     if submission.webhook_url is not None:  # the SSRF guard's DNS-free part; the dispatcher checks again
         check_url(submission.webhook_url, allow_private=services.settings.webhook_allow_private)
     items = plan_submission(services, submission, caller)
-    check_quota(services.store, caller, len(items))
     job = NewJob(
         kind="images",
         priority=submission.priority,
@@ -128,4 +127,4 @@ def submit_images(services: Services, caller: Caller, submission: ImageSubmissio
         max_attempts=services.settings.max_attempts,
         request=submission.request,
     )
-    return services.store.create_job(job, items)
+    return services.store.create_job(job, items, charge=charge(caller, len(items)))

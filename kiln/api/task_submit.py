@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from kiln.api.auth import Caller, check_quota
+from kiln.api.auth import Caller, charge
 from kiln.api.deps import Services
 from kiln.api.inputs import check_inputs
 from kiln.api.submit import check_prefix
@@ -20,6 +20,7 @@ from kiln.engine.catalog import resolve_model
 from kiln.errors import InvalidInput
 from kiln.events.targets import check_url
 from kiln.jobs.records import JobRecord, NewJob
+from kiln.motion.cost import job_frames
 from kiln.motion.runners import request_model
 from kiln.task_item import TaskItem
 from kiln.worker.task_inputs import STORAGE_SCHEME
@@ -108,7 +109,7 @@ def submit_tasks(
     if webhook_url is not None:
         check_url(webhook_url, allow_private=services.settings.webhook_allow_private)
     planned = plan_tasks(services, caller, kind, items)
-    check_quota(services.store, caller, len(planned))
+    cost = job_frames(kind, [item.request for item in planned], settings=services.settings, styles=services.styles)
     job = NewJob(
         kind=kind,
         priority=options.get("priority", 0),
@@ -120,4 +121,4 @@ def submit_tasks(
         max_attempts=services.settings.max_attempts,
         request=request,
     )
-    return services.store.create_job(job, planned)
+    return services.store.create_job(job, planned, charge=charge(caller, cost))

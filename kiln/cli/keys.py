@@ -11,10 +11,12 @@ from rich.table import Table
 from kiln.config import Settings
 from kiln.errors import InvalidInput
 from kiln.jobs.keys import ApiKeyRecord, KeyStore
+from kiln.jobs.quota import quota_text
 
 __all__ = ["keys_app"]
 
 console = Console()
+_QUOTA_HELP = "Images per rolling 24 hours (a motion job counts the frames a model makes; default: unlimited)"
 keys_app = typer.Typer(name="keys", help="Create, list and revoke API keys.", no_args_is_help=True)
 
 
@@ -28,13 +30,13 @@ def _store() -> KeyStore:
 
 
 def _quota(key: ApiKeyRecord) -> str:
-    return "unlimited" if key.quota_per_day is None else f"{key.quota_per_day}/day"
+    return quota_text(key.quota_per_day)
 
 
 @keys_app.command("create")
 def create_command(
     name: Annotated[str, typer.Option(help="Who or what the key is for")],
-    quota: Annotated[int | None, typer.Option(min=1, help="Images per UTC day (default: unlimited)")] = None,
+    quota: Annotated[int | None, typer.Option(min=1, help=_QUOTA_HELP)] = None,
 ) -> None:
     """Create a key and print its token (only now: kiln keeps a hash)."""
     if not name.strip():

@@ -24,7 +24,7 @@ class ApiKeyRecord:
     id: str
     name: str
     prefix: str  # the token's first characters, for display
-    quota_per_day: int | None  # images per UTC day; None: unlimited
+    quota_per_day: int | None  # images per rolling 24 hours (`kiln.jobs.quota`); None: unlimited
     created_at: datetime
     revoked_at: datetime | None = None
 

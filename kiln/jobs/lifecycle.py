@@ -8,7 +8,8 @@ Details of `kiln.jobs.store`'s rules that both implementations keep (and `tests/
   is kept); `release_unit` and `expire_leases` cancel the rest. Canceling a final job changes nothing.
 - `retry_job` moves failed and canceled items to pending with no attempts and no error; the job becomes
   `running` if an item is done or running, else `queued`. With nothing to retry it changes nothing.
-- `images_since` counts every item of the owner's jobs created at or after `since`, whatever their state.
+- `images_since` sums the owner's charges made at or after `since`, whatever became of their jobs (deleted
+  included): usage counts what was accepted.
 - `delete_job` keeps the job's webhook deliveries: they tell about a job that did finish.
 
 Events (`EventRecord.type`, `data`):

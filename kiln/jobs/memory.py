@@ -28,6 +28,8 @@ from kiln.jobs.lifecycle import (
     unit_cap,
 )
 from kiln.jobs.memory_parts import MemoryWorkers, MutableItem, MutableJob, item_record, json_copy
+from kiln.jobs.memory_usage import UsageLedger
+from kiln.jobs.quota import Charge
 from kiln.jobs.records import (
     FINAL_JOB_STATES,
     ArtifactRecord,
@@ -61,13 +63,16 @@ class MemoryStore(MemoryWorkers):
         self._events: dict[str, list[EventRecord]] = {}
         self._next_item_id = 1
         self._next_event_id = 1
+        self._usage = UsageLedger()
 
     # jobs
-    def create_job(self, job: NewJob, items: Sequence[WorkItem]) -> JobRecord:
+    def create_job(self, job: NewJob, items: Sequence[WorkItem], *, charge: Charge | None = None) -> JobRecord:
         check_items(items)
         request = json_copy(dict(job.request))
         with self._lock:
             now = self._clock()
+            if job.owner is not None:  # first: a refused job writes nothing
+                self._usage.charge(job.owner, charge or Charge(len(items)), now)
             record = MutableJob(id=new_id(now), new=job, request=request, created_at=now, item_ids=[])
             signatures: dict[Signature, str] = {}
             for item in sorted(items, key=lambda i: i.index):
@@ -170,8 +175,7 @@ class MemoryStore(MemoryWorkers):
 
     def images_since(self, owner: str, since: datetime) -> int:
         with self._lock:
-            jobs = self._jobs.values()
-            return sum(len(j.item_ids) for j in jobs if j.new.owner == owner and j.created_at >= since)
+            return self._usage.images_since(owner, since)
 
     # work
     def claim(

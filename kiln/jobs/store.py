@@ -4,7 +4,9 @@ Implementations: `kiln.jobs.sql.SqlStore` (SQLite in WAL mode, or PostgreSQL) an
 (tests). One contract suite (`tests/store/`) runs against all of them.
 
 Rules every implementation keeps:
-- `create_job` writes the job and all its items in one transaction.
+- `create_job` writes the job and all its items in one transaction, with the owner's charge (`kiln.jobs.quota`:
+  the job's cost, by default its item count, recorded in the usage ledger; with a quota, checked first in the same
+  atomic step, `QuotaExceeded` writing nothing).
 - `claim` takes up to `max_items` pending items that share a signature, across jobs: the signature of the best
   pending item (highest priority, then oldest job, then lowest index), then the best items of that signature.
   An item whose earlier attempt killed its worker (`attempts > 0`) is claimed alone, so a poison pill cannot
@@ -28,6 +30,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from kiln.jobs.quota import Charge
 from kiln.jobs.records import (
     ArtifactRecord,
     EventRecord,
@@ -47,7 +50,7 @@ __all__ = ["JobStore"]
 
 class JobStore(Protocol):
     # jobs
-    def create_job(self, job: NewJob, items: Sequence[WorkItem]) -> JobRecord: ...
+    def create_job(self, job: NewJob, items: Sequence[WorkItem], *, charge: Charge | None = None) -> JobRecord: ...
     def get_job(self, job_id: str, *, owner: str | None = None) -> JobRecord | None: ...
     def list_jobs(
         self,
@@ -63,7 +66,7 @@ class JobStore(Protocol):
     def cancel_job(self, job_id: str) -> JobRecord | None: ...
     def retry_job(self, job_id: str) -> JobRecord | None: ...
     def delete_job(self, job_id: str) -> list[str] | None: ...  # storage keys of its artifacts, to delete
-    def images_since(self, owner: str, since: datetime) -> int: ...  # items of the owner's jobs, for quotas
+    def images_since(self, owner: str, since: datetime) -> int: ...  # the owner's charges (usage ledger)
 
     # work
     def claim(

@@ -48,10 +48,12 @@ class StyleInfo(_Model):
 
 
 class Usage(_Model):
-    """Images asked for under this key in the last 24 hours, against its daily quota (None: unlimited)."""
+    """Images charged to this key in the rolling 24 hours before now, against its quota of images per rolling 24
+    hours (None: unlimited)."""
 
     owner: str | None = None
     key_name: str | None = None
     images_last_24h: int = 0
     quota_per_day: int | None = None
-    remaining_today: int | None = None
+    remaining: int | None = None
+    remaining_today: int | None = None  # the old name of `remaining`

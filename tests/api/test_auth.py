@@ -74,7 +74,12 @@ def test_quota_is_429_naming_the_limit(secured: Api) -> None:
     assert response.status_code == 429
     error = response.json()["error"]
     assert error["type"] == "quota_exceeded"
-    assert error["message"] == "quota of 100 images per day: 98 used, this request needs 5"
+    wait = response.headers["retry-after"]
+    assert error["message"] == (
+        "quota of 100 images per rolling 24 hours: 98 used in the last 24 hours, this request needs 5; "
+        f"retry in {wait} s"
+    )
+    assert 86_390 <= int(wait) <= 86_401
     secured.submit(headers=headers, prompts=["c", "d"])
     usage = secured.client.get("/v1/usage", headers=headers).json()
     assert usage == {
@@ -82,6 +87,7 @@ def test_quota_is_429_naming_the_limit(secured: Api) -> None:
         "key_name": "small",
         "images_last_24h": 100,
         "quota_per_day": 100,
+        "remaining": 0,
         "remaining_today": 0,
     }
     sync = secured.client.post("/v1/images", json={"prompt": "one more"}, headers=headers)
@@ -94,6 +100,7 @@ def test_usage_with_auth_off(api: Api) -> None:
         "key_name": None,
         "images_last_24h": 0,
         "quota_per_day": None,
+        "remaining": None,
         "remaining_today": None,
     }
 

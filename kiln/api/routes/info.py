@@ -99,14 +99,16 @@ def presets(_caller: CallerDep) -> Presets:
     )
 
 
-@router.get("/usage", response_model=Usage, summary="Images asked for in the last 24 hours, and the quota")
+@router.get("/usage", response_model=Usage, summary="Images charged in the rolling 24 hours before now, and the quota")
 def get_usage(store: StoreDep, caller: CallerDep) -> Usage:
     used = usage(store, caller)
     quota = caller.quota_per_day
+    remaining = None if quota is None else max(quota - used, 0)
     return Usage(
         owner=caller.owner,
         key_name=caller.key_name,
         images_last_24h=used,
         quota_per_day=quota,
-        remaining_today=None if quota is None else max(quota - used, 0),
+        remaining=remaining,
+        remaining_today=remaining,
     )

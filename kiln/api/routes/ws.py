@@ -2,8 +2,15 @@
 
 The client sends `{"action": "subscribe", "job_id": ..., "after": 0}` or `{"action": "unsubscribe", "job_id"}`;
 the server pushes `{"id", "job_id", "type", "data"}` for each event. Its own messages have the same shape with
-`id` null and a `ws.` type: `ws.subscribed`, `ws.unsubscribed`, `ws.end` (the job is final and every event is
-out) and `ws.error` (`data.message`, `data.field`). A key comes in the `Authorization` header or `?token=`.
+`id` null and a `ws.` type: `ws.subscribed`, `ws.unsubscribed`, `ws.error` (`data.message`, `data.field`) and
+`ws.end`, sent whenever a subscription ends other than by unsubscribing: `data.reason` is `finished` (the job is
+final and every event is out; `data.state`), `gone` (the job was deleted), `error` (following failed;
+`data.message`, and `data.after`, the last event id sent, to subscribe again from) or `key_revoked`.
+
+A key comes in the `Authorization` header or `?token=`. It is checked again on every subscribe and every
+`KEY_CHECK_SECONDS` (through the key cache, whose entries are never older than `KEY_SECONDS`): once it is revoked,
+every subscription ends with `ws.end` and the socket closes with 1008 (policy violation), within
+`KEY_CHECK_SECONDS + KEY_SECONDS`.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from typing import Any
 
 import anyio.to_thread
@@ -22,21 +30,26 @@ from kiln.api.deps import Services, get_services
 from kiln.api.events import event_payload
 from kiln.errors import Unauthorized
 
-__all__ = ["router"]
+__all__ = ["KEY_CHECK_SECONDS", "router"]
 
 router = APIRouter(tags=["events"])
+log = logging.getLogger(__name__)
 POLICY_VIOLATION = 1008
+KEY_CHECK_SECONDS = 0.5
+REVOKED = "the API key was revoked"
 
 
 class _Session:
     """One connection's subscriptions: a task per followed job, all sending through one lock."""
 
-    def __init__(self, websocket: WebSocket, services: Services, caller: Caller) -> None:
+    def __init__(self, websocket: WebSocket, services: Services, caller: Caller, token: str | None) -> None:
         self._ws = websocket
         self._services = services
         self._caller = caller
+        self._token = token if services.settings.auth != "off" else None
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._send_lock = asyncio.Lock()
+        self._closed = asyncio.Event()
 
     async def _send(self, message: dict[str, Any]) -> None:
         async with self._send_lock:
@@ -49,15 +62,31 @@ class _Session:
     async def _error(self, job_id: str | None, field: str | None, message: str) -> None:
         await self._notice(job_id, "ws.error", field=field, message=message)
 
+    async def _end(self, job_id: str, reason: str, **data: Any) -> None:
+        """Tells the client a subscription ended; a socket already gone has nobody to tell."""
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+            await self._notice(job_id, "ws.end", reason=reason, **data)
+
     async def _pump(self, job_id: str, after: int) -> None:
-        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        try:
             async for batch in self._services.events.follow(job_id, after):
                 for event in batch:
                     await self._send(event_payload(event))
+                    after = event.id
             job = await anyio.to_thread.run_sync(self._services.store.get_job, job_id)
-            await self._notice(job_id, "ws.end", state=job.state if job is not None else None)
-        if self._tasks.get(job_id) is asyncio.current_task():
-            del self._tasks[job_id]
+            if job is None:
+                await self._end(job_id, "gone", state=None)
+            else:
+                await self._end(job_id, "finished", state=job.state)
+        except WebSocketDisconnect:
+            pass  # the client left
+        except Exception as exc:  # the store or the socket failed: say so rather than go quiet
+            log.warning("websocket subscription to %s ended: %r", job_id, exc)
+            message = "following the job's events failed; subscribe again with `after` to resume"
+            await self._end(job_id, "error", message=message, after=after)
+        finally:
+            if self._tasks.get(job_id) is asyncio.current_task():
+                del self._tasks[job_id]
 
     def _stop(self, job_id: str) -> bool:
         task = self._tasks.pop(job_id, None)
@@ -66,9 +95,40 @@ class _Session:
         task.cancel()
         return True
 
+    async def _key_valid(self) -> bool:
+        """Whether the connection's key still works (always, with auth off); read through the key cache."""
+        token = self._token
+        if token is None:
+            return True
+        keys, auth = self._services.keys, self._services.settings.auth
+        try:
+            await self._services.hot.load_caller(token, lambda: authenticate(keys, auth=auth, token=token))
+        except Unauthorized:
+            return False
+        return True
+
+    async def _close_revoked(self) -> None:
+        """Ends every subscription with `ws.end` (`key_revoked`) and closes the socket."""
+        self._closed.set()
+        for job_id in list(self._tasks):
+            self._stop(job_id)
+            await self._end(job_id, "key_revoked", message=REVOKED)
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+            await self._ws.close(code=POLICY_VIOLATION, reason=REVOKED)
+
+    async def _watch_key(self) -> None:
+        """Returns once the key is revoked and the socket closed."""
+        while not self._closed.is_set():
+            await asyncio.sleep(KEY_CHECK_SECONDS)
+            if not await self._key_valid():
+                await self._close_revoked()
+
     async def _subscribe(self, job_id: str, after: object) -> None:
         if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after < 10**18:
             await self._error(job_id, "after", "must be an event id: a whole number, 0 or more")
+            return
+        if not await self._key_valid():
+            await self._close_revoked()
             return
         store, owner = self._services.store, self._caller.owner
         job = await anyio.to_thread.run_sync(lambda: store.get_job(job_id, owner=owner))
@@ -99,17 +159,28 @@ class _Session:
             stopped = self._stop(job_id)
             await self._notice(job_id, "ws.unsubscribed", subscribed=stopped)
 
+    async def _receive(self) -> None:
+        while not self._closed.is_set():
+            message = await self._ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            if text is None:
+                text = (message.get("bytes") or b"").decode("utf-8", errors="replace")
+            await self._handle(text)
+
     async def run(self) -> None:
+        tasks = {asyncio.create_task(self._receive())}
+        if self._token is not None:
+            tasks.add(asyncio.create_task(self._watch_key()))
         try:
-            while True:
-                message = await self._ws.receive()
-                if message["type"] == "websocket.disconnect":
-                    return
-                text = message.get("text")
-                if text is None:
-                    text = (message.get("bytes") or b"").decode("utf-8", errors="replace")
-                await self._handle(text)
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                with contextlib.suppress(WebSocketDisconnect):
+                    task.result()  # a real error propagates
         finally:
+            for task in tasks:
+                task.cancel()
             for job_id in list(self._tasks):
                 self._stop(job_id)
 
@@ -125,4 +196,4 @@ async def websocket_events(websocket: WebSocket) -> None:
         await websocket.close(code=POLICY_VIOLATION, reason=str(exc)[:120])
         return
     await websocket.accept()
-    await _Session(websocket, services, caller).run()
+    await _Session(websocket, services, caller, token).run()

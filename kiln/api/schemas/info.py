@@ -89,11 +89,16 @@ class Presets(BaseModel):
 
 
 class Usage(BaseModel):
+    """The caller's usage against its quota: images per rolling 24 hours (`kiln.jobs.quota`)."""
+
     owner: str | None
     key_name: str | None
-    images_last_24h: int
-    quota_per_day: int | None
-    remaining_today: int | None
+    images_last_24h: int = Field(
+        description="Images charged in the rolling 24 hours before now (a motion job: its frames); deleted jobs count"
+    )
+    quota_per_day: int | None = Field(description="The key's quota: images per rolling 24 hours; null: unlimited")
+    remaining: int | None = Field(description="Images the quota allows now; null: unlimited")
+    remaining_today: int | None = Field(deprecated=True, description="The same as `remaining` (the old name)")
 
 
 class Health(BaseModel):

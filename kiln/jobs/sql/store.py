@@ -25,6 +25,7 @@ from kiln.jobs.lifecycle import (
     lost_lease_error,
     unit_cap,
 )
+from kiln.jobs.quota import Charge
 from kiln.jobs.records import (
     FINAL_JOB_STATES,
     ArtifactRecord,
@@ -54,6 +55,7 @@ from kiln.jobs.sql.common import (
 from kiln.jobs.sql.keys import SqlKeyStore
 from kiln.jobs.sql.outbox import SqlOutbox
 from kiln.jobs.sql.tables import ARTIFACTS, EVENTS, ITEMS, JOBS
+from kiln.jobs.sql.usage import SqlUsage, charge_usage
 from kiln.jobs.sql.workers import SqlWorkerRegistry
 from kiln.task_item import WorkItem
 from kiln.types import ImageItem, Signature
@@ -84,12 +86,12 @@ _FINISH_ITEM = (
 )
 
 
-class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry):
+class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
     """A `JobStore`, `KeyStore`, `WebhookOutbox` and `WorkerRegistry` on one database:
     `SqlStore(url_or_engine, clock=...)`."""
 
     # jobs
-    def create_job(self, job: NewJob, items: Sequence[WorkItem]) -> JobRecord:
+    def create_job(self, job: NewJob, items: Sequence[WorkItem], *, charge: Charge | None = None) -> JobRecord:
         check_items(items)
         now = self._clock()
         job_id = new_id(now)
@@ -114,6 +116,8 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry):
         }  # fmt: skip
         counts = empty_counts() | {"pending": len(rows)}
         with self._write() as conn:
+            if job.owner is not None:  # first: a refused job writes nothing
+                charge_usage(conn, job.owner, job_id, charge or Charge(len(rows)), now)
             conn.execute(insert(JOBS).values(values))
             _insert_items(conn, rows)
             append_event(conn, job_id, "job.state", job_event("queued", len(rows), counts), now)
@@ -202,13 +206,6 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry):
                 column = table.c.id if table is JOBS else table.c.job_id
                 conn.execute(delete(table).where(column == job_id))
             return [key for _, key in sorted(keys)]
-
-    def images_since(self, owner: str, since: datetime) -> int:
-        query = select(func.coalesce(func.sum(JOBS.c.total), 0)).where(
-            JOBS.c.owner == owner, JOBS.c.created_at >= since
-        )
-        with self._read() as conn:
-            return int(conn.execute(query).scalar_one())
 
     # work
     def claim(

@@ -19,6 +19,7 @@ __all__ = [
     "EVENTS",
     "ITEMS",
     "JOBS",
+    "USAGE",
     "WEBHOOKS",
     "WORKERS",
     "ApiKeyRow",
@@ -27,6 +28,7 @@ __all__ = [
     "EventRow",
     "ItemRow",
     "JobRow",
+    "UsageRow",
     "UtcDateTime",
     "WebhookRow",
     "WorkerRow",
@@ -188,6 +190,21 @@ class WebhookRow(Base):
     )
 
 
+class UsageRow(Base):
+    """One job's charge against its owner's quota (`kiln.jobs.quota`); no foreign key, so a charge outlives its job
+    (deleting a job gives no images back)."""
+
+    __tablename__ = "usage_ledger"
+
+    id: Mapped[int] = mapped_column(SERIAL, primary_key=True, autoincrement=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    job_id: Mapped[str] = mapped_column(ID)
+    images: Mapped[int]
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_usage_ledger_owner_created", "owner", "created_at"),)
+
+
 class WorkerRow(Base):
     """A worker process's last beat (`kiln.jobs.workers`)."""
 
@@ -214,3 +231,4 @@ EVENTS = _table(EventRow)
 API_KEYS = _table(ApiKeyRow)
 WEBHOOKS = _table(WebhookRow)
 WORKERS = _table(WorkerRow)
+USAGE = _table(UsageRow)

@@ -1,0 +1,68 @@
+"""Quotas: what a job costs its owner, the window usage is counted over, and the check both stores make.
+
+The rule, said the same way everywhere (CLI help, README, `/v1/usage`, the 429): a key's quota is a number of
+images per rolling 24 hours. An image job costs its items; a motion job the frames a model generates for it
+(`kiln.motion.cost`). Usage is a ledger written with the job in one transaction: it counts what was accepted, so
+deleting a job gives nothing back, and the check and the record are one atomic step (the stores serialise the
+submits of one owner, so concurrent submits can never pass the quota together).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from kiln.errors import QuotaExceeded
+
+__all__ = ["QUOTA_RULE", "QUOTA_WINDOW", "Charge", "quota_text", "refusal", "retry_after"]
+
+QUOTA_WINDOW = timedelta(hours=24)
+QUOTA_RULE = "images per rolling 24 hours"
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """What a new job costs (`images`), and the owner's quota to check it against (None: unlimited)."""
+
+    images: int
+    quota: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.images < 0:
+            raise ValueError("a job cannot cost fewer than 0 images")
+
+
+def quota_text(quota: int | None) -> str:
+    """`100 images per rolling 24 hours`, or `unlimited`."""
+    return "unlimited" if quota is None else f"{quota} {QUOTA_RULE}"
+
+
+def retry_after(ledger: Sequence[tuple[datetime, int]], needed: int, quota: int, now: datetime) -> int | None:
+    """Whole seconds until enough of `ledger` (the owner's charges in the window, oldest first) has left the
+    window for `needed` more images to fit; None when they never can (the request alone is over the quota)."""
+    if needed > quota:
+        return None
+    used = sum(images for _, images in ledger)
+    for charged_at, images in ledger:
+        used -= images
+        if used + needed <= quota:
+            # a charge counts while `charged_at >= now - window`: it is gone one instant after `charged_at + window`
+            return max(1, math.floor((charged_at + QUOTA_WINDOW - now).total_seconds()) + 1)
+    return 1  # unreachable with a consistent ledger: everything leaves the window eventually
+
+
+def refusal(ledger: Sequence[tuple[datetime, int]], charge: Charge, now: datetime) -> QuotaExceeded | None:
+    """The error for `charge` against its quota, given the owner's `ledger` in the window; None when it fits."""
+    quota = charge.quota
+    used = sum(images for _, images in ledger)
+    if quota is None or charge.images == 0 or used + charge.images <= quota:
+        return None  # a job that generates nothing (an assembly) always fits
+    wait = retry_after(ledger, charge.images, quota, now)
+    message = f"quota of {quota_text(quota)}: {used} used in the last 24 hours, this request needs {charge.images}"
+    if wait is None:
+        message += "; it can never fit: ask for fewer images (or frames) in one job"
+    else:
+        message += f"; retry in {wait} s"
+    return QuotaExceeded(message, retry_after=wait)
