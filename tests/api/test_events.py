@@ -111,7 +111,7 @@ def test_websocket_subscription_follows_a_job(api: Api) -> None:
         api.worker.start()
         messages = receive_until(ws, "ws.end")
     events = messages[:-1]
-    assert messages[-1]["data"] == {"state": "completed"}
+    assert messages[-1]["data"] == {"reason": "finished", "state": "completed"}
     assert all({"id", "job_id", "type", "data"} <= set(e) for e in events)
     assert [e["id"] for e in events] == sorted({e["id"] for e in events})
     assert events[-1]["type"] == "job.state" and events[-1]["data"]["state"] == "completed"
