@@ -101,4 +101,7 @@ def test_errors_take_openai_shape(served: tuple[Api, str, str]) -> None:
         client_for(base, limited).images.generate(prompt="x", n=2)
     assert quota.value.response.headers["x-should-retry"] == "false"
     assert isinstance(quota.value.body, dict)
-    assert quota.value.body["message"] == "quota of 1 images per day: 0 used, this request needs 2"
+    assert quota.value.body["message"] == (
+        "quota of 1 images per rolling 24 hours: 0 used in the last 24 hours, this request needs 2; "
+        "it can never fit: ask for fewer images (or frames) in one job"
+    )

@@ -23,7 +23,8 @@ def test_create_list_and_revoke(tmp_path: Path) -> None:
         key = store.authenticate(token)
         assert key is not None and (key.name, key.quota_per_day) == ("ci bot", 500)
         listed = runner.invoke(app, ["keys", "list"], env=env)
-        assert listed.exit_code == 0 and key.id in listed.output and "500/day" in listed.output
+        assert listed.exit_code == 0 and key.id in listed.output
+        assert "500 images per rolling 24 hours" in listed.output
         assert token not in listed.output  # shown once, at creation only
         revoked = runner.invoke(app, ["keys", "revoke", key.id], env=env)
         assert revoked.exit_code == 0, revoked.output
