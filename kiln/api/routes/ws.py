@@ -117,17 +117,29 @@ class _Session:
             await self._ws.close(code=POLICY_VIOLATION, reason=REVOKED)
 
     async def _watch_key(self) -> None:
-        """Returns once the key is revoked and the socket closed."""
+        """Returns once the key is revoked and the socket closed; a check the store could not answer is tried again
+        at the next one."""
         while not self._closed.is_set():
             await asyncio.sleep(KEY_CHECK_SECONDS)
-            if not await self._key_valid():
+            try:
+                valid = await self._key_valid()
+            except Exception as exc:
+                log.warning("websocket key check failed: %r", exc)
+                continue
+            if not valid:
                 await self._close_revoked()
 
     async def _subscribe(self, job_id: str, after: object) -> None:
         if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after < 10**18:
             await self._error(job_id, "after", "must be an event id: a whole number, 0 or more")
             return
-        if not await self._key_valid():
+        try:
+            valid = await self._key_valid()
+        except Exception as exc:
+            log.warning("websocket key check failed: %r", exc)
+            await self._error(job_id, None, "the server could not check the API key; subscribe again")
+            return
+        if not valid:
             await self._close_revoked()
             return
         store, owner = self._services.store, self._caller.owner
