@@ -9,14 +9,16 @@ import threading
 import time
 from typing import Any
 
+import httpx
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
 from kiln.api.deps import Services
 from kiln.api.hot_reads import KEY_SECONDS, HotReads
-from kiln.api.routes.ws import KEY_CHECK_SECONDS
+from kiln.api.key_check import KEY_CHECK_SECONDS
 from kiln.jobs.records import EventRecord
 from tests.api.conftest import Api, bearer
+from tests.api.fakes import live_server
 from tests.conditions import wait_until
 
 pytestmark = pytest.mark.timeout(120)
@@ -91,6 +93,27 @@ def test_an_open_websocket_of_a_revoked_key_is_closed(secured: Api) -> None:
     }
     assert closed.value.code == 1008 and closed.value.reason == "the API key was revoked"
     # the bound is KEY_CHECK_SECONDS + KEY_SECONDS (1.5 s); a loaded test machine gets a second more
+    assert elapsed < KEY_CHECK_SECONDS + KEY_SECONDS + 1.0
+
+
+def test_an_open_event_stream_of_a_revoked_key_ends(secured: Api) -> None:
+    """An SSE stream of a queued job (nothing but keep-alives every 15 s) ends soon after its key is revoked, with a
+    comment that says why; reconnecting is refused."""
+    record, token = secured.store.create_key("streamer")
+    job_id = secured.submit(headers=bearer(token), prompts=["never run"])["id"]
+    with (
+        live_server(secured.app) as base,
+        httpx.Client(base_url=base, headers=bearer(token), timeout=10) as http,
+        http.stream("GET", f"/v1/jobs/{job_id}/events") as stream,
+    ):
+        lines = stream.iter_lines()
+        assert next(line for line in lines if line.startswith("event:")) == "event: job.state"
+        secured.store.revoke_key(record.id)
+        revoked = time.monotonic()
+        rest = list(lines)  # until the server ends the stream (a read timeout of 10 s fails the test)
+        elapsed = time.monotonic() - revoked
+        assert http.get(f"/v1/jobs/{job_id}/events").status_code == 401
+    assert ": the API key was revoked" in rest
     assert elapsed < KEY_CHECK_SECONDS + KEY_SECONDS + 1.0
 
 

@@ -1,4 +1,8 @@
-"""`GET /v1/jobs/{id}/events`: a job's events as Server-Sent Events, resumable with `Last-Event-ID`."""
+"""`GET /v1/jobs/{id}/events`: a job's events as Server-Sent Events, resumable with `Last-Event-ID`.
+
+A stream whose key is revoked ends within 1.5 s with the comment `: the API key was revoked` (`kiln.api.key_check`);
+reconnecting is then refused (401).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 
-from kiln.api.deps import EventsDep, JobDep
+from kiln.api.deps import EventsDep, JobDep, ServicesDep, TokenDep
+from kiln.api.key_check import REVOKED, KeyCheck, until_revoked
 from kiln.api.sse import EventStreamResponse, sse_lines
 from kiln.errors import InvalidInput
 
@@ -36,9 +41,13 @@ def _resume_point(last_event_id: str | None, after: int | None) -> int:
 async def job_events(
     job: JobDep,
     events: EventsDep,
+    services: ServicesDep,
+    credentials: TokenDep,
     after: Annotated[int | None, Query(ge=0, le=10**18 - 1, description="Resume after this event id")] = None,
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
 ) -> EventStreamResponse:
     """Every event of the job after the resume point; the stream ends after the job's final event."""
     start = _resume_point(last_event_id, after)
-    return EventStreamResponse(sse_lines(events.follow(job.id, start, heartbeat=events.keep_alive_seconds)))
+    lines = sse_lines(events.follow(job.id, start, heartbeat=events.keep_alive_seconds))
+    check = KeyCheck(services, credentials.credentials if credentials is not None else None)
+    return EventStreamResponse(until_revoked(lines, check, f": {REVOKED}\n\n"))

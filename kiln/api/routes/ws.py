@@ -8,9 +8,8 @@ final and every event is out; `data.state`), `gone` (the job was deleted), `erro
 `data.message`, and `data.after`, the last event id sent, to subscribe again from) or `key_revoked`.
 
 A key comes in the `Authorization` header or `?token=`. It is checked again on every subscribe and every
-`KEY_CHECK_SECONDS` (through the key cache, whose entries are never older than `KEY_SECONDS`): once it is revoked,
-every subscription ends with `ws.end` and the socket closes with 1008 (policy violation), within
-`KEY_CHECK_SECONDS + KEY_SECONDS`.
+`KEY_CHECK_SECONDS` (`kiln.api.key_check`): once it is revoked, every subscription ends with `ws.end` and the
+socket closes with 1008 (policy violation), within `KEY_CHECK_SECONDS + KEY_SECONDS`.
 """
 
 from __future__ import annotations
@@ -28,15 +27,14 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from kiln.api.auth import Caller, authenticate, bearer_token
 from kiln.api.deps import Services, get_services
 from kiln.api.events import event_payload
+from kiln.api.key_check import KEY_CHECK_SECONDS, REVOKED, KeyCheck
 from kiln.errors import Unauthorized
 
-__all__ = ["KEY_CHECK_SECONDS", "router"]
+__all__ = ["router"]
 
 router = APIRouter(tags=["events"])
 log = logging.getLogger(__name__)
 POLICY_VIOLATION = 1008
-KEY_CHECK_SECONDS = 0.5
-REVOKED = "the API key was revoked"
 
 
 class _Session:
@@ -46,7 +44,7 @@ class _Session:
         self._ws = websocket
         self._services = services
         self._caller = caller
-        self._token = token if services.settings.auth != "off" else None
+        self._key = KeyCheck(services, token)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._send_lock = asyncio.Lock()
         self._closed = asyncio.Event()
@@ -95,18 +93,6 @@ class _Session:
         task.cancel()
         return True
 
-    async def _key_valid(self) -> bool:
-        """Whether the connection's key still works (always, with auth off); read through the key cache."""
-        token = self._token
-        if token is None:
-            return True
-        keys, auth = self._services.keys, self._services.settings.auth
-        try:
-            await self._services.hot.load_caller(token, lambda: authenticate(keys, auth=auth, token=token))
-        except Unauthorized:
-            return False
-        return True
-
     async def _close_revoked(self) -> None:
         """Ends every subscription with `ws.end` (`key_revoked`) and closes the socket."""
         self._closed.set()
@@ -122,7 +108,7 @@ class _Session:
         while not self._closed.is_set():
             await asyncio.sleep(KEY_CHECK_SECONDS)
             try:
-                valid = await self._key_valid()
+                valid = await self._key.valid()
             except Exception as exc:
                 log.warning("websocket key check failed: %r", exc)
                 continue
@@ -134,7 +120,7 @@ class _Session:
             await self._error(job_id, "after", "must be an event id: a whole number, 0 or more")
             return
         try:
-            valid = await self._key_valid()
+            valid = await self._key.valid()
         except Exception as exc:
             log.warning("websocket key check failed: %r", exc)
             await self._error(job_id, None, "the server could not check the API key; subscribe again")
@@ -183,7 +169,7 @@ class _Session:
 
     async def run(self) -> None:
         tasks = {asyncio.create_task(self._receive())}
-        if self._token is not None:
+        if self._key.needed:
             tasks.add(asyncio.create_task(self._watch_key()))
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
