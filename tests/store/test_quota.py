@@ -4,13 +4,19 @@ is deleted, and never passed by concurrent submits."""
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic import command
+from sqlalchemy import insert
 
 from kiln.errors import QuotaExceeded
 from kiln.jobs.memory import MemoryStore
 from kiln.jobs.quota import QUOTA_WINDOW, Charge
 from kiln.jobs.records import NewJob
+from kiln.jobs.sql import SqlStore, make_engine, migrate
+from kiln.jobs.sql.migrate import alembic_config
+from kiln.jobs.sql.tables import JOBS
 from tests.store.conftest import FakeClock, Store, StoreFactory, items
 
 
@@ -98,3 +104,26 @@ def test_concurrent_submits_accept_exactly_what_the_quota_allows(make_store: Sto
     assert (len(accepted), len(refused)) == (10, 10)
     assert stores[0].images_since("alice", start) == 50
     assert sorted(job.id for job in stores[0].list_jobs(owner="alice")) == sorted(accepted)
+
+
+def test_the_migration_charges_existing_jobs(empty_sql_url: str) -> None:
+    """A database from before the ledger keeps its usage: each owned job is charged its items."""
+    command.upgrade(alembic_config(empty_sql_url), "0002")
+    engine = make_engine(empty_sql_url)
+    created = datetime.now(UTC)
+    row = {"kind": "images", "state": "completed", "priority": 0, "prefix": None, "save": True, "micro_batch": None}
+    row |= {"webhook_url": None, "max_attempts": 3, "request": {}, "created_at": created}
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(JOBS), [
+                {**row, "id": "01JOBA0000000000000000000A", "owner": "alice", "total": 7},
+                {**row, "id": "01JOBB0000000000000000000B", "owner": None, "total": 3},
+            ])  # fmt: skip
+    finally:
+        engine.dispose()
+    migrate(empty_sql_url)
+    store = SqlStore(empty_sql_url)
+    try:
+        assert store.images_since("alice", created - timedelta(seconds=1)) == 7
+    finally:
+        store.close()
