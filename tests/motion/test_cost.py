@@ -20,6 +20,7 @@ def video(**fields: Any) -> dict[str, Any]:
     ("kind", "request_", "frames"),
     [
         ("animation", {"model": "tiny-sd", "prompts": {"0": "a forest"}, "frames": 100_000}, 100_000),
+        ("animation", {"model": "tiny-sd", "prompts": {"0": "a forest"}}, 48),  # the default length
         ("video", video(frames=9), 9),
         # three segments of 17 (each starts from the last frame of the one before): 51 made for 33 shown
         ("video", video(frames=33, segments=3), 51),
