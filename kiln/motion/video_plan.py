@@ -106,7 +106,7 @@ def plan_video(request: VideoRequest, *, seed: int | None = None, local: bool = 
     width, height = _size(request, family, video, image_size)
     frames = _length(request, video, fps)
     loop_frames, content_frames = _loop(request, frames)
-    count, segment_frames = _segments(request, video, content_frames)
+    count, segment_frames = _segments_of(request, video, frames, content_frames)
     later_model = _continuation_model(request, local) if count > 1 else first_model.name
     steps = request.steps or family.default_steps
     if steps > family.max_steps:
@@ -248,6 +248,24 @@ def _loop(request: VideoRequest, frames: int) -> tuple[int, int]:
             raise InvalidInput("loop_frames", f"{overlap} is longer than the video ({frames} frames); use fewer")
         return overlap, frames + overlap
     return 0, frames
+
+
+def _segments_of(request: VideoRequest, video: VideoTraits, frames: int, content: int) -> tuple[int, int]:
+    """`_segments`, its refusal of too many segments explained for ping-pong, which halves what is generated."""
+    try:
+        return _segments(request, video, content)
+    except InvalidInput as exc:
+        if request.loop != "pingpong" or "more than" not in exc.message:
+            raise
+        count = len(request.segments) if isinstance(request.segments, list) else request.segments or 1
+        needed = 2 * count * video.frame_step  # count segments generate count * step + 1 frames, played back
+        most = max(1, math.ceil((content - 1) / video.frame_step))
+        raise InvalidInput(
+            "segments",
+            f"ping-pong plays the frames forwards then backwards, so a {frames}-frame video generates only "
+            f"{content} frames, and {count} segments of at least {video.frame_step + 1} frames make more than that; "
+            f"use at most {most} segments, or at least {needed} frames (--frames {needed}), or --loop none",
+        ) from exc
 
 
 def _segments(request: VideoRequest, video: VideoTraits, content: int) -> tuple[int, int]:
