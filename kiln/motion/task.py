@@ -25,7 +25,7 @@ __all__ = ["ModelSource", "NullControl", "TaskControl", "TaskOutput"]
 class ModelSource(Protocol):
     """Loaded pipelines by model name (`kiln.engine.executor.Engine.model`)."""
 
-    def model(self, name: str) -> LoadedModel: ...
+    def model(self, name: str, family: str | None = None) -> LoadedModel: ...
 
 
 class TaskControl(Protocol):

@@ -95,7 +95,7 @@ def plan_video(request: VideoRequest, *, seed: int | None = None, local: bool = 
     """Resolve `request`: `seed` is used when the request has none (a resumed run passes the one it drew);
     `local=False` for names from API callers (built-in and hub ids only)."""
     mode = request.resolved_mode
-    first_model = model_for_mode(request.model, mode, local=local)
+    first_model = model_for_mode(request.model, mode, local=local, family=request.family)
     family = first_model.family
     video = family.video
     assert video is not None  # model_for_mode accepts video models only
@@ -152,7 +152,7 @@ def plan_video(request: VideoRequest, *, seed: int | None = None, local: bool = 
 def _continuation_model(request: VideoRequest, local: bool) -> str:
     """The model that continues a video from its last frame: the family's image-to-video."""
     try:
-        return model_for_mode(request.model, "i2v", local=local).name
+        return model_for_mode(request.model, "i2v", local=local, family=request.family).name
     except InvalidInput as exc:
         if exc.field != "mode":
             raise

@@ -71,7 +71,7 @@ def render_segment(
         item = replace(item, image=os.fspath(start_image))
     label = f"segment {index + 1}/{len(plan.segments)}"
     [clip] = generate_clips(
-        models.model(item.model),
+        models.model(item.model, plan.request.family if item.model == plan.request.model else None),
         [item],
         on_step=lambda step, steps: control.progress(step, steps, f"{label}, step {step}/{steps}"),
         should_cancel=control.should_stop,
