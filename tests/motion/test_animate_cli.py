@@ -100,7 +100,7 @@ def test_a_paused_run_says_so_in_a_log_and_a_command_to_it_applies_at_once(tmp_p
     with log.open("w") as output:
         run = subprocess.Popen([*KILN, *args, "--out", str(tmp_path)], stdout=output, stderr=output, env=ENV)
         try:
-            wait_until(lambda: "animating 1/2: paused" in log.read_text(), timeout=120, what="the run to say it is paused")
+            wait_until(lambda: "animating 1/2: paused" in log.read_text(), timeout=120, what="a paused line")
             sent = CliRunner().invoke(app, ["animate", "control", str(tmp_path), "resume"])
             assert "applies between two frames" in " ".join(sent.output.split())
             assert run.wait(timeout=120) == 0
