@@ -27,6 +27,7 @@ from kiln.engine.video_item import DEFAULT_MOTION_BUCKET_ID, DEFAULT_NOISE_AUG_S
 from kiln.engine.video_modes import model_for_mode
 from kiln.errors import InvalidInput
 from kiln.jobs.sizing import check_side, side_limits
+from kiln.media.audio import check_audio
 from kiln.motion.video_request import VideoRequest
 from kiln.presets.aspect import round_to_multiple
 
@@ -100,7 +101,7 @@ def plan_video(request: VideoRequest, *, seed: int | None = None, local: bool = 
     video = family.video
     assert video is not None  # model_for_mode accepts video models only
     _check_text(request, family, mode)
-    _check_file("audio", request.audio)
+    _check_audio(request.audio)
     image_size = _image_size(request.image) if request.image is not None else None
     fps = request.fps or video.default_fps
     width, height = _size(request, family, video, image_size)
@@ -192,6 +193,14 @@ def _motion(request: VideoRequest, video: VideoTraits) -> tuple[int | None, floa
 def _check_file(field: str, path: str | None) -> None:
     if path is not None and not Path(path).is_file():
         raise InvalidInput(field, f"{path} does not exist")
+
+
+def _check_audio(path: str | None) -> None:
+    if path is not None:
+        try:
+            check_audio(path)
+        except ValueError as exc:
+            raise InvalidInput("audio", f"{exc}; give a sound file (WAV, MP3, AAC, Opus…)") from None
 
 
 def _image_size(path: str) -> tuple[int, int]:

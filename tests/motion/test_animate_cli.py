@@ -11,13 +11,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
 from kiln.cli.app import app
-from kiln.errors import InvalidInput
+from kiln.engine.executor import Engine
+from kiln.errors import InvalidInput, KilnError
+from kiln.media.audio import write_tone
+from kiln.media.video import probe_video
+from kiln.motion.animation.controls import QueueControl
+from kiln.motion.animation.runner import run_animation
 from kiln.motion.animation.state import AnimationFolder
+from kiln.motion.task import NullControl
 from tests.conditions import wait_until
+from tests.motion.animation_helpers import tiny_request
 
 TINY = ["--width", "64", "--height", "64", "--steps", "4", "--strength", "0:(0.5)", "--fps", "12"]
 KILN = [sys.executable, "-m", "kiln.cli"]
@@ -108,3 +116,34 @@ def test_a_paused_run_says_so_in_a_log_and_a_command_to_it_applies_at_once(tmp_p
             run.kill()
     text = log.read_text()
     assert text.count(": paused") == 1 and "Done. 2 frames" in text  # said once, not every half second
+
+
+def test_a_bad_audio_file_is_refused_before_any_frame(tmp_path: Path) -> None:
+    (tmp_path / "noise.mp3").write_bytes(os.urandom(4096))
+    Image.new("RGB", (8, 8)).save(tmp_path / "cover.png")
+    for audio in ("noise.mp3", "cover.png"):
+        args = ["animate", "-p", "x", *TINY, "--audio", str(tmp_path / audio), "--out", str(tmp_path / "run")]
+        result = CliRunner().invoke(app, args)
+        assert isinstance(result.exception, InvalidInput) and result.exception.field == "audio", result.output
+        assert not (tmp_path / "run" / "frames").exists()  # nothing generated
+
+
+def test_an_encoding_failure_keeps_the_frames_and_the_same_run_encodes_them(engine: Engine, tmp_path: Path) -> None:
+    song = write_tone(tmp_path / "song.wav", seconds=1.0)
+    request = tiny_request(frames=2, audio=str(song))
+    work_dir = tmp_path / "run"
+
+    def break_the_audio(done: int, total: int, message: str) -> None:
+        if message == f"frame {total} of {total}":  # every frame is made: the encoder comes next
+            (tmp_path / "song.wav").write_bytes(os.urandom(4096))
+
+    with pytest.raises(KilnError) as caught:
+        run_animation(request, models=engine, work_dir=work_dir, control=QueueControl(on_progress=break_the_audio))
+    message = str(caught.value)
+    assert "encoding animation.mp4 failed" in message and "run the same command again" in message
+    assert frames_in(work_dir) == 2 and not (work_dir / "animation.mp4").exists()
+    made = {path: path.stat().st_mtime_ns for path in (work_dir / "frames").iterdir()}
+    write_tone(song, seconds=1.0)
+    [video] = run_animation(request, models=engine, work_dir=work_dir, control=NullControl())
+    assert {path: path.stat().st_mtime_ns for path in (work_dir / "frames").iterdir()} == made  # not made again
+    assert probe_video(video.path).has_audio

@@ -104,3 +104,13 @@ def test_family_names_the_family_of_a_model_kiln_cannot_tell(tmp_path: Path) -> 
     made = CliRunner().invoke(app, [*args, "--family", "tiny-ltx", "--prefix", "tuned", "--seed", "3"])
     assert made.exit_code == 0, made.output
     assert probe_video(tmp_path / "tuned" / "video-3.mp4").frames == 9
+
+
+def test_a_bad_audio_file_is_refused_before_any_segment(tmp_path: Path) -> None:
+    (tmp_path / "noise.mp3").write_bytes(os.urandom(4096))
+    input_image(tmp_path / "cover.png")
+    for audio in ("noise.mp3", "cover.png"):
+        args = ["video", "-p", "a boat", "--audio", str(tmp_path / audio), "--out", str(tmp_path), "--prefix", "v"]
+        result = CliRunner().invoke(app, [*args, *TINY])
+        assert isinstance(result.exception, InvalidInput) and result.exception.field == "audio", result.output
+        assert not (tmp_path / "v" / "segments").exists()  # nothing generated

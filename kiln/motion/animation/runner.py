@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import av
 from PIL import Image
 
 from kiln.engine.catalog import resolve_model
@@ -36,7 +37,7 @@ from kiln.motion.animation.request import AnimationRequest, apply_edit
 from kiln.motion.animation.sprite import clear_of, overlay_sprite, sprite_placement
 from kiln.motion.animation.state import AnimationFolder, AnimationState
 from kiln.motion.animation.timeline import FrameSettings, Timeline
-from kiln.motion.task import ModelSource, TaskControl, TaskOutput
+from kiln.motion.task import ModelSource, TaskControl, TaskOutput, encoding_failed
 from kiln.types import ImageItem
 
 __all__ = ["PAUSE_WAIT_SECONDS", "run_animation"]
@@ -214,14 +215,18 @@ def _encode(folder: AnimationFolder, state: AnimationState, *, resumed_from: int
     request = state.current
     target = folder.root / f"{request.name}{EXTENSIONS[request.format]}"
     partial = target.with_name(f".partial-{target.name}")
-    info = encode_video(
-        _frames(folder, state.end),
-        partial,
-        fps=request.fps,
-        format=request.format,
-        crf=request.crf,
-        audio=request.audio,
-    )
+    try:
+        info = encode_video(
+            _frames(folder, state.end),
+            partial,
+            fps=request.fps,
+            format=request.format,
+            crf=request.crf,
+            audio=request.audio,
+        )
+    except (av.FFmpegError, ValueError, OSError) as exc:
+        partial.unlink(missing_ok=True)
+        raise encoding_failed(exc, target, f"the {state.end} frames") from exc
     os.replace(partial, target)
     metadata = {"seed": state.seed, "edits": state.edits, "stopped_early": state.end < request.frames}
     return TaskOutput.of_video(target, info, metadata={**metadata, "resumed_from": resumed_from})
