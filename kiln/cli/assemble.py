@@ -15,6 +15,7 @@ from rich.console import Console
 from kiln.cli.task_progress import TaskProgressBar
 from kiln.errors import InvalidInput
 from kiln.motion.assembly import AssemblyRequest, parse_request, run_assembly
+from kiln.motion.assembly.runner import short_clip_warnings
 
 __all__ = ["assemble_command"]
 
@@ -80,6 +81,9 @@ def assemble_command(
         target = out if output.content_type == "video/mp4" else out.with_suffix(Path(output.name).suffix)
         _link_or_copy(output.path, target)
         written.append(target)
+    short = outputs[0].metadata.get("short_clips", [])
+    for warning in short_clip_warnings(short, lambda index: f"shot {index + 1}", "fit"):
+        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     _summary(request, outputs[0].frames, outputs[0].duration, written, time.perf_counter() - started)
 
 

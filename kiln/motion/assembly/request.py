@@ -17,6 +17,7 @@ __all__ = [
     "RESOLUTIONS",
     "AssemblyRequest",
     "AudioTrack",
+    "ClipFit",
     "H264Preset",
     "KenBurns",
     "NarrationSettings",
@@ -57,8 +58,12 @@ class Transition(_Strict):
     duration: float = Field(default=0.5, gt=0.0, le=10.0, description="Seconds of a crossfade")
 
 
+ClipFit = Literal["hold", "loop", "stretch"]
+
+
 class Shot(_Strict):
-    """One image or video clip on the timeline."""
+    """One image or video clip on the timeline. A clip shorter than its shot (a narration line or a duration
+    longer than it) follows `fit`: its last frame held, the clip played again, or the clip slowed to the shot."""
 
     image: Path | None = Field(default=None, description="A still (PNG, JPEG, WebP, ...)")
     clip: Path | None = Field(default=None, description="A video file; its own sound is not used")
@@ -68,6 +73,11 @@ class Shot(_Strict):
     motion: KenBurns | None = Field(default=None, description="Ken Burns zoom and pan; default: still")
     transition: Transition = Field(default_factory=Transition, description="Into the next shot")
     narration: str | None = Field(default=None, description="A line spoken over the shot (and its subtitle)")
+    fit: ClipFit | None = Field(
+        default=None,
+        description="A clip shorter than the shot: hold its last frame, loop it, or stretch it (slower); "
+        "default: hold, with a warning",
+    )
 
     @field_validator("narration")
     @classmethod
