@@ -61,7 +61,7 @@ def test_a_bad_plan_names_the_file_and_field(project: Path, tmp_path: Path) -> N
     (project / "plan.yaml").write_text(PLAN.replace("duration: 0.5\nmusic", "duration: 0\nmusic"))
     result = CliRunner().invoke(app, ["assemble", str(project / "plan.yaml"), "--out", str(tmp_path / "x.mp4")])
     assert isinstance(result.exception, InvalidInput)
-    assert str(result.exception).startswith("plan.yaml: shots[1].duration:")
+    assert str(result.exception).startswith("plan.yaml, line 11: shots[1].duration:")
     result = CliRunner().invoke(app, ["assemble", str(project / "plan.yaml"), "--out", str(tmp_path / "x.avi")])
     assert isinstance(result.exception, InvalidInput) and result.exception.field == "out"
 
@@ -103,3 +103,13 @@ def test_a_clip_shorter_than_its_shot_warns_or_follows_its_fit(
     assert ("warning: shot 1: its clip lasts 1.00 s of the 3.00 s" in said) == (fit is None)
     assert "fit: loop or fit: stretch" in said or fit is not None
     assert shown_colours(tmp_path / "out.mp4") == expected
+
+
+def test_plan_errors_name_the_file_and_line(project: Path, tmp_path: Path) -> None:
+    (project / "plan.yaml").write_text(PLAN.replace("duration: 0.5\nmusic", "duration: 0\nmusic"))
+    result = CliRunner().invoke(app, ["assemble", str(project / "plan.yaml"), "--out", str(tmp_path / "x.mp4")])
+    assert str(result.exception).startswith("plan.yaml, line 11: shots[1].duration:")
+    (project / "plan.yaml").write_text(PLAN.replace("fps: 24", "fps: [24"))
+    result = CliRunner().invoke(app, ["assemble", str(project / "plan.yaml"), "--out", str(tmp_path / "x.mp4")])
+    assert isinstance(result.exception, InvalidInput)
+    assert str(result.exception).startswith("plan.yaml: plan: line 4, column 6:")

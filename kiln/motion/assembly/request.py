@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from kiln.errors import InvalidInput
 from kiln.media.motion import Easing
 from kiln.media.tts import DEFAULT_RATE, DEFAULT_VOICE
+from kiln.motion.yaml_lines import line_of
 
 __all__ = [
     "RESOLUTIONS",
@@ -176,12 +177,16 @@ def _under(base: Path, path: Path | None) -> Path | None:
     return base / path if path is not None and not path.is_absolute() else path
 
 
-def parse_request(data: Mapping[str, Any], *, where: str | None = None) -> AssemblyRequest:
-    """Validates `data`; a problem becomes `InvalidInput` naming the field, like `shots[2].duration`."""
+def parse_request(data: Mapping[str, Any], *, where: str | None = None, text: str | None = None) -> AssemblyRequest:
+    """Validates `data`; a problem becomes `InvalidInput` naming the field, like `shots[2].duration`, and with
+    `text` (the YAML or JSON `data` was read from) its 1-based line in `where`."""
     try:
         return AssemblyRequest.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
+        line = line_of(text, list(error["loc"])) if text is not None else None
+        if line is not None:
+            where = f"{where or 'plan'}, line {line}"
         location = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"])
         message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] not in ("value_error", "missing", "extra_forbidden") and "input" in error:
