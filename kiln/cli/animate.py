@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,8 +19,8 @@ from kiln.config import Settings
 from kiln.engine.catalog import resolve_model
 from kiln.errors import InvalidInput
 from kiln.motion.animation.checks import check_animation
-from kiln.motion.animation.file_control import FileControl, send_command
-from kiln.motion.animation.request import AnimationRequest, parse_animation_request
+from kiln.motion.animation.file_control import FileControl, LiveRun, queued_commands, running_pid, send_command
+from kiln.motion.animation.request import AnimationRequest, SpriteOptions, parse_animation_request
 from kiln.motion.animation.state import AnimationFolder
 
 __all__ = ["animate_app"]
@@ -76,8 +77,45 @@ def _prompt_schedule(prompt: str | None, prompts: str | None) -> dict[str, str] 
     return schedule
 
 
+def _zoom_levels(data: dict[str, Any], start: float | None, end: float | None) -> None:
+    """`--zoom-start/--zoom-end` (zoom levels of the first and last frame, relative to each other) as the per-frame
+    factor that takes the one to the other over the run: (end/start)^(1/(frames-1)), so the product of the
+    factors of frames 1 … frames-1 (frame 0 is not moved) is end/start."""
+    if start is None and end is None:
+        return
+    if "zoom" in data:
+        raise InvalidInput(
+            "zoom_start", "give --zoom (a per-frame factor schedule) or --zoom-start/--zoom-end (levels), not both"
+        )
+    for name, level in (("zoom_start", start), ("zoom_end", end)):
+        if level is not None and not (math.isfinite(level) and level > 0):
+            raise InvalidInput(name, f"{level:g} is not a zoom level; give a number above 0 (1 is the first frame's)")
+    frames = data.get("frames", AnimationRequest.model_fields["frames"].default)
+    ratio = (end or 1.0) / (start or 1.0)
+    factor = ratio ** (1 / (frames - 1)) if isinstance(frames, int) and frames > 1 else 1.0
+    data["zoom"] = f"0:({factor!r})"
+
+
+def _sprite_flags(data: dict[str, Any], image: Path | None, shape: dict[str, Any]) -> None:
+    """`--sprite` and its shape flags over the request's sprite (the request model checks them all)."""
+    given = {name: value for name, value in shape.items() if value is not None}
+    sprite = dict(data["sprite"]) if isinstance(data.get("sprite"), dict) else {}
+    if image is not None:
+        sprite["image"] = str(image)
+    elif given and not sprite:
+        flags = ", ".join(f"--sprite-{name}" for name in given)
+        raise InvalidInput("sprite", f"{flags} shape a sprite; give its image with --sprite IMAGE")
+    if sprite:
+        data["sprite"] = {**sprite, **given}
+
+
+def _sprite_help(name: str) -> str:
+    return str(SpriteOptions.model_fields[name].description)
+
+
 def _default_folder(settings: Settings, request: AnimationRequest) -> Path:
-    fingerprint = hashlib.sha256(request.model_dump_json().encode()).hexdigest()[:6]
+    # without the length: --frames lengthens the animation in the same folder
+    fingerprint = hashlib.sha256(request.model_dump_json(exclude={"frames"}).encode()).hexdigest()[:6]
     first = request.prompts[min(request.prompts)]
     slug = re.sub(r"[^a-z0-9]+", "-", first.lower()).strip("-")[:40].rstrip("-") or "animation"
     return settings.output_dir / f"{slug}-{fingerprint}"
@@ -99,7 +137,16 @@ def animate_command(
     height: Annotated[int | None, typer.Option(help="Height in pixels")] = None,
     steps: Annotated[int | None, typer.Option(help="Denoising steps (img2img runs about steps x strength)")] = None,
     init_image: Annotated[Path | None, typer.Option(help="Frame 0 starts from this image")] = None,
-    zoom: Annotated[str | None, typer.Option(help="Schedule, e.g. '0:(1.0), 48:(1.04)'")] = None,
+    zoom: Annotated[
+        str | None, typer.Option(help="Schedule of the zoom factor per frame, e.g. '0:(1.0), 48:(1.04)' (>1 moves in)")
+    ] = None,
+    zoom_start: Annotated[
+        float | None, typer.Option(help="Zoom level of the first frame (with --zoom-end; instead of --zoom)")
+    ] = None,
+    zoom_end: Annotated[
+        float | None,
+        typer.Option(help="Zoom level of the last frame: 1.0 → 1.05 zooms in 5% over the whole run"),
+    ] = None,
     translation_x: Annotated[str | None, typer.Option(help="Schedule: pixels right per frame")] = None,
     translation_y: Annotated[str | None, typer.Option(help="Schedule: pixels down per frame")] = None,
     angle: Annotated[str | None, typer.Option(help="Schedule: degrees per frame")] = None,
@@ -115,12 +162,23 @@ def animate_command(
         str | None, typer.Option(help="Burn in a HUD: top-left, top-right, bottom-left, bottom-right")
     ] = None,
     sprite: Annotated[Path | None, typer.Option(help="An image drifting over the frames")] = None,
+    sprite_size: Annotated[float | None, typer.Option(help=_sprite_help("size"))] = None,
+    sprite_path: Annotated[str | None, typer.Option(help=_sprite_help("path"))] = None,
+    sprite_period: Annotated[float | None, typer.Option(help=_sprite_help("period"))] = None,
+    sprite_seed: Annotated[int | None, typer.Option(help=_sprite_help("seed"))] = None,
     fmt: Annotated[str | None, typer.Option("--format", help="mp4, webm, gif or webp")] = None,
     crf: Annotated[int | None, typer.Option(help="Quality for mp4/webm (lower is better)")] = None,
     audio: Annotated[Path | None, typer.Option(help="An audio track for mp4/webm")] = None,
     out: Annotated[Path | None, typer.Option(help="The work folder (default: a folder in KILN_OUTPUT_DIR)")] = None,
+    restart: Annotated[
+        bool, typer.Option("--restart", help="Start a new production in the folder (the old one goes to earlier/)")
+    ] = False,
 ) -> None:
-    """Make an animation: frame n+1 = img2img(motion(frame n)). Running the same command again resumes it."""
+    """Make an animation: frame n+1 = img2img(motion(frame n)). Running the same command again resumes it (a
+    stopped one goes on); a larger --frames lengthens a finished one; --restart starts it again.
+
+    Zoom: --zoom is a factor per frame ('0:(1.01)' moves in 1% every frame); --zoom-start/--zoom-end are the zoom
+    levels of the first and last frame (1.0 and 1.05: 5% over the whole run, spread evenly over the frames)."""
     if ctx.invoked_subcommand is not None:
         return
     settings = Settings()
@@ -131,9 +189,12 @@ def animate_command(
         "translation_x": translation_x, "translation_y": translation_y, "angle": angle, "strength": strength,
         "guidance": guidance, "interpolation": interpolation, "seed": seed, "seed_behaviour": seed_behaviour,
         "seed_schedule": seed_schedule, "format": fmt, "crf": crf, "audio": audio,
-        "hud": None if hud is None else {"corner": hud}, "sprite": None if sprite is None else {"image": str(sprite)},
+        "hud": None if hud is None else {"corner": hud},
     }  # fmt: skip
     data.update({name: str(v) if isinstance(v, Path) else v for name, v in flags.items() if v is not None})
+    shape = {"size": sprite_size, "path": sprite_path, "period": sprite_period, "seed": sprite_seed}
+    _sprite_flags(data, sprite, shape)
+    _zoom_levels(data, zoom_start, zoom_end)
     enhance = {name: v for name, v in (("smooth", smooth), ("sharpen", sharpen)) if v is not None}
     if enhance:
         data["enhance"] = {**(data.get("enhance") or {}), **enhance}
@@ -141,25 +202,30 @@ def animate_command(
     if "prompts" not in data:
         raise InvalidInput("prompt", 'give --prompt "a forest", --prompts JSON, or --from FILE with prompts')
     request = parse_animation_request(_absolute_paths(data), where=from_file.name if from_file else None)
-    _run(request, out if out is not None else _default_folder(settings, request), settings)
+    _run(request, out if out is not None else _default_folder(settings, request), settings, restart=restart)
 
 
-def _run(request: AnimationRequest, work_dir: Path, settings: Settings) -> None:
+def _run(request: AnimationRequest, work_dir: Path, settings: Settings, *, restart: bool = False) -> None:
     from kiln.engine.executor import Engine
     from kiln.motion.animation.runner import run_animation
 
     check_animation(request, resolve_model(request.model).family)  # before loading anything
-    saved = AnimationFolder(work_dir).load_state()
-    resumed = f", resuming after frame {saved.done}" if saved is not None and saved.done else ""
+    if running_pid(work_dir) is not None:
+        raise InvalidInput("out", f"{work_dir} is being animated by process {running_pid(work_dir)}; wait for it")
+    saved = AnimationFolder(work_dir).carry_on(request, restart=restart)
+    resumed = f", going on after frame {saved.done}" if saved is not None and 0 < saved.done < saved.end else ""
     console.print(
         f"{request.frames} frames at {request.width}x{request.height} with {request.model} in {work_dir}/{resumed}"
     )
+    queued = [str(command.get("action")) for command in queued_commands(work_dir)]
+    if queued:
+        console.print(f"commands sent while nothing ran apply before the next frame: {', '.join(queued)}")
     console.print(f"steer it with `kiln animate control {work_dir} ACTION` (pause, resume, stop, teleport, edit)")
     with console.status("loading the model…"):
         engine = Engine(settings)
         engine.model(request.model)
     try:
-        with TaskProgressBar(console, "animating", unit="frames") as bar:
+        with LiveRun(work_dir), TaskProgressBar(console, "animating", unit="frames") as bar:
             control = FileControl(work_dir, on_progress=bar.update)
             [video] = run_animation(request, models=engine, work_dir=work_dir, control=control)
     except KeyboardInterrupt:
@@ -195,4 +261,11 @@ def control_command(
         except json.JSONDecodeError as exc:
             raise InvalidInput("changes", f'not JSON ({exc.msg}); e.g. \'{{"strength": "0:(0.4)"}}\'') from exc
     send_command(work_dir, command)
-    console.print(f"sent {action} to {work_dir}")
+    if running_pid(work_dir) is not None:
+        console.print(f"sent {action} to {work_dir}; it applies between two frames")
+        return
+    console.print(
+        f"sent {action} to {work_dir}, but no animation is running there: it waits in {work_dir}/control/ and "
+        "applies when `kiln animate` next runs this animation, before its next frame"
+        + (" (that run starts paused: send resume to go on)" if action == "pause" else "")
+    )

@@ -15,22 +15,28 @@ from rich.console import Console
 from kiln.cli.task_progress import TaskProgressBar
 from kiln.errors import InvalidInput
 from kiln.motion.assembly import AssemblyRequest, parse_request, run_assembly
+from kiln.motion.assembly.runner import short_clip_warnings
+from kiln.motion.yaml_lines import syntax_problem
 
 __all__ = ["assemble_command"]
 
 console = Console()
 
 
-def _read_plan(plan: Path) -> dict[str, Any]:
+def _read_plan(plan: Path) -> tuple[dict[str, Any], str]:
+    """The plan's data and its text (errors name their line in it)."""
     if not plan.is_file():
         raise InvalidInput("plan", f"{plan} does not exist")
     try:
-        data = yaml.safe_load(plan.read_text(encoding="utf-8"))  # JSON reads as YAML too
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InvalidInput("plan", f"{plan.name} is not valid YAML or JSON: {exc}") from exc
+        text = plan.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)  # JSON reads as YAML too
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("plan", f"{plan.name} is not text ({exc}); give a YAML or JSON plan") from exc
+    except yaml.YAMLError as exc:
+        raise InvalidInput("plan", f"{syntax_problem(exc)}; fix the YAML there", where=plan.name) from exc
     if not isinstance(data, dict):
         raise InvalidInput("plan", f"{plan.name} must hold a mapping with `shots:` (an assembly request)")
-    return data
+    return data, text
 
 
 def _with_flags(
@@ -64,8 +70,9 @@ def assemble_command(
     """Cut stills and clips into a video with Ken Burns motion, crossfades, music, narration and subtitles."""
     if out.suffix.lower() != ".mp4":
         raise InvalidInput("out", f"{out.name} should end in .mp4 (kiln assemble writes H.264 MP4)")
-    data = _with_flags(_read_plan(plan), resolution, fps, burn_subtitles)
-    request = parse_request(data, where=plan.name).resolved(plan.resolve().parent)
+    data, text = _read_plan(plan)
+    request = parse_request(_with_flags(data, resolution, fps, burn_subtitles), where=plan.name, text=text)
+    request = request.resolved(plan.resolve().parent)
     folder = work_dir or out.with_name(f".{out.name}.work")
     started = time.perf_counter()
     try:
@@ -80,6 +87,9 @@ def assemble_command(
         target = out if output.content_type == "video/mp4" else out.with_suffix(Path(output.name).suffix)
         _link_or_copy(output.path, target)
         written.append(target)
+    short = outputs[0].metadata.get("short_clips", [])
+    for warning in short_clip_warnings(short, lambda index: f"shot {index + 1}", "fit"):
+        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     _summary(request, outputs[0].frames, outputs[0].duration, written, time.perf_counter() - started)
 
 

@@ -57,6 +57,8 @@ def render_command(
         raise typer.Exit(130) from None
     storage = LocalStorage(folder)
     written = [storage.write(output.name, output.path.read_bytes()) for output in render.outputs]
+    for warning in render.outputs[0].metadata.get("warnings", []):
+        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     console.print(
         f"[green]Done[/green] in {time.perf_counter() - started:.1f} s: {', '.join(str(p) for p in written)}\n"
         f"{_summary(render.report)}"

@@ -1,8 +1,11 @@
 """The progress bar of the motion commands (`kiln video`, `kiln animate`, `kiln assemble`, `kiln render`): a runner's
-`TaskControl` that draws what it reports. Ctrl-C interrupts the main thread, so `should_stop` is always False."""
+`TaskControl` that draws what it reports. Ctrl-C interrupts the main thread, so `should_stop` is always False.
+Where no bar can be drawn (output to a file or a pipe), a line is printed whenever the runner's state changes
+("paused", "encoding"), not on every step."""
 
 from __future__ import annotations
 
+import re
 import time
 from types import TracebackType
 
@@ -28,6 +31,9 @@ class TaskProgressBar:
         )
         self._task = self._progress.add_task(label, total=None, rate="", message="")
         self._unit = unit
+        self._console = console
+        self._label = label
+        self._said = ""  # the last state printed without a bar, its numbers blanked
         self._phase: tuple[int, float, int] | None = None  # (total, started, done then)
 
     def __enter__(self) -> TaskProgressBar:
@@ -48,6 +54,10 @@ class TaskProgressBar:
         if self._unit is not None and done > first and now > started:
             rate = f"{(done - first) / (now - started):.1f} {self._unit}/s"
         self._progress.update(self._task, completed=done, total=total, rate=rate, message=message[:80])
+        state = re.sub(r"\d+", "#", message)
+        if not self._console.is_terminal and message and state != self._said:
+            self._said = state
+            self._console.print(f"{self._label} {done}/{total}: {message}", highlight=False)
 
     update = progress  # the animation's FileControl reports through `on_progress`
 

@@ -26,6 +26,9 @@ def video_command(
     prompt: Annotated[str | None, typer.Option("--prompt", "-p", help="What happens in the video")] = None,
     image: Annotated[str | None, typer.Option(help="Image-to-video: the first frame, a file or an http(s) URL")] = None,
     model: Annotated[str | None, typer.Option(help="Video model: tiny-ltx, tiny-wan, tiny-svd, a hub id…")] = None,
+    family: Annotated[
+        str | None, typer.Option(help="The model's family (ltx, wan, svd) when kiln cannot tell: a hub id or folder")
+    ] = None,
     mode: Annotated[str | None, typer.Option(help="t2v or i2v (default: i2v with --image)")] = None,
     negative: Annotated[str | None, typer.Option("--negative", "-N", help="Negative prompt")] = None,
     frames: Annotated[int | None, typer.Option(help="Length in frames")] = None,
@@ -59,7 +62,7 @@ def video_command(
     settings = Settings(**overrides)
     enhance = {k: v for k, v in {"smooth": smooth, "sharpen": sharpen}.items() if v is not None}
     fields: dict[str, Any] = {
-        "prompt": prompt, "image": image, "model": model, "mode": mode, "negative_prompt": negative,
+        "prompt": prompt, "image": image, "model": model, "family": family, "mode": mode, "negative_prompt": negative,
         "frames": frames, "duration": duration, "fps": fps, "width": width, "height": height, "steps": steps,
         "guidance": guidance, "seed": seed, "motion_bucket_id": motion_bucket_id,
         "noise_aug_strength": noise_aug_strength, "segments": _segments(segments, segment_prompt), "loop": loop,

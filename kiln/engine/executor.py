@@ -92,14 +92,14 @@ class Engine:
     def micro_batch(self) -> int:
         return self.plan.micro_batch
 
-    def model(self, name: str) -> LoadedModel:
+    def model(self, name: str, family: str | None = None) -> LoadedModel:
         """The loaded model for a name, loading it (and evicting the least recently used) if needed: at most
         `max_models` stay loaded, and with a memory budget (`KILN_MODEL_MEMORY_GB`; on CUDA 80% of the card by
         default) the least recently used others are unloaded until the weights fit it.
 
         Models are kept by location, so `./models/x` (as settings may name it) and the absolute path that
-        planned items carry share one loaded model."""
-        info = None if name in self._models else resolve_model(name)
+        planned items carry share one loaded model. `family` names the family of a model kiln cannot tell."""
+        info = None if name in self._models else resolve_model(name, family)
         key = name if info is None else info.location
         if key in self._models:
             self._models.move_to_end(key)

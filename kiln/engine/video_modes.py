@@ -41,10 +41,11 @@ def supported_modes(info: ModelInfo) -> tuple[VideoMode, ...]:
     return tuple(mode for mode in ("t2v", "i2v") if mode in video.modes or mode in companions)
 
 
-def model_for_mode(name: str, mode: VideoMode, *, local: bool = True) -> ModelInfo:
+def model_for_mode(name: str, mode: VideoMode, *, local: bool = True, family: str | None = None) -> ModelInfo:
     """The model that runs `mode` for the video model `name` (itself, or its companion); `InvalidInput` naming
-    `model` for an image model and `mode` for a mode it lacks."""
-    info = resolve_model(name, local=local)
+    `model` for an image model and `mode` for a mode it lacks. `family` names the family of a model kiln cannot
+    tell by itself (an unknown hub id, a folder of another pipeline class)."""
+    info = resolve_model(name, family, local=local)
     video = info.family.video
     if video is None:
         raise InvalidInput(

@@ -11,7 +11,24 @@ from pathlib import Path
 import av
 import numpy as np
 
-__all__ = ["audio_duration", "write_silence", "write_tone"]
+__all__ = ["audio_duration", "check_audio", "write_silence", "write_tone"]
+
+
+def check_audio(path: str | os.PathLike[str]) -> None:
+    """`ValueError` saying why `path` cannot be a sound track: missing, not a file FFmpeg reads, no audio stream,
+    or one whose first sound does not decode. Checked before anything is generated for it."""
+    name = os.fspath(path)
+    if not Path(name).is_file():
+        raise ValueError(f"{name} does not exist")
+    try:
+        with av.open(name) as container:
+            if not container.streams.audio:
+                raise ValueError(f"{name} has no audio track (is it a picture or a silent video?)")
+            for _ in container.decode(container.streams.audio[0]):
+                return  # the first frame of sound decodes
+    except av.FFmpegError as exc:
+        raise ValueError(f"{name} is not an audio file FFmpeg can read ({exc})") from None
+    raise ValueError(f"{name} has an audio track with no sound in it")
 
 
 def audio_duration(path: str | os.PathLike[str]) -> float:

@@ -15,17 +15,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from kiln.errors import KilnError
+
 if TYPE_CHECKING:
     from kiln.engine.loader import LoadedModel
     from kiln.media.video import VideoInfo
 
-__all__ = ["ModelSource", "NullControl", "TaskControl", "TaskOutput"]
+__all__ = ["ModelSource", "NullControl", "TaskControl", "TaskOutput", "encoding_failed"]
+
+
+def encoding_failed(exc: Exception, target: Path, kept: str) -> KilnError:
+    """The error of an encoder that failed once every frame was made: what failed, and that running the same
+    command (or retrying the job) again encodes the `kept` frames without generating them again."""
+    return KilnError(
+        f"encoding {target.name} failed ({exc}); {kept} are kept in {target.parent}/: fix the cause (an --audio "
+        "file that does not decode, a full disk) and run the same command again to encode them without "
+        "generating them again"
+    )
 
 
 class ModelSource(Protocol):
     """Loaded pipelines by model name (`kiln.engine.executor.Engine.model`)."""
 
-    def model(self, name: str) -> LoadedModel: ...
+    def model(self, name: str, family: str | None = None) -> LoadedModel: ...
 
 
 class TaskControl(Protocol):

@@ -27,6 +27,7 @@ from kiln.engine.video_item import DEFAULT_MOTION_BUCKET_ID, DEFAULT_NOISE_AUG_S
 from kiln.engine.video_modes import model_for_mode
 from kiln.errors import InvalidInput
 from kiln.jobs.sizing import check_side, side_limits
+from kiln.media.audio import check_audio
 from kiln.motion.video_request import VideoRequest
 from kiln.presets.aspect import round_to_multiple
 
@@ -95,18 +96,18 @@ def plan_video(request: VideoRequest, *, seed: int | None = None, local: bool = 
     """Resolve `request`: `seed` is used when the request has none (a resumed run passes the one it drew);
     `local=False` for names from API callers (built-in and hub ids only)."""
     mode = request.resolved_mode
-    first_model = model_for_mode(request.model, mode, local=local)
+    first_model = model_for_mode(request.model, mode, local=local, family=request.family)
     family = first_model.family
     video = family.video
     assert video is not None  # model_for_mode accepts video models only
     _check_text(request, family, mode)
-    _check_file("audio", request.audio)
+    _check_audio(request.audio)
     image_size = _image_size(request.image) if request.image is not None else None
     fps = request.fps or video.default_fps
     width, height = _size(request, family, video, image_size)
     frames = _length(request, video, fps)
     loop_frames, content_frames = _loop(request, frames)
-    count, segment_frames = _segments(request, video, content_frames)
+    count, segment_frames = _segments_of(request, video, frames, content_frames)
     later_model = _continuation_model(request, local) if count > 1 else first_model.name
     steps = request.steps or family.default_steps
     if steps > family.max_steps:
@@ -152,7 +153,7 @@ def plan_video(request: VideoRequest, *, seed: int | None = None, local: bool = 
 def _continuation_model(request: VideoRequest, local: bool) -> str:
     """The model that continues a video from its last frame: the family's image-to-video."""
     try:
-        return model_for_mode(request.model, "i2v", local=local).name
+        return model_for_mode(request.model, "i2v", local=local, family=request.family).name
     except InvalidInput as exc:
         if exc.field != "mode":
             raise
@@ -192,6 +193,14 @@ def _motion(request: VideoRequest, video: VideoTraits) -> tuple[int | None, floa
 def _check_file(field: str, path: str | None) -> None:
     if path is not None and not Path(path).is_file():
         raise InvalidInput(field, f"{path} does not exist")
+
+
+def _check_audio(path: str | None) -> None:
+    if path is not None:
+        try:
+            check_audio(path)
+        except ValueError as exc:
+            raise InvalidInput("audio", f"{exc}; give a sound file (WAV, MP3, AAC, Opus…)") from None
 
 
 def _image_size(path: str) -> tuple[int, int]:
@@ -248,6 +257,24 @@ def _loop(request: VideoRequest, frames: int) -> tuple[int, int]:
             raise InvalidInput("loop_frames", f"{overlap} is longer than the video ({frames} frames); use fewer")
         return overlap, frames + overlap
     return 0, frames
+
+
+def _segments_of(request: VideoRequest, video: VideoTraits, frames: int, content: int) -> tuple[int, int]:
+    """`_segments`, its refusal of too many segments explained for ping-pong, which halves what is generated."""
+    try:
+        return _segments(request, video, content)
+    except InvalidInput as exc:
+        if request.loop != "pingpong" or "more than" not in exc.message:
+            raise
+        count = len(request.segments) if isinstance(request.segments, list) else request.segments or 1
+        needed = 2 * count * video.frame_step  # count segments generate count * step + 1 frames, played back
+        most = max(1, math.ceil((content - 1) / video.frame_step))
+        raise InvalidInput(
+            "segments",
+            f"ping-pong plays the frames forwards then backwards, so a {frames}-frame video generates only "
+            f"{content} frames, and {count} segments of at least {video.frame_step + 1} frames make more than that; "
+            f"use at most {most} segments, or at least {needed} frames (--frames {needed}), or --loop none",
+        ) from exc
 
 
 def _segments(request: VideoRequest, video: VideoTraits, content: int) -> tuple[int, int]:

@@ -47,6 +47,9 @@ class VideoRequest(BaseModel):
 
     mode: Literal["t2v", "i2v"] | None = Field(default=None, description="Default: i2v with an image, else t2v")
     model: str = Field(default="tiny-ltx", description="A video model (see `kiln models`)")
+    family: str | None = Field(
+        default=None, description="The model's family (ltx, wan, svd), for a hub id or folder kiln cannot tell"
+    )
     prompt: str = Field(default="", description="What happens (text-to-video needs one; SVD reads none)")
     negative_prompt: str = ""
     image: str | None = Field(default=None, description="Image-to-video: the first frame, a local file path")

@@ -15,6 +15,7 @@ from dataclasses import replace
 from itertools import islice
 from pathlib import Path
 
+import av
 from PIL import Image
 
 from kiln.engine.video import generate_clips
@@ -23,7 +24,7 @@ from kiln.media.enhance import enhance_frame
 from kiln.media.loops import crossfade_loop, pingpong
 from kiln.media.video import EXTENSIONS, encode_video
 from kiln.motion.seams import DEFAULT_SEAM_FRAMES, join_clips
-from kiln.motion.task import ModelSource, TaskControl, TaskOutput
+from kiln.motion.task import ModelSource, TaskControl, TaskOutput, encoding_failed
 from kiln.motion.video_folder import VideoFolder
 from kiln.motion.video_plan import VideoPlan
 from kiln.motion.video_request import VideoRequest
@@ -71,7 +72,7 @@ def render_segment(
         item = replace(item, image=os.fspath(start_image))
     label = f"segment {index + 1}/{len(plan.segments)}"
     [clip] = generate_clips(
-        models.model(item.model),
+        models.model(item.model, plan.request.family if item.model == plan.request.model else None),
         [item],
         on_step=lambda step, steps: control.progress(step, steps, f"{label}, step {step}/{steps}"),
         should_cancel=control.should_stop,
@@ -95,9 +96,19 @@ def join_segments(plan: VideoPlan, segments: Sequence[Sequence[Path]], out_dir: 
         frames = (enhance_frame(frame, smooth=smooth, sharpen=sharpen) for frame in frames)
     name = (request.name or f"video-{plan.seed}") + EXTENSIONS[request.format]
     path = out_dir / name
-    info = encode_video(
-        frames, path, fps=plan.fps, format=request.format, crf=request.crf, bitrate=request.bitrate, audio=request.audio
-    )
+    try:
+        info = encode_video(
+            frames,
+            path,
+            fps=plan.fps,
+            format=request.format,
+            crf=request.crf,
+            bitrate=request.bitrate,
+            audio=request.audio,
+        )
+    except (av.FFmpegError, ValueError, OSError) as exc:
+        path.unlink(missing_ok=True)
+        raise encoding_failed(exc, path, f"the {len(plan.segments)} generated segments") from exc
     metadata = {
         **plan.recipe(),
         "bytes": info.bytes,

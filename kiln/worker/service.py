@@ -68,7 +68,7 @@ class GenerationEngine(Protocol):
 
     def status(self) -> EngineStatus: ...
 
-    def model(self, name: str) -> LoadedModel: ...  # for task runners (`kiln.motion.task.ModelSource`)
+    def model(self, name: str, family: str | None = None) -> LoadedModel: ...  # `kiln.motion.task.ModelSource`
 
     def run(
         self,

@@ -51,5 +51,12 @@ def test_kiln_render_refuses_a_bad_storyboard_naming_the_scene(tmp_path: Path) -
     (tmp_path / "story.yaml").write_text(STORY.replace("zoom: [1.0, 1.5]", "zoom: [0.5, 1.5]"))
     result = kiln("render", "story.yaml", cwd=tmp_path)
     assert result.returncode == 2
-    assert "story.yaml: scene #2 'dark': shot.zoom.0:" in result.stderr
+    assert "story.yaml, line 11: scene #2 'dark': shot.zoom.0:" in result.stderr
     assert not (tmp_path / "outputs").exists()
+
+
+def test_a_typo_in_defaults_model_is_reported_at_defaults_model(tmp_path: Path) -> None:
+    (tmp_path / "story.yaml").write_text(STORY.replace("model: tiny-sd", "model: tiny-sdd"))
+    result = kiln("render", "story.yaml", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "defaults.model: unknown model 'tiny-sdd'" in result.stderr and "scene #1" not in result.stderr

@@ -139,7 +139,8 @@ def test_music_counts_by_its_bytes(tmp_path: Path) -> None:
     [
         ({"scenes.1.style": "no-such-style"}, "scene #2 'storm'", "style", "unknown style"),
         ({"defaults.video_model": None}, "scene #3 'ship'", "shot.model", "needs a video model"),
-        ({"defaults.width": 65}, "scene #1 'harbour'", "width", "multiple of 8"),
+        ({"defaults.width": 65}, None, "defaults.width", "multiple of 8"),  # said of the defaults, not scene #1
+        ({"defaults.model": "tiny-sdd"}, None, "defaults.model", "unknown model 'tiny-sdd'"),
         ({"music": "gone.wav"}, None, "music", "does not exist"),
         (
             {"scenes.2.shot": {"kind": "image_to_video", "model": "tiny-sd"}},

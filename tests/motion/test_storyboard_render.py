@@ -138,6 +138,11 @@ def test_six_scenes_render_to_an_mp4_with_sound_and_subtitles(first: Rendered) -
     srt = subtitles.path.read_text()
     assert "Dawn." in srt and "Gulls cry." in srt
     assert video.metadata["assets"] == first.render.report.to_dict()
+    warnings = " ".join(video.metadata["warnings"])  # 'ship' (9 frames) and 'waves' (3) are shorter than 1 s
+    assert (
+        "scene #3 'ship': its clip lasts 0.75 s" in warnings and "scene #4 'waves': its clip lasts 0.25 s" in warnings
+    )
+    assert "set shot.fit: loop or shot.fit: stretch" in warnings
 
 
 def test_the_clip_and_the_animation_are_cached_videos(first: Rendered) -> None:

@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kiln.cli.app import app
+from kiln.errors import InvalidInput
 from kiln.media.video import probe_video
 from tests.motion.video_helpers import input_image
 
@@ -82,3 +83,34 @@ def test_bad_flags_exit_2_naming_the_field(tmp_path: Path, args: list[str], fiel
     assert result.returncode == 2, result.stderr
     assert f"error: {field}:" in result.stderr
     assert not (tmp_path / "out").exists()  # nothing is made before the request is valid
+
+
+def test_family_names_the_family_of_a_model_kiln_cannot_tell(tmp_path: Path) -> None:
+    import json
+
+    from kiln.engine.loader import save_builtin
+
+    unknown = CliRunner().invoke(app, ["video", "-p", "a boat", "--model", "someone/ltx-tune", *TINY])
+    assert isinstance(unknown.exception, InvalidInput) and "--family" in str(unknown.exception)  # the flag exists
+    bad = CliRunner().invoke(app, ["video", "-p", "a boat", "--model", "someone/ltx-tune", "--family", "nope"])
+    assert isinstance(bad.exception, InvalidInput) and bad.exception.field == "family"
+    folder = save_builtin("tiny-ltx", tmp_path / "my-ltx")  # a local folder: its class says LTX, not the tiny one
+    index = json.loads((folder / "model_index.json").read_text())
+    index.pop("_kiln_builtin")
+    (folder / "model_index.json").write_text(json.dumps(index))
+    args = ["video", "-p", "a boat", "--model", str(folder), "--frames", "9", "--out", str(tmp_path), *TINY]
+    too_small = CliRunner().invoke(app, args).exception  # taken for full-size LTX: 32 px is too small
+    assert isinstance(too_small, InvalidInput) and too_small.field == "width"
+    made = CliRunner().invoke(app, [*args, "--family", "tiny-ltx", "--prefix", "tuned", "--seed", "3"])
+    assert made.exit_code == 0, made.output
+    assert probe_video(tmp_path / "tuned" / "video-3.mp4").frames == 9
+
+
+def test_a_bad_audio_file_is_refused_before_any_segment(tmp_path: Path) -> None:
+    (tmp_path / "noise.mp3").write_bytes(os.urandom(4096))
+    input_image(tmp_path / "cover.png")
+    for audio in ("noise.mp3", "cover.png"):
+        args = ["video", "-p", "a boat", "--audio", str(tmp_path / audio), "--out", str(tmp_path), "--prefix", "v"]
+        result = CliRunner().invoke(app, [*args, *TINY])
+        assert isinstance(result.exception, InvalidInput) and result.exception.field == "audio", result.output
+        assert not (tmp_path / "v" / "segments").exists()  # nothing generated

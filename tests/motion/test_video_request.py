@@ -157,3 +157,14 @@ def test_a_seedless_request_draws_a_seed_unless_given_one() -> None:
     request = tiny_request(seed=None)
     assert plan_video(request, seed=5).seed == 5
     assert plan_video(tiny_request(seed=9), seed=5).seed == 9  # the request's own wins
+
+
+def test_too_many_segments_for_a_ping_pong_says_that_ping_pong_halves_the_frames() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        plan_video(tiny_request(frames=17, segments=3, loop="pingpong"))
+    message = caught.value.message
+    assert caught.value.field == "segments"
+    assert "ping-pong" in message and "generates only 9 frames" in message
+    assert "--frames 48" in message and "at most 1 segments" in message
+    plan = plan_video(tiny_request(frames=48, segments=3, loop="pingpong"))  # the suggested length works
+    assert (len(plan.segments), plan.frames) == (3, 48)

@@ -13,7 +13,7 @@ from PIL import Image
 
 from kiln.engine.executor import Engine
 from kiln.engine.loader import save_builtin
-from kiln.errors import Cancelled, InvalidInput
+from kiln.errors import Cancelled, InvalidInput, KilnError
 from kiln.media.audio import write_tone
 from kiln.media.video import probe_video
 from kiln.motion.task import NullControl, TaskOutput
@@ -181,3 +181,33 @@ def test_a_video_model_from_a_local_folder(engine: Engine, tmp_path: Path) -> No
         )
     assert caught.value.field == "segments"
     assert not (tmp_path / "w2").exists()
+
+
+class BreaksTheAudio(RecordingControl):
+    """Makes the sound track unreadable once every segment is saved (when the runner reports "encoding")."""
+
+    def __init__(self, audio: Path) -> None:
+        super().__init__()
+        self._audio = audio
+
+    def progress(self, done: int, total: int, message: str = "") -> None:
+        super().progress(done, total, message)
+        if message == "encoding":
+            self._audio.write_bytes(b"\x00not audio" * 100)
+
+
+def test_an_encoding_failure_keeps_the_segments_and_the_same_run_encodes_them(engine: Engine, tmp_path: Path) -> None:
+    song = write_tone(tmp_path / "song.wav", seconds=1.0)
+    request = tiny_request(audio=str(song))
+    work = tmp_path / "work"
+    with pytest.raises(KilnError, match="run the same command again to encode them without generating them again"):
+        run_video(request, models=engine, work_dir=work, control=BreaksTheAudio(song))
+    segments = sorted((work / "segments").rglob("*.png"))
+    made = {path: path.stat().st_mtime_ns for path in segments}
+    assert segments and not list(work.glob("*.mp4"))
+    write_tone(song, seconds=1.0)
+    again = RecordingControl()
+    [output] = run_video(request, models=engine, work_dir=work, control=again)
+    assert again.segments_rendered() == []  # encoded from the saved segments
+    assert {path: path.stat().st_mtime_ns for path in segments} == made
+    assert probe_video(output.path).has_audio

@@ -80,8 +80,8 @@ class SpyEngine:
     def status(self) -> EngineStatus:
         return self.engine.status()
 
-    def model(self, name: str) -> LoadedModel:
-        return self.engine.model(name)
+    def model(self, name: str, family: str | None = None) -> LoadedModel:
+        return self.engine.model(name, family)
 
     def run(
         self,

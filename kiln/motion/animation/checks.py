@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from kiln.engine.families import Family
 from kiln.engine.init_images import open_init_image
 from kiln.errors import InvalidInput
+from kiln.media.audio import check_audio
 from kiln.motion.animation.request import AnimationRequest
 
 __all__ = ["check_animation"]
@@ -34,5 +33,8 @@ def check_animation(request: AnimationRequest, family: Family) -> None:
             open_init_image(request.sprite.image)
         except InvalidInput as exc:
             raise InvalidInput("sprite.image", exc.message) from None
-    if request.audio is not None and not Path(request.audio).is_file():
-        raise InvalidInput("audio", f"{request.audio} does not exist; give the path of an audio file")
+    if request.audio is not None:
+        try:
+            check_audio(request.audio)
+        except ValueError as exc:
+            raise InvalidInput("audio", f"{exc}; give a sound file (WAV, MP3, AAC, Opus…)") from None

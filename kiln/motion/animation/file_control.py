@@ -6,6 +6,9 @@ the runner never reads half a command. A teleport image is copied next to its co
 command does not depend on a file the sender may move or delete. An edit is checked against the running
 animation's request when the folder holds one, so a bad edit is refused to its sender, not dropped later.
 A command file is deleted as it is handed out; the runner checkpoints what the command changed right away.
+
+While `kiln animate` runs on a folder, `LiveRun` keeps `control/running.pid` there (the running process's id), so a
+sender can tell a command taken within a frame from one that waits for the next run (`running_pid`).
 """
 
 from __future__ import annotations
@@ -19,18 +22,21 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from kiln.engine.init_images import open_init_image
+from kiln.errors import InvalidInput
 from kiln.motion.animation.controls import parse_command
 from kiln.motion.animation.request import apply_edit
 from kiln.motion.animation.state import AnimationFolder
 from kiln.storage.local import LocalStorage
 
-__all__ = ["CONTROL_DIR", "FileControl", "send_command"]
+__all__ = ["CONTROL_DIR", "FileControl", "LiveRun", "queued_commands", "running_pid", "send_command"]
 
 log = logging.getLogger(__name__)
 CONTROL_DIR = "control"
+RUNNING_FILE = f"{CONTROL_DIR}/running.pid"
 _counter = itertools.count()
 
 
@@ -47,9 +53,57 @@ def send_command(work_dir: Path, command: Mapping[str, Any]) -> Path:
             apply_edit(state.current, parsed.changes)
     if parsed.action == "teleport" and parsed.image is not None:
         buffer = io.BytesIO()
-        open_init_image(parsed.image).save(buffer, format="PNG")
+        try:
+            image = open_init_image(parsed.image)
+        except InvalidInput as exc:  # it says init_image: the sender gave a teleport image
+            raise InvalidInput("image", f"the teleport image {exc.message}") from None
+        image.save(buffer, format="PNG")
         data["image"] = str(storage.write(f"{CONTROL_DIR}/{stamp}.png", buffer.getvalue()).resolve())
     return storage.write(f"{CONTROL_DIR}/{stamp}.json", json.dumps(data).encode())
+
+
+def queued_commands(work_dir: Path) -> list[dict[str, Any]]:
+    """The commands waiting in `work_dir`, oldest first, left in place (unreadable files are skipped)."""
+    queued = []
+    for path in sorted((work_dir / CONTROL_DIR).glob("[!.]*.json")):
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict):
+            queued.append(data)
+    return queued
+
+
+def running_pid(work_dir: Path) -> int | None:
+    """The id of the live process running the animation in `work_dir`, or None when nothing runs there."""
+    try:
+        pid = int((work_dir / RUNNING_FILE).read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return None  # a run that was killed left its file behind
+    except PermissionError:
+        return pid  # alive, another user's
+    return pid
+
+
+class LiveRun:
+    """`control/running.pid` in `work_dir` while the `with` block runs (this process's id), removed after."""
+
+    def __init__(self, work_dir: Path) -> None:
+        self._storage = LocalStorage(work_dir)
+
+    def __enter__(self) -> LiveRun:
+        self._storage.write(RUNNING_FILE, str(os.getpid()).encode())
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self._storage.path(RUNNING_FILE).unlink(missing_ok=True)
 
 
 class FileControl:

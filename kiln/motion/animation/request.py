@@ -65,18 +65,29 @@ class HudOptions(BaseModel):
     corner: Corner = "top-left"
 
 
+SpritePath = Literal["cross", "sway"]
+
+
 class SpriteOptions(BaseModel):
-    """An image drifting over the frames along an organic path, smaller when it is farther away."""
+    """An image moving over the frames, smaller when it is farther away: crossing the scene right to left with a
+    sinusoidal drift (`cross`, as EpochStreamer's does), or swaying around the centre (`sway`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     image: str = Field(description="The sprite: a local image file (transparency is kept)")
-    size: Annotated[float, Field(gt=0.0, le=1.0)] = Field(default=0.25, description="Width, nearest, of the frame's")
+    size: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        default=0.25, description="The sprite's width when nearest, as a fraction of the frame's (0-1)"
+    )
+    path: SpritePath = Field(
+        default="cross", description="cross: right to left with a drift, again and again; sway: around the centre"
+    )
     depth: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
         default=0.6, description="How much smaller it gets at its farthest (0.6: to 40%)"
     )
-    period: Annotated[float, Field(gt=0.0, le=100_000.0)] = Field(default=96.0, description="Frames per sway")
-    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = Field(default=0, description="Shapes the path")
+    period: Annotated[float, Field(gt=0.0, le=100_000.0)] = Field(
+        default=96.0, description="Frames per crossing (cross) or per sway (sway)"
+    )
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = Field(default=0, description="Shapes the sprite's path")
 
 
 class AnimationRequest(BaseModel):

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import av
 from PIL import Image
 
 from kiln.engine.catalog import resolve_model
@@ -31,12 +32,12 @@ from kiln.media.motion import transform_frame
 from kiln.media.video import EXTENSIONS, encode_video
 from kiln.motion.animation.checks import check_animation
 from kiln.motion.animation.controls import AnimationControl, parse_command
-from kiln.motion.animation.hud import HudValues, draw_hud
+from kiln.motion.animation.hud import HudValues, draw_hud, hud_box
 from kiln.motion.animation.request import AnimationRequest, apply_edit
-from kiln.motion.animation.sprite import overlay_sprite, sprite_placement
+from kiln.motion.animation.sprite import clear_of, overlay_sprite, sprite_placement
 from kiln.motion.animation.state import AnimationFolder, AnimationState
 from kiln.motion.animation.timeline import FrameSettings, Timeline
-from kiln.motion.task import ModelSource, TaskControl, TaskOutput
+from kiln.motion.task import ModelSource, TaskControl, TaskOutput, encoding_failed
 from kiln.types import ImageItem
 
 __all__ = ["PAUSE_WAIT_SECONDS", "run_animation"]
@@ -169,24 +170,30 @@ class _FeedbackLoop:
         )
 
     def _decorated(self, clean: Image.Image, settings: FrameSettings, strength: float) -> Image.Image:
-        """The frame as shown: the sprite, then the HUD (with the strength the frame was made with) drawn on."""
+        """The frame as shown: the sprite (kept out of the HUD's box), then the HUD (with the strength the frame was
+        made with) drawn on."""
         request = self.state.current
         shown = clean
+        values = HudValues(
+            frame=settings.frame,
+            frames=self.state.end,
+            seed=settings.seed,
+            steps=request.steps,
+            guidance=settings.guidance,
+            strength=strength,
+            zoom=settings.zoom,
+            translation_x=settings.translation_x,
+            translation_y=settings.translation_y,
+            angle=settings.angle,
+            prompt=settings.prompt,
+        )
         if request.sprite is not None:
+            sprite = self._sprite(request.sprite.image)
             placement = sprite_placement(settings.frame, shown.size, request.sprite)
-            shown = overlay_sprite(shown, self._sprite(request.sprite.image), placement)
+            if request.hud is not None:
+                placement = clear_of(sprite, placement, hud_box(shown.size, values, request.hud.corner), shown.size)
+            shown = overlay_sprite(shown, sprite, placement)
         if request.hud is not None:
-            values = HudValues(
-                frame=settings.frame,
-                frames=self.state.end,
-                seed=settings.seed,
-                steps=request.steps,
-                guidance=settings.guidance,
-                strength=strength,
-                zoom=settings.zoom,
-                translation_x=settings.translation_x,
-                translation_y=settings.translation_y,
-            )
             shown = draw_hud(shown, values, request.hud.corner)
         return shown
 
@@ -208,14 +215,18 @@ def _encode(folder: AnimationFolder, state: AnimationState, *, resumed_from: int
     request = state.current
     target = folder.root / f"{request.name}{EXTENSIONS[request.format]}"
     partial = target.with_name(f".partial-{target.name}")
-    info = encode_video(
-        _frames(folder, state.end),
-        partial,
-        fps=request.fps,
-        format=request.format,
-        crf=request.crf,
-        audio=request.audio,
-    )
+    try:
+        info = encode_video(
+            _frames(folder, state.end),
+            partial,
+            fps=request.fps,
+            format=request.format,
+            crf=request.crf,
+            audio=request.audio,
+        )
+    except (av.FFmpegError, ValueError, OSError) as exc:
+        partial.unlink(missing_ok=True)
+        raise encoding_failed(exc, target, f"the {state.end} frames") from exc
     os.replace(partial, target)
     metadata = {"seed": state.seed, "edits": state.edits, "stopped_early": state.end < request.frames}
     return TaskOutput.of_video(target, info, metadata={**metadata, "resumed_from": resumed_from})

@@ -8,6 +8,7 @@ work_dir/
   state/teleport-00020.png   a teleport image waiting for the next frame
   control/                   command files (`kiln.motion.animation.file_control`)
   animation.mp4              the video, once every frame is made
+  earlier/<time>/            a production set aside by a restart (`AnimationFolder.carry_on(restart=True)`)
 ```
 Every file is written to a temporary name, synced and renamed into place (`kiln.storage.local.LocalStorage`), and
 `state.json` is written last: a crash at any point leaves the previous checkpoint whole, and frames past it are
@@ -18,19 +19,25 @@ from __future__ import annotations
 
 import io
 import random
+import shutil
+import time
 from pathlib import Path
 
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from kiln.errors import KilnError, RunConflict
+from kiln.errors import InvalidInput, KilnError, RunConflict
 from kiln.media.schedules import RANDOM_SEED_LIMIT
-from kiln.motion.animation.request import AnimationRequest
+from kiln.media.video import EXTENSIONS
+from kiln.motion.animation.request import AnimationRequest, parse_animation_request
 from kiln.storage.local import LocalStorage
 
 __all__ = ["AnimationFolder", "AnimationState"]
 
 STATE_FILE = "state/state.json"
+EARLIER_DIR = "earlier"
+_PRODUCTION = ("frames", "state", "control")  # what a restart sets aside, with the videos
+_VIDEO_SUFFIXES = frozenset(EXTENSIONS.values())
 
 
 class AnimationState(BaseModel):
@@ -81,6 +88,47 @@ class AnimationFolder:
                 "run it with its own request to resume it, or use another folder"
             )
         return state
+
+    def carry_on(self, request: AnimationRequest, *, restart: bool = False) -> AnimationState | None:
+        """Ready the folder for a new run of `request` from the command line, before `open`: a stopped animation
+        goes on to its frames; a different `frames` lengthens (or, down to the frames made, shortens) it; with
+        `restart`, the production there is set aside under `earlier/` and a new one starts. Any other difference
+        is a `RunConflict`. Returns the state the run starts from (None: a new one)."""
+        if restart:
+            self._set_aside()
+            return None
+        state = self.load_state()
+        if state is None:
+            return None
+        if state.original.model_copy(update={"frames": request.frames}) != request:
+            raise RunConflict(
+                f"{self.root} holds another animation (started from a different request); run it with its own "
+                "request to go on with it, add --restart to start this one there instead, or use another folder"
+            )
+        if request.frames < state.done:
+            raise InvalidInput(
+                "frames",
+                f"{state.done} frames are already made in {self.root}; give --frames {state.done} or more, "
+                "or --restart to start again",
+            )
+        if state.end == request.frames and state.original.frames == request.frames:
+            return state
+        longer = parse_animation_request({**state.current.model_dump(), "frames": request.frames}, where="frames")
+        state = state.model_copy(update={"original": request, "current": longer, "end": request.frames})
+        self.save_state(state)
+        return state
+
+    def _set_aside(self) -> None:
+        present = [self.root / name for name in _PRODUCTION if (self.root / name).exists()]
+        present += [path for path in self.root.glob("*") if path.is_file() and path.suffix in _VIDEO_SUFFIXES]
+        if not present:
+            return
+        target = self.root / EARLIER_DIR / time.strftime("%Y%m%d-%H%M%S")
+        while target.exists():
+            target = target.with_name(target.name + "-")
+        target.mkdir(parents=True)
+        for path in present:
+            shutil.move(path, target / path.name)
 
     def load_state(self) -> AnimationState | None:
         path = self._storage.path(STATE_FILE)

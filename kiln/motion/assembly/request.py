@@ -12,11 +12,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from kiln.errors import InvalidInput
 from kiln.media.motion import Easing
 from kiln.media.tts import DEFAULT_RATE, DEFAULT_VOICE
+from kiln.motion.yaml_lines import line_of
 
 __all__ = [
     "RESOLUTIONS",
     "AssemblyRequest",
     "AudioTrack",
+    "ClipFit",
     "H264Preset",
     "KenBurns",
     "NarrationSettings",
@@ -57,8 +59,12 @@ class Transition(_Strict):
     duration: float = Field(default=0.5, gt=0.0, le=10.0, description="Seconds of a crossfade")
 
 
+ClipFit = Literal["hold", "loop", "stretch"]
+
+
 class Shot(_Strict):
-    """One image or video clip on the timeline."""
+    """One image or video clip on the timeline. A clip shorter than its shot (a narration line or a duration
+    longer than it) follows `fit`: its last frame held, the clip played again, or the clip slowed to the shot."""
 
     image: Path | None = Field(default=None, description="A still (PNG, JPEG, WebP, ...)")
     clip: Path | None = Field(default=None, description="A video file; its own sound is not used")
@@ -68,6 +74,11 @@ class Shot(_Strict):
     motion: KenBurns | None = Field(default=None, description="Ken Burns zoom and pan; default: still")
     transition: Transition = Field(default_factory=Transition, description="Into the next shot")
     narration: str | None = Field(default=None, description="A line spoken over the shot (and its subtitle)")
+    fit: ClipFit | None = Field(
+        default=None,
+        description="A clip shorter than the shot: hold its last frame, loop it, or stretch it (slower); "
+        "default: hold, with a warning",
+    )
 
     @field_validator("narration")
     @classmethod
@@ -166,12 +177,16 @@ def _under(base: Path, path: Path | None) -> Path | None:
     return base / path if path is not None and not path.is_absolute() else path
 
 
-def parse_request(data: Mapping[str, Any], *, where: str | None = None) -> AssemblyRequest:
-    """Validates `data`; a problem becomes `InvalidInput` naming the field, like `shots[2].duration`."""
+def parse_request(data: Mapping[str, Any], *, where: str | None = None, text: str | None = None) -> AssemblyRequest:
+    """Validates `data`; a problem becomes `InvalidInput` naming the field, like `shots[2].duration`, and with
+    `text` (the YAML or JSON `data` was read from) its 1-based line in `where`."""
     try:
         return AssemblyRequest.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
+        line = line_of(text, list(error["loc"])) if text is not None else None
+        if line is not None:
+            where = f"{where or 'plan'}, line {line}"
         location = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"])
         message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] not in ("value_error", "missing", "extra_forbidden") and "input" in error:

@@ -10,6 +10,7 @@ crash or a stop it renders again, reusing the spoken lines.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,11 @@ from kiln.motion.assembly.soundmix import Line, mix_soundtrack
 from kiln.motion.assembly.timeline import ShotTiming, Timeline, plan_timeline
 from kiln.motion.task import ModelSource, NullControl, TaskControl, TaskOutput
 
-__all__ = ["run_assembly"]
+__all__ = [
+    "run_assembly",
+    "short_clip_warnings",
+    "short_clips",
+]
 
 
 def run_assembly(
@@ -114,7 +119,7 @@ def run_assembly(
         drawn = subtitle_overlay(cue.text, size)
         subtitles.append(Subtitle(cue, overlay_from_rgba(drawn.image, drawn.top)))
     shots = [
-        _shot_frames(shot, size, span.frames, float(fps))
+        _shot_frames(shot, size, span.frames, float(fps), clip_lengths.get(span.index))
         for shot, span in zip(request.shots, timeline.spans, strict=True)
     ]
     total = timeline.total_frames
@@ -134,8 +139,9 @@ def run_assembly(
         on_frame=on_frame,
     )
     os.replace(partial, video_path)
+    metadata = {"shots": _shot_report(timeline), "has_audio": info.has_audio}
     video = TaskOutput.of_video(
-        video_path, info, metadata={"shots": _shot_report(timeline), "has_audio": info.has_audio}
+        video_path, info, metadata={**metadata, "short_clips": short_clips(request, timeline, clip_lengths)}
     )
     outputs.insert(0, video)
     write_record(work_dir, fingerprint, outputs)
@@ -168,11 +174,24 @@ def _check_sources(request: AssemblyRequest) -> dict[int, float]:
     return lengths
 
 
-def _shot_frames(shot: Shot, size: tuple[int, int], frames: int, fps: float) -> ShotFrames:
+def _shot_frames(shot: Shot, size: tuple[int, int], frames: int, fps: float, length: float | None) -> ShotFrames:
     if shot.image is not None:
         image = shot.image
         return lambda: still_frames(image, size, shot.motion, frames)
-    return lambda: clip_frames(shot.source, size, shot.motion, frames, fps)
+    return lambda: clip_frames(shot.source, size, shot.motion, frames, fps, fit=shot.fit or "hold", length=length)
+
+
+def short_clips(request: AssemblyRequest, timeline: Timeline, lengths: dict[int, float]) -> list[dict[str, Any]]:
+    """The clips shorter than their shot by more than a frame: `{"shot": index, "clip": seconds, "shot_seconds":
+    seconds, "fit": the shot's fit, None when not chosen}`, for the commands to warn about (a held last frame
+    looks frozen)."""
+    short = []
+    for span in timeline.spans:
+        length, shown = lengths.get(span.index), timeline.seconds(span.frames)
+        if length is not None and shown - length > 1 / float(timeline.fps) + 1e-6:
+            fit = request.shots[span.index].fit
+            short.append({"shot": span.index, "clip": length, "shot_seconds": shown, "fit": fit})
+    return short
 
 
 def _shot_report(timeline: Timeline) -> list[dict[str, Any]]:
@@ -184,4 +203,16 @@ def _shot_report(timeline: Timeline) -> list[dict[str, Any]]:
             "lengthened": span.lengthened,
         }
         for span in timeline.spans
+    ]
+
+
+def short_clip_warnings(short: list[dict[str, Any]], label: Callable[[int], str], field: str) -> list[str]:
+    """A warning for each clip of `short` (`short_clips`) whose fit was not chosen; `label` names shot i, `field`
+    the setting that chooses."""
+    return [
+        f"{label(item['shot'])}: its clip lasts {item['clip']:.2f} s of the {item['shot_seconds']:.2f} s it is on "
+        f"screen, so its last frame is held (it looks frozen); set {field}: loop or {field}: stretch (or hold, to "
+        "keep it so), or make the clip longer"
+        for item in short
+        if item["fit"] is None
     ]

@@ -20,7 +20,7 @@ from PIL import Image, ImageOps
 
 from kiln.media.motion import ease
 from kiln.motion.assembly.planes import Planes, from_video_frame, rgb_to_planes
-from kiln.motion.assembly.request import KenBurns
+from kiln.motion.assembly.request import ClipFit, KenBurns
 
 __all__ = ["Framing", "clip_frames", "still_frames"]
 
@@ -98,9 +98,44 @@ def still_frames(path: Path, size: tuple[int, int], motion: KenBurns | None, fra
 
 
 def clip_frames(
-    path: Path, size: tuple[int, int], motion: KenBurns | None, frames: int, fps: float
+    path: Path,
+    size: tuple[int, int],
+    motion: KenBurns | None,
+    frames: int,
+    fps: float,
+    *,
+    fit: ClipFit = "hold",
+    length: float | None = None,
 ) -> Iterator[Planes]:
-    """`frames` frames of the clip at `path` at `fps`, holding its last frame past its end."""
+    """`frames` frames of the clip at `path` at `fps`. Past the clip's end (`length` seconds), `fit` holds its
+    last frame, plays it again from the start, or (`stretch`) the clip is slowed to last the `frames`."""
+    shown = frames / fps
+    if length is None or length <= 0 or shown <= length or fit == "hold":
+        yield from _clip_run(path, size, motion, frames, fps, 0, 1.0)
+        return
+    if fit == "stretch":
+        yield from _clip_run(path, size, motion, frames, fps, 0, length / shown)
+        return
+    done = 0
+    while done < frames:  # loop: the clip again from its first frame, for as long as it lasts
+        count = min(frames - done, max(1, math.floor(length * fps + 1e-6)))
+        yield from _clip_run(path, size, motion, count, fps, done, 1.0, total=frames)
+        done += count
+
+
+def _clip_run(
+    path: Path,
+    size: tuple[int, int],
+    motion: KenBurns | None,
+    frames: int,
+    fps: float,
+    offset: int,
+    speed: float,
+    *,
+    total: int | None = None,
+) -> Iterator[Planes]:
+    """`frames` frames from the clip's start at `speed` (1 is as made), framed as frames `offset`… of a shot of
+    `total` frames (Ken Burns moves over the whole shot)."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -111,18 +146,18 @@ def clip_frames(
         upcoming = next(decoded, None)
         origin = current.time or 0.0
         planes = from_video_frame(current)
-        framing = Framing(planes.size, size, motion, frames)
+        framing = Framing(planes.size, size, motion, total or frames)
         last: tuple[int, Planes] | None = None  # (source frame number, its view) while the framing is still
         source_index = 0
         for index in range(frames):
-            moment = origin + index / fps + 1e-6
+            moment = origin + index * speed / fps + 1e-6
             while upcoming is not None and (upcoming.time or 0.0) <= moment:
                 current, upcoming, source_index = upcoming, next(decoded, None), source_index + 1
                 planes = from_video_frame(current)
             if framing.still and last is not None and last[0] == source_index:
                 yield last[1]
                 continue
-            view = _view(planes, framing.box(index), size)
+            view = _view(planes, framing.box(offset + index), size)
             last = (source_index, view)
             yield view
 

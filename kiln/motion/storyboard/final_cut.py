@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from kiln.errors import InvalidInput
-from kiln.motion.assembly.runner import run_assembly
+from kiln.motion.assembly.runner import run_assembly, short_clip_warnings
 from kiln.motion.storyboard.cache import NARRATION_FILE, CachedAsset
 from kiln.motion.storyboard.narration import CachedLines
 from kiln.motion.storyboard.plan import RenderPlan
@@ -59,6 +59,8 @@ def make_final(session: RenderSession, models: ModelSource, *, speech_engine: st
         "frames": video.frames,
         **video.metadata,
     }
+    short = video.metadata.get("short_clips", [])
+    facts["warnings"] = short_clip_warnings(short, lambda index: plan.scenes[index].label, "shot.fit")
     made = cache.commit(plan.final_key, "final", files, facts)
     session.made("final", made, "final cut")
     return made

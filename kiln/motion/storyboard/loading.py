@@ -1,7 +1,8 @@
 """Reading a storyboard from YAML (PyYAML, safe loader) or JSON, with errors that say where the problem is.
 
-Every problem becomes one `InvalidInput` whose `where` names the file and, inside a scene, the scene by number
-(from 1) and id, and whose `field` is the path inside it: `story.yaml: scene #3 'harbour': shot.zoom.0: ...`.
+Every problem becomes one `InvalidInput` whose `where` names the file, the 1-based line and, inside a scene, the
+scene by number (from 1) and id, and whose `field` is the path inside it:
+`story.yaml, line 12: scene #3 'harbour': shot.zoom.0: ...`.
 Relative paths in the manifest (the music track) are taken from the manifest's folder.
 """
 
@@ -19,6 +20,7 @@ from pydantic import ValidationError
 from kiln.errors import InvalidInput
 from kiln.motion.storyboard.manifest import Storyboard
 from kiln.motion.storyboard.shots import SHOT_KINDS
+from kiln.motion.yaml_lines import line_of, syntax_problem
 
 __all__ = ["load_storyboard", "parse_storyboard"]
 
@@ -32,27 +34,27 @@ def load_storyboard(path: str | Path) -> Storyboard:
         raise InvalidInput("storyboard", f"{source} does not exist; give the path of a .yaml or .json storyboard")
     text = source.read_text(encoding="utf-8")
     data = _parse_json(text, source.name) if source.suffix.lower() == ".json" else _parse_yaml(text, source.name)
-    return parse_storyboard(data, base_dir=source.resolve().parent, source=source.name)
+    return parse_storyboard(data, base_dir=source.resolve().parent, source=source.name, text=text)
 
 
-def parse_storyboard(data: object, *, base_dir: Path | None = None, source: str = "storyboard") -> Storyboard:
-    """A storyboard from already parsed data (e.g. a job's JSON body); `base_dir` anchors relative paths."""
+def parse_storyboard(
+    data: object, *, base_dir: Path | None = None, source: str = "storyboard", text: str | None = None
+) -> Storyboard:
+    """A storyboard from already parsed data (e.g. a job's JSON body); `base_dir` anchors relative paths; `text`,
+    the file it was read from, lets errors name their line."""
     if not isinstance(data, Mapping):
         raise InvalidInput("storyboard", "expected a mapping with title, defaults and scenes at the top", where=source)
     try:
         return Storyboard.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as exc:
-        raise _invalid(exc, data, source) from None
+        raise _invalid(exc, data, source, text) from None
 
 
 def _parse_yaml(text: str, source: str) -> object:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InvalidInput("storyboard", f"{at}{problem}; fix the YAML there", where=source) from None
+        raise InvalidInput("storyboard", f"{syntax_problem(exc)}; fix the YAML there", where=source) from None
 
 
 def _parse_json(text: str, source: str) -> object:
@@ -64,15 +66,16 @@ def _parse_json(text: str, source: str) -> object:
         ) from None
 
 
-def _invalid(exc: ValidationError, data: Mapping[str, Any], source: str) -> InvalidInput:
-    """The first error of `exc` as an `InvalidInput` naming the scene (number and id) and the field."""
+def _invalid(exc: ValidationError, data: Mapping[str, Any], source: str, text: str | None) -> InvalidInput:
+    """The first error of `exc` as an `InvalidInput` naming the line, the scene (number and id) and the field."""
     errors = exc.errors()
     # a misspelt field explains the "missing" error of the field it was meant to be: report it first
     error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     location = list(error["loc"])
-    where = source
+    line = line_of(text, location) if text is not None else None
+    where = source if line is None else f"{source}, line {line}"
     if len(location) >= 2 and location[0] == "scenes" and isinstance(location[1], int):
-        where = f"{source}: {_scene_label(data.get('scenes'), location[1])}"
+        where = f"{where}: {_scene_label(data.get('scenes'), location[1])}"
         location = location[2:]
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":

@@ -161,6 +161,10 @@ def _plan_images(storyboard: Storyboard, settings: Settings, styles: StyleBook) 
         | {"width", "height", "aspect", "megapixels"},
         exclude_none=True,
     )
+    try:  # what is wrong with the defaults alone is said of them, not of the first scene
+        plan_items([ImageSpec(**shared, prompt="defaults")], defaults=None, settings=settings, styles=styles)
+    except InvalidInput as exc:
+        raise InvalidInput(f"defaults.{exc.field}", exc.message) from None
     specs = [
         ImageSpec(
             **{**shared, **scene.model_dump(include={"negative_prompt", "style"}, exclude_none=True)},

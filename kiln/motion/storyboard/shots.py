@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kiln.media.motion import Easing
 from kiln.media.schedules import Interpolation, SeedBehaviour
+from kiln.motion.assembly.request import ClipFit
 
 __all__ = [
     "SHOT_KINDS",
@@ -31,6 +32,10 @@ __all__ = [
 
 ShotKind = Literal["still", "ken_burns", "image_to_video", "animation"]
 SHOT_KINDS: tuple[ShotKind, ...] = ("still", "ken_burns", "image_to_video", "animation")
+_FIT = (
+    "A clip shorter than its scene (frames set, or a long narration line): hold its last frame, loop it or "
+    "stretch it (slower); default: hold, with a warning"
+)
 Fraction01 = Annotated[float, Field(ge=0.0, le=1.0)]
 Point = tuple[Fraction01, Fraction01]
 
@@ -69,6 +74,7 @@ class VideoShot(_ShotOptions):
     prompt: str | None = None
     motion_bucket_id: Annotated[int, Field(ge=1, le=1023)] | None = Field(default=None, description="SVD only")
     noise_aug_strength: Annotated[float, Field(ge=0.0, le=1.0)] | None = Field(default=None, description="SVD only")
+    fit: ClipFit | None = Field(default=None, description=_FIT)
 
 
 class AnimationShot(_ShotOptions):
@@ -90,6 +96,7 @@ class AnimationShot(_ShotOptions):
     interpolation: Interpolation | None = None
     seed_behaviour: SeedBehaviour | None = None
     prompts: dict[int, str] | None = None
+    fit: ClipFit | None = Field(default=None, description=_FIT)
 
     @model_validator(mode="after")
     def _prompts_start_at_frame_zero(self) -> AnimationShot:

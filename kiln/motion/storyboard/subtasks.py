@@ -123,6 +123,7 @@ def assembly_request(storyboard: Storyboard, sources: Sequence[tuple[Path, bool]
                 motion=_ken_burns(scene.shot) if isinstance(scene.shot, KenBurnsShot) else None,
                 transition=Transition(kind=transition.kind, duration=transition.duration),
                 narration=scene.narration,
+                fit=scene.shot.fit if isinstance(scene.shot, VideoShot | AnimationShot) else None,
             )
         )
     width, height = storyboard.output_size
