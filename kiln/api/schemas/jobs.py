@@ -132,6 +132,9 @@ JobRequest = Annotated[
 
 
 class JobLinks(BaseModel):
+    # `self` on every path: the response model and a plain `model_dump_json()` (the polled GET) alike
+    model_config = ConfigDict(serialize_by_alias=True)
+
     self_: str = Field(serialization_alias="self")
     events: str
     items: str
