@@ -31,7 +31,7 @@ def test_a_one_item_job_moves_with_its_steps(store: Store) -> None:
 def test_fractions_of_running_items_add_to_finished_ones(store: Store) -> None:
     created = store.create_job(NewJob(), items(4))
     unit = claim(store, max_items=2)
-    first, second = unit.items
+    first, _ = unit.items
     store.complete_item(unit.id, first.id, artifact("0.png"))
     report(store, created.id, 1, 2, [0, 1, 3])  # 0 is done and 3 pending: only the running item 1 counts
     assert job(store, created.id).progress == pytest.approx((1 + 0.5) / 4)
