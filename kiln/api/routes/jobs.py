@@ -43,10 +43,8 @@ def _submission(body: ImagesJobRequest, max_items: int) -> ImageSubmission:
     check_total(len(body.items or body.prompts or ()), body.n, max_items, label=label)
     if body.items is not None:
         specs: list[ImageSpec] = body.items
-        label = "items"
     elif body.prompts is not None:
         specs = _SPECS.validate_python([{"prompt": p} for p in body.prompts])  # one call: faster than constructing
-        label = "prompts"
     else:
         raise InvalidInput("items", "nothing to generate: give items (image specs) or prompts (with defaults)")
     return ImageSubmission(
