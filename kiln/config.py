@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     )
     webhook_allow_private: bool = Field(default=False, description="Allow webhooks to loopback/private hosts")
     webhook_secret: str | None = Field(default=None, description="Signing secret (whsec_...); default: generated")
+    url_secret: str | None = Field(
+        default=None, min_length=16, description="Signs artifact URLs; default: made once in data_dir/url_secret"
+    )
     status_cache_seconds: float = Field(default=0.2, ge=0, description="How long the API reuses a job's record")
     input_allow_private: bool = Field(default=False, description="Allow input URLs on loopback/private hosts")
     input_max_bytes: int = Field(default=256 * 1024 * 1024, ge=1024, description="Largest input file by URL or upload")

@@ -128,6 +128,13 @@ def test_too_many_items_is_refused() -> None:
     assert len(plan(ImageSpec(prompt="a"), count=5, settings=Settings(default_model="tiny-sd", max_items=5))) == 5
 
 
+def test_too_many_prompts_names_the_prompts_not_n() -> None:
+    specs = [ImageSpec(prompt=f"p{i}") for i in range(6)]
+    exc = error(*specs, settings=Settings(default_model="tiny-sd", max_items=5))
+    assert exc.field == "prompts"
+    assert "6 prompts" in exc.message and "limit of 5 items per job" in exc.message
+
+
 # --- seeds --------------------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from kiln.api.hot_reads import HotReads
 from kiln.api.limits import RequestSizeLimit
 from kiln.api.metrics import metrics_registry
 from kiln.api.routes import artifacts, control, events, health, images, info, jobs, metrics, openai, uploads, ws
-from kiln.api.signing import UrlSigner
+from kiln.api.signing import UrlSigner, load_url_secret
 from kiln.config import Settings
 from kiln.jobs.keys import KeyStore
 from kiln.jobs.store import JobStore
@@ -52,7 +52,7 @@ def create_app(
         storage=storage,
         styles=load_styles(settings.styles_file),
         events=EventSource(store),
-        signer=UrlSigner(),
+        signer=UrlSigner(load_url_secret(settings)),
         metrics=metrics_registry(store, workers, LIVE_BEATS * settings.heartbeat_seconds),
         workers=workers,
         hot=HotReads(settings.status_cache_seconds),

@@ -1,7 +1,8 @@
 """Signed artifact URLs: downloadable without an API key until they expire, like OpenAI's image URLs.
 
-A URL carries `expires` (unix seconds) and `signature` (HMAC-SHA256 of the artifact id and expiry). The secret
-is made per process unless one is given, so URLs stop working when the API restarts.
+A URL carries `expires` (unix seconds) and `signature` (HMAC-SHA256 of the artifact id and expiry). The secret is
+`KILN_URL_SECRET`, else one made once in `<data_dir>/url_secret` and shared by every API process on that folder, so
+a URL keeps working across restarts and behind a load balancer until it expires.
 """
 
 from __future__ import annotations
@@ -11,9 +12,20 @@ import hmac
 import secrets
 import time
 
-__all__ = ["DEFAULT_TTL_SECONDS", "UrlSigner"]
+from kiln.config import Settings
+from kiln.secret_file import read_or_create
+
+__all__ = ["DEFAULT_TTL_SECONDS", "SECRET_FILE", "UrlSigner", "load_url_secret"]
 
 DEFAULT_TTL_SECONDS = 3600
+SECRET_FILE = "url_secret"
+
+
+def load_url_secret(settings: Settings) -> bytes:
+    """`KILN_URL_SECRET`, else the secret kept in the data folder (made on first use)."""
+    if settings.url_secret:
+        return settings.url_secret.encode()
+    return read_or_create(settings.data_dir / SECRET_FILE, lambda: secrets.token_hex(32)).encode()
 
 
 class UrlSigner:

@@ -17,6 +17,7 @@ from kiln.api.deps import Services
 from kiln.api.inputs import local_input
 from kiln.errors import InvalidInput
 from kiln.events.targets import check_url
+from kiln.jobs.planner import check_total as planned_total
 from kiln.jobs.planner import plan_items
 from kiln.jobs.records import JobRecord, NewJob
 from kiln.jobs.spec import ImageSpec
@@ -52,14 +53,10 @@ def check_prefix(prefix: str | None) -> str | None:
     return str(safe_relative_path(prefix.strip(), "prefix"))
 
 
-def check_total(specs: int, n: int, max_items: int) -> None:
-    """Refuse a job over `max_items` before any spec is built (the planner checks again, the same way)."""
-    if specs * n > max_items:
-        raise InvalidInput(
-            "n",
-            f"{specs} prompt(s) x {n} = {specs * n} images is over the limit of {max_items} per job "
-            "(KILN_MAX_ITEMS); split the job or ask for fewer",
-        )
+def check_total(specs: int, n: int, max_items: int, *, label: str = "items") -> None:
+    """Refuse a job over `max_items` before any spec is built, naming `label` (the list) or `n`; the planner
+    checks again, the same way."""
+    planned_total(specs, n, max_items, label=label)
 
 
 def _relabel(exc: InvalidInput, submission: ImageSubmission) -> InvalidInput:

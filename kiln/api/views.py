@@ -76,17 +76,18 @@ def job_summary(base: str, job: JobRecord) -> JobSummary:
 
 
 def eta_seconds(job: JobRecord, now: datetime) -> float | None:
-    """Seconds until the job is final at the rate items got done since it started; None when unknown."""
+    """Seconds until the job is final at the rate of its work since it started (finished items and the fractions
+    of running ones, so one long item has an ETA too); None when unknown."""
     if job.state in FINAL_JOB_STATES:
         return 0.0
-    done = job.counts.get("done", 0)
-    if job.started_at is None or done == 0:
+    done = job.work_done
+    if job.started_at is None or done <= 0:
         return None
     elapsed = (now - job.started_at).total_seconds()
     if elapsed <= 0:
         return None
-    remaining = job.counts.get("pending", 0) + job.counts.get("running", 0)
-    return round(remaining * elapsed / done, 3)
+    remaining = job.counts.get("pending", 0) + job.counts.get("running", 0) - job.running_progress
+    return round(max(remaining, 0.0) * elapsed / done, 3)
 
 
 def _elapsed(job: JobRecord, now: datetime) -> float | None:

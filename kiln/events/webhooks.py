@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import hashlib
 import hmac
-import os
 import secrets
-import tempfile
 import time
 from collections.abc import Mapping
-from pathlib import Path
 
 from kiln.config import Settings
 from kiln.errors import KilnError
+from kiln.secret_file import read_or_create
 
 __all__ = [
     "SECRET_FILE",
@@ -113,24 +110,6 @@ def load_secret(settings: Settings) -> str:
     if settings.webhook_secret:
         decode_secret(settings.webhook_secret)
         return settings.webhook_secret
-    path = settings.data_dir / SECRET_FILE
-    if not path.exists():
-        _create_once(path, generate_secret())
-    secret = path.read_text().strip()
+    secret = read_or_create(settings.data_dir / SECRET_FILE, generate_secret)
     decode_secret(secret)
     return secret
-
-
-def _create_once(path: Path, secret: str) -> None:
-    """Write the file complete and readable by the owner only; when two processes race, the first one wins."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")  # mode 0600
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secret + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(FileExistsError):  # another process was first: keep its secret
-            os.link(temp, path)  # atomic, and never replaces an existing file
-    finally:
-        Path(temp).unlink(missing_ok=True)

@@ -19,6 +19,9 @@ Events (`EventRecord.type`, `data`):
 - `item.state`: `{"item_id", "index", "state", "attempts"}`, plus `"error"` (failed, or back to pending after a
   lost lease) and `"artifact_id"` (done). Appended when a unit claims, completes, fails or releases an item and
   when a lease expires.
+- `item.progress`: `{"step", "steps", "items"}` (item indexes), plus `"message"`; appended by workers. The store
+  also keeps `step / steps` as the latest fraction done of those items while they run (reset when they move), so
+  a job's `progress` and ETA move between finished items; `reported_progress` reads it.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ __all__ = [
     "job_event",
     "job_summary",
     "lost_lease_error",
+    "reported_progress",
     "settled_state",
     "unit_cap",
 ]
@@ -127,6 +131,20 @@ def item_event(
     if artifact_id is not None:
         data["artifact_id"] = artifact_id
     return data
+
+
+def reported_progress(type: str, data: Mapping[str, Any]) -> tuple[list[int], float] | None:
+    """(item indexes, fraction done in 0..1) that an `item.progress` event reports; None for any other event, or
+    one without a usable `step`, `steps` and `items`."""
+    if type != "item.progress":
+        return None
+    step, steps, items = data.get("step"), data.get("steps"), data.get("items")
+    if not isinstance(step, int | float) or not isinstance(steps, int | float) or steps <= 0:
+        return None
+    if not isinstance(items, list):
+        return None
+    indexes = [index for index in items if isinstance(index, int)]
+    return (indexes, min(max(step / steps, 0.0), 1.0)) if indexes else None
 
 
 def job_summary(job: JobRecord) -> dict[str, Any]:

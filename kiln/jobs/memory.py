@@ -24,6 +24,7 @@ from kiln.jobs.lifecycle import (
     job_event,
     job_summary,
     lost_lease_error,
+    reported_progress,
     settled_state,
     unit_cap,
 )
@@ -307,6 +308,11 @@ class MemoryStore(MemoryWorkers):
         with self._lock:
             if job_id not in self._jobs:
                 raise KeyError(f"no job {job_id!r}")
+            if (reported := reported_progress(type, copied)) is not None:
+                indexes, fraction = reported
+                for i in self._running:
+                    if (item := self._items[i]).job_id == job_id and item.item.index in indexes:
+                        item.progress = fraction
             return self._append(job_id, type, copied, self._clock())
 
     def events_after(self, job_id: str, after_id: int, *, limit: int = 500) -> list[EventRecord]:
@@ -334,6 +340,7 @@ class MemoryStore(MemoryWorkers):
         for state_set, name in ((self._pending, "pending"), (self._running, "running")):
             (state_set.add if state == name else state_set.discard)(item.id)
         item.state = state
+        item.progress = 0.0
         if state != "running":
             item.unit_id = item.worker_id = item.lease_expires_at = None
         if state == "running":
@@ -381,4 +388,5 @@ class MemoryStore(MemoryWorkers):
             job.id, new.kind, job.state, new.priority, new.owner, new.prefix, new.save, new.micro_batch,
             new.webhook_url, new.max_attempts, json_copy(job.request), len(job.item_ids), dict(job.counts),
             job.created_at, job.started_at, job.finished_at, job.error,
+            sum(item.progress for i in self._running if (item := self._items[i]).job_id == job.id),
         )  # fmt: skip

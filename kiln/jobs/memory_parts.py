@@ -60,6 +60,7 @@ class MutableItem:
     unit_id: str | None = None
     worker_id: str | None = None
     lease_expires_at: datetime | None = None
+    progress: float = 0.0  # the latest fraction done while running
 
 
 def item_record(item: MutableItem) -> ItemRecord:

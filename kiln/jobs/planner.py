@@ -32,11 +32,35 @@ from kiln.presets.quality import resolve_steps
 from kiln.presets.styles import StyleBook, join_negatives
 from kiln.types import ImageItem, OutputFormat
 
-__all__ = ["DEFAULT_FORMAT", "DEFAULT_OUTPUT_QUALITY", "RANDOM_SEED_LIMIT", "merge_spec", "plan_items"]
+__all__ = [
+    "DEFAULT_FORMAT",
+    "DEFAULT_OUTPUT_QUALITY",
+    "RANDOM_SEED_LIMIT",
+    "check_total",
+    "merge_spec",
+    "plan_items",
+]
 
 DEFAULT_FORMAT: OutputFormat = "png"
 DEFAULT_OUTPUT_QUALITY: Mapping[OutputFormat, int] = MappingProxyType({"png": 95, "jpeg": 90, "webp": 90, "avif": 90})
 RANDOM_SEED_LIMIT = 2**32
+
+
+def check_total(specs: int, count: int, max_items: int, *, label: str = "prompts") -> None:
+    """Refuse more than `max_items` items, naming what to cut: the list of `label` when it alone is too long,
+    else `n` (the copies of each)."""
+    if specs > max_items:
+        raise InvalidInput(
+            label,
+            f"{specs} {label} are over the limit of {max_items} items per job (KILN_MAX_ITEMS); "
+            "split them into several jobs",
+        )
+    if specs * count > max_items:
+        raise InvalidInput(
+            "n",
+            f"{specs} prompt(s) x {count} = {specs * count} images is over the limit of {max_items} items per "
+            "job (KILN_MAX_ITEMS); split the job or ask for fewer",
+        )
 
 
 def merge_spec(spec: ImageSpec, defaults: ImageSpec | None) -> ImageSpec:
@@ -141,13 +165,7 @@ def plan_items(
         raise InvalidInput("prompt", "nothing to generate; give at least one prompt")
     if count < 1:
         raise InvalidInput("n", f"{count} is not a number of images; use 1 or more")
-    total = len(specs) * count
-    if total > settings.max_items:
-        raise InvalidInput(
-            "n",
-            f"{len(specs)} prompt(s) x {count} = {total} images is over the limit of {settings.max_items} "
-            "per job (KILN_MAX_ITEMS); split the job or ask for fewer",
-        )
+    check_total(len(specs), count, settings.max_items)
     if start_seed is not None and not 0 <= start_seed <= MAX_SEED:
         raise InvalidInput("seed", f"{start_seed} is not a seed; use 0 to {MAX_SEED}")
     rng = rng or random.Random()

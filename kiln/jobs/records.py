@@ -67,11 +67,18 @@ class JobRecord:
     started_at: datetime | None
     finished_at: datetime | None
     error: str | None = None
+    running_progress: float = 0.0  # the latest fraction done of each running item, summed
+
+    @property
+    def work_done(self) -> float:
+        """Items worth of finished work: done and failed items, and the fractions of running ones. Canceled items
+        are not work done: they show in `counts`."""
+        return self.counts.get("done", 0) + self.counts.get("failed", 0) + self.running_progress
 
     @property
     def progress(self) -> float:
-        finished = sum(self.counts.get(state, 0) for state in FINAL_ITEM_STATES)
-        return finished / self.total if self.total else 1.0
+        """Work done over total, 0..1: a canceled job stops where its work stopped."""
+        return min(self.work_done / self.total, 1.0) if self.total else 1.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,9 +44,26 @@ def round_to_multiple(value: float, multiple: int) -> int:
 
 
 def size_for_aspect(aspect: str, megapixels: float, multiple: int) -> tuple[int, int]:
-    """(width, height) with the aspect's ratio and about `megapixels` million pixels, each side rounded."""
+    """(width, height) in multiples of `multiple` near the aspect's ratio at about `megapixels` million pixels.
+
+    Each side is the multiple just below or just above its exact value; of those (up to four) sizes, the one
+    closest to the ratio wins, then the one closest to the pixel count: 16:9 at 0.01 MP in multiples of 8 is
+    128x72 (exactly 16:9), not 136x72 (each side rounded on its own, 1.89).
+    """
     ratio_w, ratio_h = parse_aspect(aspect)
     pixels = megapixels * 1e6
-    width = math.sqrt(pixels * ratio_w / ratio_h)
-    height = math.sqrt(pixels * ratio_h / ratio_w)
-    return round_to_multiple(width, multiple), round_to_multiple(height, multiple)
+    target = math.log(ratio_w / ratio_h)
+
+    def score(size: tuple[int, int]) -> tuple[float, float, tuple[int, int]]:
+        width, height = size  # the ratio's error is rounded so float noise never beats an exact ratio
+        return round(abs(math.log(width / height) - target), 12), abs(width * height - pixels), size
+
+    widths = _neighbours(math.sqrt(pixels * ratio_w / ratio_h), multiple)
+    heights = _neighbours(math.sqrt(pixels * ratio_h / ratio_w), multiple)
+    return min(((width, height) for width in widths for height in heights), key=score)
+
+
+def _neighbours(value: float, multiple: int) -> set[int]:
+    """The multiples of `multiple` just below and just above `value` (one when it is one), at least one multiple."""
+    below, above = math.floor(value / multiple), math.ceil(value / multiple)
+    return {max(1, below) * multiple, max(1, above) * multiple}

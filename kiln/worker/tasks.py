@@ -31,15 +31,18 @@ from kiln.worker.task_inputs import InputStorage, resolve_inputs
 __all__ = ["StoreTaskControl", "TaskOutcome", "run_task_item"]
 
 log = logging.getLogger(__name__)
+PAUSED, RESUMED = "paused", "resumed"  # a paused animation's message (kiln.motion.animation.runner), and ours
 
 
 @dataclass
 class StoreTaskControl:
     """A runner's `TaskControl` (and animation control) backed by the job store.
 
-    `progress` appends an `item.progress` event at most once per `interval`; `should_stop` is the worker's cancel
-    check (a canceled job, a lost lease, a stop past its grace); `commands` returns the job's new `control` events
-    (pause, resume, stop, teleport, edit), read at most once per `poll_interval`."""
+    `progress` appends an `item.progress` event at most once per `interval`, and never one that repeats the last
+    (a paused animation reports "paused" every half second: it is persisted once, and "resumed" once when a resume
+    command is handed over); `should_stop` is the worker's cancel check (a canceled job, a lost lease, a stop past
+    its grace); `commands` returns the job's new `control` events (pause, resume, stop, teleport, edit), read at
+    most once per `poll_interval`."""
 
     store: JobStore
     job_id: str
@@ -51,15 +54,18 @@ class StoreTaskControl:
     poll_interval: float = 0.2
     clock: Callable[[], float] = time.monotonic
     _last_progress: float = float("-inf")
+    _last_report: tuple[int, int, str] | None = None
     _last_poll: float = float("-inf")
     _after_event: int = 0
     _wake: threading.Event = field(default_factory=threading.Event)
 
     def progress(self, done: int, total: int, message: str = "") -> None:
         now = self.clock()
+        if (done, total, message) == self._last_report:
+            return  # nothing new: a state is told once, not once per poll
         if now - self._last_progress < self.interval and done < total:
             return
-        self._last_progress = now
+        self._last_progress, self._last_report = now, (done, total, message)
         data: dict[str, Any] = {"step": done, "steps": total, "items": [self.index]}
         if message:
             data["message"] = message
@@ -89,6 +95,10 @@ class StoreTaskControl:
                     found.extend(self._resolved(dict(event.data)))
         if self._after_event != start and self.cursor_file is not None:
             self.cursor_file.write_text(str(self._after_event))
+        report = self._last_report
+        if report is not None and report[2] == PAUSED and any(c.get("action") == "resume" for c in found):
+            self._last_progress = float("-inf")  # a state change, told at once
+            self.progress(report[0], report[1], RESUMED)
         return found
 
     def _resolved(self, command: dict[str, Any]) -> list[dict[str, Any]]:

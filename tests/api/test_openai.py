@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import openai
@@ -12,6 +13,9 @@ import pytest
 from openai import OpenAI
 from PIL import Image
 
+from kiln.api.routes.openai import spec_from_openai
+from kiln.api.schemas.openai import OpenAIImageRequest
+from kiln.config import Settings
 from tests.api.conftest import Api, ApiFactory
 from tests.api.fakes import live_server
 
@@ -40,21 +44,20 @@ def test_b64_json(served: tuple[Api, str, str]) -> None:
     for image in result.data:
         assert image.b64_json is not None
         decoded = Image.open(io.BytesIO(base64.b64decode(image.b64_json)))
-        assert decoded.size == (128, 128)  # the tiny model's own size at 1:1, not 1024x1024
+        assert decoded.size == (1024, 1024)  # the size asked for, not the tiny model's own 128x128
         assert image.revised_prompt is not None and "a lighthouse" in image.revised_prompt
         assert image.revised_prompt != "a lighthouse"  # vivid -> the Cinematic style
 
 
 def test_url(served: tuple[Api, str, str]) -> None:
     _, base, token = served
-    result = client_for(base, token).images.generate(prompt="a harbour", size="1792x1024", quality="hd")
+    result = client_for(base, token).images.generate(prompt="a harbour", size="1024x576", quality="hd")
     assert result.data is not None and len(result.data) == 1
     url = result.data[0].url
     assert url is not None and url.startswith(f"{base}/v1/artifacts/")
     download = httpx.get(url)  # no key: the URL is signed
     assert download.status_code == 200
-    image = Image.open(io.BytesIO(download.content))
-    assert image.width > image.height
+    assert Image.open(io.BytesIO(download.content)).size == (1024, 576)
 
 
 def test_gpt_image_fields_are_accepted(served: tuple[Api, str, str]) -> None:
@@ -105,3 +108,54 @@ def test_errors_take_openai_shape(served: tuple[Api, str, str]) -> None:
         "quota of 1 images per rolling 24 hours: 0 used in the last 24 hours, this request needs 2; "
         "it can never fit: ask for fewer images (or frames) in one job"
     )
+
+
+def _generated_size(client: OpenAI, **options: Any) -> tuple[int, int]:
+    result = client.images.generate(prompt="a kiln at night", response_format="b64_json", **options)
+    assert result.data is not None and result.data[0].b64_json is not None
+    size: tuple[int, int] = Image.open(io.BytesIO(base64.b64decode(result.data[0].b64_json))).size
+    return size
+
+
+def test_the_size_asked_for_is_honoured(served: tuple[Api, str, str]) -> None:
+    api, base, token = served
+    client = client_for(base, token)
+    assert _generated_size(client, size="512x512") == (512, 512)
+    assert _generated_size(client, size="256x256", model="tiny-sd3") == (256, 256)
+    assert _generated_size(client, size="300x201") == (304, 200)  # snapped to tiny-sd's multiple of 8
+    assert _generated_size(client, size="auto") == (128, 128)  # the model's own size
+    assert _generated_size(client) == (128, 128)
+    sizes = {(record.image.width, record.image.height) for record in api.store.list_items(api.store.list_jobs()[0].id)}
+    assert sizes == {(128, 128)}  # the item itself was planned at that size
+
+
+@pytest.mark.parametrize(
+    ("size", "model"),
+    [("1792x1024", None), ("1024x1536", "tiny-sd3"), ("16x16", None), ("99999x1", None), ("big", None)],
+)
+def test_a_size_the_model_cannot_make_is_a_400_naming_size(
+    served: tuple[Api, str, str], size: str, model: str | None
+) -> None:
+    _, base, token = served
+    options: dict[str, Any] = {"model": model} if model else {}
+    with pytest.raises(openai.BadRequestError) as bad:
+        client_for(base, token).images.generate(prompt="x", size=size, **options)
+    assert bad.value.status_code == 400
+    error = bad.value.body
+    assert isinstance(error, dict)
+    assert error["param"] == "size" and error["type"] == "invalid_request_error" and error["code"]
+    assert size in error["message"] or "pattern" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("model", "size", "expected"),
+    [
+        ("stabilityai/stable-diffusion-3.5-medium", "512x512", (512, 512)),  # was 992x992 (1 MP at 1:1)
+        ("stabilityai/stable-diffusion-3.5-large", "1792x1024", (1792, 1024)),
+        ("stabilityai/stable-diffusion-3.5-large", "1010x700", (1008, 704)),  # multiples of 16
+        ("black-forest-labs/FLUX.1-schnell", "1536x1024", (1536, 1024)),
+    ],
+)
+def test_hub_models_get_the_size_asked_for(model: str, size: str, expected: tuple[int, int]) -> None:
+    spec = spec_from_openai(OpenAIImageRequest(prompt="x", model=model, size=size), Settings())
+    assert (spec.width, spec.height) == expected

@@ -7,9 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, StreamingResponse
+from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 
 from kiln.api.auth import authenticate
 from kiln.api.deps import BaseUrlDep, JobDep, ServicesDep, StorageDep, StoreDep, TokenDep
+from kiln.api.errors import ApiError
 from kiln.api.schemas.jobs import ArtifactList
 from kiln.api.views import artifact_view
 from kiln.api.zipstream import archive_names, zip_chunks
@@ -18,6 +20,27 @@ from kiln.errors import NotFound
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["artifacts"])
+
+
+class ArtifactFile(FileResponse):
+    """A file whose `Range` errors take kiln's JSON shape: starlette answers them in plain text itself, so they are
+    raised here instead, before anything is sent, for the app's error handlers (416 keeps `Content-Range`)."""
+
+    @classmethod
+    def _parse_range_header(cls, http_range: str, file_size: int) -> list[tuple[int, int]]:
+        try:
+            return super()._parse_range_header(http_range, file_size)
+        except MalformedRangeHeader as exc:
+            message = f"{exc.content.rstrip('.')}; send e.g. Range: bytes=0-1023"
+            raise ApiError(400, "invalid_range", message, field="Range") from exc
+        except RangeNotSatisfiable as exc:
+            raise ApiError(
+                416,
+                "range_not_satisfiable",
+                f"the range starts past the end of the file ({file_size} bytes)",
+                field="Range",
+                headers={"Content-Range": f"bytes */{exc.max_size}"},
+            ) from exc
 
 
 @router.get("/jobs/{job_id}/artifacts", response_model=ArtifactList, summary="A job's files, in index order")
@@ -52,7 +75,7 @@ def get_artifact(
     if not path.is_file():
         raise NotFound(f"the file of artifact {artifact_id!r} is gone from storage")
     name = PurePosixPath(artifact.storage_key).name
-    return FileResponse(path, media_type=artifact.content_type, filename=name, content_disposition_type="inline")
+    return ArtifactFile(path, media_type=artifact.content_type, filename=name, content_disposition_type="inline")
 
 
 @router.get(

@@ -39,13 +39,12 @@ _SPECS = TypeAdapter(list[ImageSpec])
 def _submission(body: ImagesJobRequest, max_items: int) -> ImageSubmission:
     if body.items is not None and body.prompts is not None:
         raise InvalidInput("prompts", "give either items or prompts, not both")
-    check_total(len(body.items or body.prompts or ()), body.n, max_items)
+    label = "items" if body.items is not None else "prompts"
+    check_total(len(body.items or body.prompts or ()), body.n, max_items, label=label)
     if body.items is not None:
         specs: list[ImageSpec] = body.items
-        label = "items"
     elif body.prompts is not None:
         specs = _SPECS.validate_python([{"prompt": p} for p in body.prompts])  # one call: faster than constructing
-        label = "prompts"
     else:
         raise InvalidInput("items", "nothing to generate: give items (image specs) or prompts (with defaults)")
     return ImageSubmission(

@@ -1,7 +1,8 @@
 """`POST /v1/images/generations`: the OpenAI Images API, so the official `openai` client works unchanged.
 
-OpenAI's names map to kiln's: dall-e-*/gpt-image-* are the default model; a size is its aspect ratio at the
-model family's own default megapixels (a tiny model stays tiny); quality and style become kiln presets.
+OpenAI's names map to kiln's: dall-e-*/gpt-image-* are the default model; a size is honoured, each side snapped to
+the model family's size multiple (a size the family cannot make is a 400 naming `size`), and `auto` is the model's
+own default size; quality and style become kiln presets.
 Errors on this route take OpenAI's shape: `{"error": {"message", "type", "param", "code"}}`.
 """
 
@@ -24,23 +25,18 @@ from kiln.api.schemas.openai import OpenAIImage, OpenAIImageRequest, OpenAIImage
 from kiln.api.submit import ImageSubmission
 from kiln.api.sync import SYNC_PRIORITY, encode_b64, generate, signed_url
 from kiln.config import Settings
+from kiln.engine.catalog import resolve_model
+from kiln.engine.families import Family
+from kiln.errors import InvalidInput
+from kiln.jobs.sizing import side_limits
 from kiln.jobs.spec import ImageSpec, QualityName
+from kiln.presets.aspect import round_to_multiple
 from kiln.types import ImageItem
 
-__all__ = ["ASPECT_BY_SIZE", "QUALITY_BY_OPENAI", "STYLE_BY_OPENAI", "openai_error", "router", "spec_from_openai"]
+__all__ = ["QUALITY_BY_OPENAI", "STYLE_BY_OPENAI", "openai_error", "openai_size", "router", "spec_from_openai"]
 
 SYNC_TIMEOUT_SECONDS = 120.0
 OPENAI_MODEL_PREFIXES = ("dall-e", "gpt-image")
-ASPECT_BY_SIZE: Mapping[str, str | None] = {
-    "auto": None,
-    "256x256": "1:1",
-    "512x512": "1:1",
-    "1024x1024": "1:1",
-    "1792x1024": "16:9",
-    "1024x1792": "9:16",
-    "1536x1024": "3:2",
-    "1024x1536": "2:3",
-}
 QUALITY_BY_OPENAI: Mapping[str, QualityName] = {
     "standard": "balanced",
     "hd": "high",
@@ -91,14 +87,31 @@ class OpenAIRoute(APIRoute):
 router = APIRouter(prefix="/v1", tags=["openai"], route_class=OpenAIRoute)
 
 
+def openai_size(size: str, family: Family) -> tuple[int, int]:
+    """(width, height) of `WIDTHxHEIGHT`, each side snapped to `family`'s size multiple; `InvalidInput("size")`
+    when a side is outside what the family makes."""
+    width, height = (int(side) for side in size.split("x"))
+    low, high = side_limits(family)
+    snapped = (round_to_multiple(width, family.size_multiple), round_to_multiple(height, family.size_multiple))
+    if not all(low <= side <= high for side in snapped):
+        raise InvalidInput(
+            "size",
+            f"{size} is not a size {family.name} can make: its sides are {low} to {high} pixels; "
+            "choose a smaller size or auto (the model's own size)",
+        )
+    return snapped
+
+
 def spec_from_openai(body: OpenAIImageRequest, settings: Settings) -> ImageSpec:
     """The kiln spec an OpenAI request means."""
     model = body.model
     if model is None or not model.strip() or model.strip().lower().startswith(OPENAI_MODEL_PREFIXES):
         model = settings.default_model
     values: dict[str, Any] = {"prompt": body.prompt, "model": model}
-    if (aspect := ASPECT_BY_SIZE[body.size or "auto"]) is not None:
-        values["aspect"] = aspect
+    if body.size is not None and body.size != "auto":
+        # the planner's rule: callers name built-in or hub models, or the server's default model (maybe local)
+        family = resolve_model(model, local=model.strip() == settings.default_model.strip()).family
+        values["width"], values["height"] = openai_size(body.size, family)
     if body.quality is not None:
         values["quality"] = QUALITY_BY_OPENAI[body.quality]
     if body.style is not None:

@@ -132,6 +132,9 @@ JobRequest = Annotated[
 
 
 class JobLinks(BaseModel):
+    # `self` on every path: the response model and a plain `model_dump_json()` (the polled GET) alike
+    model_config = ConfigDict(serialize_by_alias=True)
+
     self_: str = Field(serialization_alias="self")
     events: str
     items: str
@@ -163,7 +166,10 @@ class JobSummary(BaseModel):
     priority: int
     total: int
     counts: JobCounts
-    progress: float = Field(description="Finished items (done, failed or canceled) over total, 0..1")
+    progress: float = Field(
+        description="Work done over total, 0..1: done and failed items plus the fraction done of running ones "
+        "(steps, frames, segments); canceled items are not work done (see counts)"
+    )
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -187,7 +193,7 @@ class JobResult(BaseModel):
 
 
 class JobView(JobSummary):
-    eta_seconds: float | None = Field(description="From the rate of done items since the start; null if unknown")
+    eta_seconds: float | None = Field(description="From the rate of progress since the start; null if unknown")
     elapsed_seconds: float | None
     error: str | None
     errors: list[ItemError] = Field(description="The first 50 failed items")

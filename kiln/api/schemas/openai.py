@@ -10,9 +10,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["OpenAIImage", "OpenAIImageRequest", "OpenAIImagesResponse", "OpenAISize"]
+__all__ = ["SIZE_PATTERN", "OpenAIImage", "OpenAIImageRequest", "OpenAIImagesResponse"]
 
-OpenAISize = Literal["auto", "256x256", "512x512", "1024x1024", "1792x1024", "1024x1792", "1536x1024", "1024x1536"]
+# OpenAI's own sizes (256x256 ... 1792x1024) and any other WIDTHxHEIGHT a kiln model makes, or auto
+SIZE_PATTERN = r"^(auto|[1-9][0-9]{0,4}x[1-9][0-9]{0,4})$"
 
 
 class OpenAIImageRequest(BaseModel):
@@ -23,7 +24,11 @@ class OpenAIImageRequest(BaseModel):
     prompt: str = Field(min_length=1, max_length=32000)
     model: str | None = Field(default=None, description="dall-e-2, dall-e-3, gpt-image-1: the default model")
     n: int | None = Field(default=1, ge=1, le=10)
-    size: OpenAISize | None = "auto"
+    size: str | None = Field(
+        default="auto",
+        pattern=SIZE_PATTERN,
+        description="WIDTHxHEIGHT, each side snapped to the model's size multiple; auto: the model's own size",
+    )
     response_format: Literal["url", "b64_json"] | None = "url"
     quality: Literal["standard", "hd", "low", "medium", "high", "auto"] | None = None
     style: Literal["vivid", "natural"] | None = None

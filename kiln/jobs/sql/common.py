@@ -7,13 +7,20 @@ paging with `events_after` never skips one. On SQLite a write transaction holds 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 
-from kiln.jobs.lifecycle import empty_counts, failed_job_error, job_event, job_summary, settled_state
+from kiln.jobs.lifecycle import (
+    empty_counts,
+    failed_job_error,
+    job_event,
+    job_summary,
+    reported_progress,
+    settled_state,
+)
 from kiln.jobs.outbox import WebhookDelivery
 from kiln.jobs.records import FINAL_JOB_STATES, ArtifactRecord, EventRecord, ItemRecord, JobRecord, JobState
 from kiln.jobs.sql.tables import EVENTS, ITEMS, JOBS, WEBHOOKS
@@ -28,20 +35,30 @@ __all__ = [
     "insert_webhook",
     "item_record",
     "job_record",
+    "job_records",
     "job_state_event",
     "load_job",
     "lock_jobs",
+    "record_progress",
+    "running_progress",
     "settle_job",
     "webhook_record",
 ]
 
 
-def job_record(row: Row[Any], counts: dict[str, int]) -> JobRecord:
+def job_record(row: Row[Any], counts: dict[str, int], running_progress: float = 0.0) -> JobRecord:
     return JobRecord(
         row.id, row.kind, row.state, row.priority, row.owner, row.prefix, row.save, row.micro_batch,
         row.webhook_url, row.max_attempts, row.request, row.total, counts, row.created_at, row.started_at,
-        row.finished_at, row.error,
+        row.finished_at, row.error, running_progress,
     )  # fmt: skip
+
+
+def job_records(conn: Connection, rows: Sequence[Row[Any]]) -> list[JobRecord]:
+    """Job rows as records, with their item counts and the progress of their running items."""
+    counts = count_items(conn, [row.id for row in rows])
+    running = running_progress(conn, [row.id for row in rows if counts[row.id]["running"]])
+    return [job_record(row, counts[row.id], running.get(row.id, 0.0)) for row in rows]
 
 
 def item_record(row: Row[Any]) -> ItemRecord:
@@ -83,12 +100,32 @@ def count_items(conn: Connection, job_ids: Collection[str]) -> dict[str, dict[st
     return counts
 
 
+def running_progress(conn: Connection, job_ids: Collection[str]) -> dict[str, float]:
+    """The latest fractions done of each job's running items, summed (jobs with none reported are absent)."""
+    if not job_ids:
+        return {}
+    query = (
+        select(ITEMS.c.job_id, func.sum(ITEMS.c.progress))
+        .where(ITEMS.c.job_id.in_(list(job_ids)), ITEMS.c.state == "running", ITEMS.c.progress.is_not(None))
+        .group_by(ITEMS.c.job_id)
+    )
+    return {job_id: float(total) for job_id, total in conn.execute(query)}
+
+
+def record_progress(conn: Connection, job_id: str, type: str, data: Mapping[str, Any]) -> None:
+    """Keep what an `item.progress` event reports as the fraction done of those items while they run."""
+    if (reported := reported_progress(type, data)) is not None:
+        indexes, fraction = reported
+        running = ITEMS.c.job_id == job_id, ITEMS.c.item_index.in_(indexes), ITEMS.c.state == "running"
+        conn.execute(update(ITEMS).where(*running).values(progress=fraction))
+
+
 def load_job(conn: Connection, job_id: str, *, owner: str | None = None) -> JobRecord | None:
     query = select(JOBS).where(JOBS.c.id == job_id)
     if owner is not None:
         query = query.where(JOBS.c.owner == owner)
     row = conn.execute(query).one_or_none()
-    return None if row is None else job_record(row, count_items(conn, [job_id])[job_id])
+    return None if row is None else job_records(conn, [row])[0]
 
 
 def lock_jobs(conn: Connection, job_ids: Iterable[str]) -> None:

@@ -46,10 +46,11 @@ from kiln.jobs.sql.common import (
     event_record,
     finish_job,
     item_record,
-    job_record,
+    job_records,
     job_state_event,
     load_job,
     lock_jobs,
+    record_progress,
     settle_job,
 )
 from kiln.jobs.sql.keys import SqlKeyStore
@@ -146,9 +147,7 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
         if before is not None:
             query = query.where(JOBS.c.id < before)
         with self._read() as conn:
-            rows = conn.execute(query).all()
-            counts = count_items(conn, [row.id for row in rows])
-        return [job_record(row, counts[row.id]) for row in rows]
+            return job_records(conn, conn.execute(query).all())
 
     def list_items(
         self, job_id: str, *, states: Collection[ItemState] | None = None, offset: int = 0, limit: int = 100
@@ -238,7 +237,7 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
             now = self._clock()
             unit_id, expires = new_id(now), now + timedelta(seconds=lease_seconds)
             values = {"state": "running", "unit_id": unit_id, "worker_id": worker_id, "lease_expires_at": expires}
-            values |= {"started_at": now, "finished_at": None}
+            values |= {"started_at": now, "finished_at": None, "progress": None}
             conn.execute(update(ITEMS).where(ITEMS.c.id.in_(ids)).values(values))
             rows = conn.execute(select(ITEMS).where(ITEMS.c.id.in_(ids)).order_by(*_CLAIM_ORDER)).all()
             job_ids = sorted({row.job_id for row in rows})
@@ -363,6 +362,7 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
         with self._write() as conn:
             if conn.execute(select(JOBS.c.id).where(JOBS.c.id == job_id)).first() is None:
                 raise KeyError(f"no job {job_id!r}")
+            record_progress(conn, job_id, type, data)  # item rows first, then the job's (the lock order)
             lock_jobs(conn, [job_id])
             return append_event(conn, job_id, type, data, self._clock())
 
@@ -396,7 +396,8 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
         self, conn: Connection, row: Row[Any], state: ItemState, attempts: int, error: str | None, now: datetime
     ) -> None:
         """Moves a running item back to pending or to a final state, with its event."""
-        values: dict[str, Any] = {"state": state, "attempts": attempts, "error": error, **_LEASE_CLEARED}
+        values: dict[str, Any] = {"state": state, "attempts": attempts, "error": error, "progress": None}
+        values |= _LEASE_CLEARED
         values |= {"started_at": None, "finished_at": None} if state == "pending" else {"finished_at": now}
         conn.execute(update(ITEMS).where(ITEMS.c.id == row.id).values(values))
         data = item_event(row.id, row.item_index, state, attempts, error=error)

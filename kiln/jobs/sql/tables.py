@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, Dialect, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Float, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -107,6 +107,7 @@ class ItemRow(Base):
     unit_id: Mapped[str | None] = mapped_column(ID)
     worker_id: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[datetime | None]
+    progress: Mapped[float | None] = mapped_column(Float)  # the latest fraction done while running
 
     __table_args__ = (
         Index("ix_items_state_signature", "state", "signature"),
