@@ -1,6 +1,6 @@
 """Input references of a motion job, checked at submit and rewritten for the worker.
 
-A request names an input file in an input field (`kiln.worker.task_inputs.INPUT_FIELDS`) as `upload:<id>` (from
+A request names an input file in an input field (`kiln.jobs.inputs.INPUT_FIELDS`) as `upload:<id>` (from
 `POST /v1/uploads`), `artifact:<id>` (a file of one of the caller's jobs) or an http(s) URL. Uploads and artifacts
 must be the caller's own and become `storage:<key>`; a URL is checked by the SSRF guard's DNS-free part (the worker
 checks again when it downloads). Anything else, such as a path on the server's disk, is refused.
@@ -15,7 +15,7 @@ from kiln.api.auth import Caller
 from kiln.api.deps import Services
 from kiln.errors import InvalidInput, KilnError
 from kiln.events.targets import check_url
-from kiln.worker.task_inputs import STORAGE_SCHEME, map_inputs
+from kiln.jobs.inputs import STORAGE_SCHEME, map_inputs
 
 __all__ = ["UPLOAD_SUFFIXES", "check_inputs", "local_input", "upload_folder", "upload_key"]
 

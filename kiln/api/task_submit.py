@@ -19,10 +19,10 @@ from kiln.api.submit import check_prefix
 from kiln.engine.catalog import resolve_model
 from kiln.errors import InvalidInput
 from kiln.events.targets import check_url
+from kiln.jobs.inputs import STORAGE_SCHEME
 from kiln.jobs.records import JobRecord, NewJob
 from kiln.motion.runners import request_model
 from kiln.task_item import TaskItem
-from kiln.worker.task_inputs import STORAGE_SCHEME
 
 __all__ = ["plan_tasks", "submit_tasks"]
 

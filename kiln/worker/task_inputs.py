@@ -10,36 +10,20 @@ attempt are reused: a resumed task sees the very same inputs.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
 from kiln.config import Settings
 from kiln.errors import InvalidInput
+from kiln.jobs.inputs import STORAGE_SCHEME, map_inputs
 
-__all__ = ["INPUT_FIELDS", "STORAGE_SCHEME", "InputStorage", "map_inputs", "resolve_inputs"]
-
-STORAGE_SCHEME = "storage:"
-# request fields that name an input file (anywhere in the request: a shot's `image`, a scene's `music`, ...)
-INPUT_FIELDS = frozenset({"image", "init_image", "clip", "video", "audio", "music", "sprite", "sprite_image"})
+__all__ = ["InputStorage", "resolve_inputs"]
 
 
 class InputStorage(Protocol):
     def write(self, relative: str, data: bytes) -> object: ...
 
     def read(self, relative: str) -> bytes: ...
-
-
-def map_inputs(request: Any, transform: Callable[[str, str], str], path: str = "", key: str | None = None) -> Any:
-    """`request` with `transform(value, field path)` applied to every string of an input field, whether the field
-    holds it or a list under the field does (e.g. `shots.2.image`); everything else as it is."""
-    if isinstance(request, dict):
-        return {k: map_inputs(v, transform, f"{path}.{k}" if path else str(k), str(k)) for k, v in request.items()}
-    if isinstance(request, list):
-        return [map_inputs(v, transform, f"{path}.{i}" if path else str(i), key) for i, v in enumerate(request)]
-    if key in INPUT_FIELDS and isinstance(request, str):
-        return transform(request, path)
-    return request
 
 
 def resolve_inputs(request: dict[str, Any], *, storage: InputStorage, work_dir: Path, settings: Settings) -> Any:

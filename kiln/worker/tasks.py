@@ -22,10 +22,10 @@ from kiln.config import Settings
 from kiln.errors import Cancelled, KilnError
 from kiln.jobs.records import ItemRecord, NewArtifact
 from kiln.jobs.store import JobStore
+from kiln.jobs.task_folders import task_work_dir
 from kiln.motion.runners import run_task
 from kiln.motion.task import ModelSource, TaskOutput
 from kiln.task_item import TaskItem
-from kiln.worker.task_folders import task_work_dir
 from kiln.worker.task_inputs import InputStorage, resolve_inputs
 
 __all__ = ["StoreTaskControl", "TaskOutcome", "run_task_item"]
