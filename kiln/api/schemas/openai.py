@@ -10,12 +10,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kiln.jobs.text import PlainText
+
 __all__ = ["OpenAIImage", "OpenAIImageRequest", "OpenAIImagesResponse", "OpenAISize"]
 
 OpenAISize = Literal["auto", "256x256", "512x512", "1024x1024", "1792x1024", "1024x1792", "1536x1024", "1024x1536"]
 
 
-class OpenAIImageRequest(BaseModel):
+class OpenAIImageRequest(PlainText):
     """`images.generate(...)`'s body."""
 
     model_config = ConfigDict(extra="ignore")
