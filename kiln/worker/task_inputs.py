@@ -3,7 +3,8 @@
 By the time a task reaches a worker, the API has checked and rewritten its input references: an upload or an
 artifact of the caller became `storage:<key>`. What is left to fetch here: storage keys (copied out of storage, so
 the runner reads local files whatever the storage is) and http(s) URLs in input fields (downloaded with size and
-time limits; private addresses refused unless `KILN_INPUT_ALLOW_PRIVATE`). Files already fetched by an earlier
+time limits; private addresses refused unless `KILN_INPUT_ALLOW_PRIVATE`); an image over `KILN_MAX_INPUT_PIXELS` is
+refused by its header, before a runner could decode it. Files already fetched by an earlier
 attempt are reused: a resumed task sees the very same inputs.
 """
 
@@ -16,6 +17,7 @@ from typing import Any, Protocol
 from kiln.config import Settings
 from kiln.errors import InvalidInput
 from kiln.jobs.inputs import STORAGE_SCHEME, map_inputs
+from kiln.media.pixels import check_pixels
 
 __all__ = ["InputStorage", "resolve_inputs"]
 
@@ -30,9 +32,15 @@ def resolve_inputs(request: dict[str, Any], *, storage: InputStorage, work_dir: 
     """The request with each storage key and URL of an input field replaced by a local file's path."""
 
     def local(value: str, field: str) -> str:
+        path = fetched(value, field)
+        name = value if value.startswith(("http://", "https://")) else "the input image"
+        check_pixels(path, max_pixels=settings.max_input_pixels, field=field, name=name)
+        return str(path)
+
+    def fetched(value: str, field: str) -> Path:
         if value.startswith(STORAGE_SCHEME):
             relative = value.removeprefix(STORAGE_SCHEME)
-            return str(_cached(work_dir, relative, lambda: storage.read(relative)))
+            return _cached(work_dir, relative, lambda: storage.read(relative))
         if value.startswith(("http://", "https://")):
             from kiln.media.fetch import fetch_bytes
 
@@ -45,7 +53,7 @@ def resolve_inputs(request: dict[str, Any], *, storage: InputStorage, work_dir: 
                     field=field,
                 )
 
-            return str(_cached(work_dir, value, download))
+            return _cached(work_dir, value, download)
         raise InvalidInput(field, f"{value!r} is not an input this server can read; upload it or give an http(s) URL")
 
     return map_inputs(request, local)
