@@ -295,3 +295,44 @@ def test_an_upload_the_storage_cannot_keep_is_507(server: Server, tmp_path: Path
         error = response.json()["error"]
         assert error["type"] == "insufficient_storage" and "storage" in error["message"]
         assert str(root) not in error["message"]
+
+
+def test_artifact_references_are_the_callers_own(server: Server) -> None:
+    """alice starts an img2img job from her own artifact; bob naming it is told only that he has no such artifact."""
+    made = server.run(server.submit({"prompts": ["a lighthouse"], "defaults": TINY}))
+    assert made["state"] == "completed", made
+    artifact = made["results"][0]["artifact_id"]
+    ref = f"artifact:{artifact}"
+    job = server.run(server.submit({"items": [{"prompt": "at night", **TINY, "init_image": ref, "strength": 0.5}]}))
+    assert job["state"] == "completed", job
+    video = {"model": "tiny-ltx", "frames": 9, "fps": 8, "width": 32, "height": 32, "steps": 2, "image": ref}
+    assert server.post("/v1/jobs", {"kind": "video", "items": [video]})["status"] == 202
+    theirs = server.refused("/v1/jobs", {"kind": "video", "items": [video]}, "items.0.image", server.bob)
+    unknown = "0" * 26
+    nothing = server.refused(
+        "/v1/jobs", {"kind": "video", "items": [{**video, "image": f"artifact:{unknown}"}]}, "items.0.image", server.bob
+    )
+    assert theirs.replace(artifact, "ID") == nothing.replace(unknown, "ID")
+    body = {"items": [{"prompt": "x", **TINY, "init_image": ref}]}
+    assert "no artifact" in server.refused("/v1/jobs", body, "items.0.init_image", server.bob)
+
+
+def test_img2img_from_an_upload_over_http(server: Server) -> None:
+    ref = server.upload("start.png", small_png("orange"))
+    job = server.run(server.submit({"items": [{"prompt": "a sunset", **TINY, "init_image": ref, "strength": 0.6}]}))
+    assert job["state"] == "completed", job
+    [result] = job["results"]
+    response = server.client.get(result["url"], headers=server.alice)
+    assert response.status_code == 200
+    with Image.open(io.BytesIO(response.content)) as image:
+        assert image.size == (64, 64)
+        assert "Denoising strength: 0.6" in image.info["parameters"]  # the recipe says it started from the image
+
+
+def test_another_keys_control_command_is_not_found(server: Server) -> None:
+    animation = {"model": "tiny-sd", "prompts": {"0": "a forest"}, "frames": 2, "width": 32, "height": 32, "steps": 2}
+    job_id = server.submit({"kind": "animation", "items": [animation]})
+    response = server.client.post(f"/v1/jobs/{job_id}/control", json={"action": "pause"}, headers=server.bob)
+    assert response.status_code == 404, response.text
+    response = server.client.post(f"/v1/jobs/{job_id}/control", json={"action": "pause"}, headers=server.alice)
+    assert response.status_code == 202, response.text
