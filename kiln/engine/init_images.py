@@ -28,6 +28,8 @@ def open_init_image(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -
     over `max_pixels`."""
     name = Path(path).name
     try:
+        if not Path(path).is_file():
+            raise FileNotFoundError(path)
         if not check_pixels(path, max_pixels=max_pixels, field="init_image", name=name):
             raise UnidentifiedImageError(f"{name} is not an image")
         with Image.open(path) as image:
