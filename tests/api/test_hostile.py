@@ -9,11 +9,8 @@ and afterwards the server answers `/healthz` and the worker still makes an image
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -31,27 +28,13 @@ from kiln.jobs.sql import SqlStore, migrate
 from kiln.storage.local import LocalStorage
 from kiln.worker.service import JobWorker
 from kiln.worker.task_inputs import resolve_inputs
+from tests.bomb import bomb_png
 from tests.postgres import migrated_postgres
 
 pytestmark = pytest.mark.timeout(180)
 
 TINY = {"model": "tiny-sd", "width": 64, "height": 64, "steps": 2}
 BAD_IDS = ["0" * 25 + "\x00", "\x00", "01ARZ3NDEKTSV4RRFFQ69G5FA\x00", "U" * 26, "1"]
-
-
-@cache
-def bomb_png() -> bytes:
-    """A 30000 x 30000 one-bit PNG of about 110 KB that decodes to 900 million pixels."""
-    width = height = 30_000
-    row = b"\x00" * (1 + width // 8)
-    packer = zlib.compressobj(9)
-    data = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
 
 
 def small_png(color: str = "teal") -> bytes:
