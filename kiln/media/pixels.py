@@ -33,7 +33,6 @@ def check_pixels(source: str | Path | bytes, *, max_pixels: int, field: str, nam
             with Image.open(stream) as image:  # the header only
                 width, height = image.size
     except Image.DecompressionBombError:
-        width = height = 0
         too_large = f"{name} has more pixels than Pillow will open"
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         return False

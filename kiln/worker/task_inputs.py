@@ -4,8 +4,8 @@ By the time a task reaches a worker, the API has checked and rewritten its input
 artifact of the caller became `storage:<key>`. What is left to fetch here: storage keys (copied out of storage, so
 the runner reads local files whatever the storage is) and http(s) URLs in input fields (downloaded with size and
 time limits; private addresses refused unless `KILN_INPUT_ALLOW_PRIVATE`); an image over `KILN_MAX_INPUT_PIXELS` is
-refused by its header, before a runner could decode it. Files already fetched by an earlier
-attempt are reused: a resumed task sees the very same inputs.
+refused by its header, before a runner could decode it. Files already fetched by an earlier attempt are reused: a
+resumed task sees the very same inputs.
 """
 
 from __future__ import annotations

@@ -187,6 +187,21 @@ def test_the_worker_refuses_a_bomb_that_reached_it(server: Server) -> None:
     server.stays_up()
 
 
+def test_worker_failure_reasons_show_no_server_path(server: Server) -> None:
+    """An input that is unreadable by the time the worker has it: the reason names the file, not the folders."""
+    ref = server.upload("start.png", small_png())
+    job_id = server.submit({"items": [{"prompt": "x", **TINY, "init_image": ref}]})
+    video = {"model": "tiny-ltx", "frames": 9, "width": 32, "height": 32, "steps": 2, "image": ref}
+    video_job = server.submit({"kind": "video", "items": [video]})
+    [upload] = server.storage.path("uploads").rglob(f"{ref.removeprefix('upload:')}.png")
+    upload.write_bytes(b"no longer a picture")
+    for job in (server.run(job_id), server.run(video_job)):
+        assert job["state"] == "failed", job
+        [error] = job["errors"]
+        assert "/" not in error["error"].replace("inputs/", ""), error  # at most a path inside the task's folder
+    server.stays_up()
+
+
 def test_the_worker_side_checks_read_only_the_header(tmp_path: Path) -> None:
     path = tmp_path / "bomb.png"
     path.write_bytes(bomb_png())
