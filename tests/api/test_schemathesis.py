@@ -60,6 +60,8 @@ def test_no_server_errors(make_api: ApiFactory, store: StoreKind, label: str, mo
     api = make_api(store=store, heartbeat_seconds=3600)
     api.submit(prompts=["a job, so that lists are not empty"])
     api.store.beat("worker", {"loaded_models": ["tiny-sd"]})  # ready: /readyz's 503 is by design, not an error
+    # the first token count imports the tokenizers (seconds on a busy machine): not a time limit to test here
+    assert api.client.post("/v1/tokens", json={"prompt": "warm up"}).status_code == 200
     (operation,) = (o for o in _operations(_schema(api.app)) if o.label == label)
 
     @given(case=operation.as_strategy(generation_mode=mode))
