@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     input_allow_private: bool = Field(default=False, description="Allow input URLs on loopback/private hosts")
     input_max_bytes: int = Field(default=256 * 1024 * 1024, ge=1024, description="Largest input file by URL or upload")
     input_timeout_seconds: float = Field(default=60.0, gt=0, description="Time limit of one input download")
+    max_input_pixels: int = Field(
+        default=64_000_000, ge=1, description="Largest input image (width x height), checked on its header"
+    )
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'kiln.db'}"

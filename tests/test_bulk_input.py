@@ -72,6 +72,15 @@ def test_an_unknown_field_is_named_by_line(tmp_path: Path) -> None:
     assert "width" in info.value.message
 
 
+def test_a_lone_surrogate_is_named_by_line_and_field(tmp_path: Path) -> None:
+    """JSON can spell half a UTF-16 pair; it is no text, and would break the tokenizer after the run started."""
+    path = write(tmp_path, "scenes.jsonl", '{"prompt": "fine"}\n{"prompt": "a\\ud800b"}')
+    with pytest.raises(InvalidInput) as info:
+        specs_from_rows(read_bulk_file(path), {}, source=path.name)
+    assert info.value.where == "scenes.jsonl line 2" and info.value.field == "prompt"
+    assert "surrogate" in info.value.message
+
+
 def test_a_missing_prompt_is_named(tmp_path: Path) -> None:
     path = write(tmp_path, "scenes.jsonl", '{"prompt": "ok"}\n{"steps": 4}\n')
     with pytest.raises(InvalidInput) as info:

@@ -1,26 +1,29 @@
 """Input references of a motion job, checked at submit and rewritten for the worker.
 
-A request names an input file in an input field (`kiln.worker.task_inputs.INPUT_FIELDS`) as `upload:<id>` (from
+A request names an input file in an input field (`kiln.jobs.inputs.INPUT_FIELDS`) as `upload:<id>` (from
 `POST /v1/uploads`), `artifact:<id>` (a file of one of the caller's jobs) or an http(s) URL. Uploads and artifacts
-must be the caller's own and become `storage:<key>`; a URL is checked by the SSRF guard's DNS-free part (the worker
-checks again when it downloads). Anything else, such as a path on the server's disk, is refused.
+must be the caller's own and become `storage:<key>` (an image among them is refused by its header if over
+`KILN_MAX_INPUT_PIXELS`); a URL is checked by the SSRF guard's DNS-free part, refusals naming the input field and
+`KILN_INPUT_ALLOW_PRIVATE` (the worker checks again when it downloads). Anything else, such as a path on the
+server's disk, is refused. Errors name the reference as the caller sent it, never a path on the server.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from kiln.api.auth import Caller
 from kiln.api.deps import Services
-from kiln.errors import InvalidInput, KilnError
+from kiln.errors import InvalidInput
 from kiln.events.targets import check_url
-from kiln.worker.task_inputs import STORAGE_SCHEME, map_inputs
+from kiln.jobs.ids import is_id
+from kiln.jobs.inputs import STORAGE_SCHEME, map_inputs
+from kiln.media.fetch import INPUT_SETTING
+from kiln.media.pixels import check_pixels
 
 __all__ = ["UPLOAD_SUFFIXES", "check_inputs", "local_input", "upload_folder", "upload_key"]
 
 UPLOAD_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".mp4", ".webm", ".mov", ".wav", ".mp3", ".aac", ".m4a")
-_ID = re.compile(r"[0-9a-z]{26}")
 
 
 def upload_folder(owner: str | None) -> str:
@@ -39,34 +42,42 @@ def check_inputs(request: Any, services: Services, caller: Caller, path: str) ->
 
 def local_input(value: str, services: Services, caller: Caller, field: str) -> str:
     """An upload or artifact reference as the path of its file in local storage (image jobs plan their init images
-    at submit, so they take files already on the server; URLs are for motion jobs, fetched by the worker)."""
+    at submit, so they take files already on the server; URLs are for motion jobs, fetched by the worker). The file
+    must be an image within the pixel limit; errors name `value` as the caller gave it, never the server's path."""
     checked = _reference(value, services, caller, field)
     if not checked.startswith(STORAGE_SCHEME):
         raise InvalidInput(field, "an image job takes upload:<id> or artifact:<id> here; upload the image first")
-    return str(services.storage.path(checked.removeprefix(STORAGE_SCHEME)))
+    path = services.storage.path(checked.removeprefix(STORAGE_SCHEME))
+    if not check_pixels(path, max_pixels=services.settings.max_input_pixels, field=field, name=value):
+        raise InvalidInput(field, f"{value} is not an image kiln can read; upload a PNG, JPEG or WebP")
+    return str(path)
 
 
 def _reference(value: str, services: Services, caller: Caller, field: str) -> str:
     scheme, _, rest = value.partition(":")
-    if scheme == "upload" and _ID.fullmatch(rest.lower()):
-        folder = services.storage.path(upload_folder(caller.owner))
-        found = sorted(folder.glob(f"{rest.lower()}.*")) if folder.is_dir() else []
-        if not found:
-            raise InvalidInput(field, f"no upload {rest!r} of this key; upload the file with POST /v1/uploads")
-        return STORAGE_SCHEME + upload_key(caller.owner, rest.lower(), found[0].suffix)
-    if scheme == "artifact":
-        artifact = services.store.get_artifact(rest)
-        if artifact is None or services.store.get_job(artifact.job_id, owner=caller.owner) is None:
-            raise InvalidInput(field, f"no artifact {rest!r} of this key's jobs")
-        return STORAGE_SCHEME + artifact.storage_key
+    if scheme in ("upload", "artifact"):
+        key = _stored(scheme, rest, services, caller, field)
+        # an image is refused by its header if too large (a bomb); audio and video pass (not images)
+        check_pixels(services.storage.path(key), max_pixels=services.settings.max_input_pixels, field=field, name=value)
+        return STORAGE_SCHEME + key
     if scheme in ("http", "https"):
-        try:
-            check_url(value, allow_private=services.settings.input_allow_private)
-        except KilnError as exc:
-            raise InvalidInput(
-                field, f"{value[:80]!r} is not a public address ({exc}); KILN_INPUT_ALLOW_PRIVATE=1 allows it"
-            ) from exc
+        check_url(value, allow_private=services.settings.input_allow_private, field=field, setting=INPUT_SETTING)
         return value
     raise InvalidInput(
         field, f"{value[:80]!r} is not an input reference: give upload:<id> (POST /v1/uploads), artifact:<id> or a URL"
     )
+
+
+def _stored(scheme: str, ident: str, services: Services, caller: Caller, field: str) -> str:
+    """The storage key of the caller's upload or artifact `ident`; one of another key reads as missing."""
+    if scheme == "upload":
+        if is_id(ident):
+            folder = services.storage.path(upload_folder(caller.owner))
+            found = sorted(folder.glob(f"{ident.lower()}.*")) if folder.is_dir() else []
+            if found:
+                return upload_key(caller.owner, ident.lower(), found[0].suffix)
+        raise InvalidInput(field, f"no upload {ident[:40]!r} of this key; upload the file with POST /v1/uploads")
+    artifact = services.store.get_artifact(ident)
+    if artifact is None or services.store.get_job(artifact.job_id, owner=caller.owner) is None:
+        raise InvalidInput(field, f"no artifact {ident[:40]!r} of this key's jobs")
+    return artifact.storage_key

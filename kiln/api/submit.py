@@ -81,8 +81,10 @@ def _with_local_inputs(submission: ImageSubmission, services: Services, caller: 
             return spec
         return spec.model_copy(update={"init_image": local_input(spec.init_image, services, caller, field)})
 
-    label = submission.label or "body"
-    specs = [local(spec, f"{label}.{i}.init_image") or spec for i, spec in enumerate(submission.specs)]
+    def field(index: int) -> str:  # a body that is one spec (`/v1/images`) names the field alone
+        return f"{submission.label}.{index}.init_image" if submission.label else "init_image"
+
+    specs = [local(spec, field(i)) or spec for i, spec in enumerate(submission.specs)]
     return replace(submission, specs=specs, defaults=local(submission.defaults, "defaults.init_image"))
 
 

@@ -19,11 +19,11 @@ from kiln.api.submit import check_prefix
 from kiln.engine.catalog import resolve_model
 from kiln.errors import InvalidInput
 from kiln.events.targets import check_url
+from kiln.jobs.inputs import STORAGE_SCHEME
 from kiln.jobs.records import JobRecord, NewJob
 from kiln.motion.cost import job_frames
 from kiln.motion.runners import request_model
 from kiln.task_item import TaskItem
-from kiln.worker.task_inputs import STORAGE_SCHEME
 
 __all__ = ["plan_tasks", "submit_tasks"]
 
@@ -52,7 +52,7 @@ def plan_tasks(services: Services, caller: Caller, kind: str, items: list[dict[s
         body = request.model_dump(mode="json", exclude_unset=True)
         _check_models(body, where, services.settings.default_model)
         if kind == "video":
-            _check_video(request, services, where)
+            _check_video(request, services, where, raw)
         model_name = body.get("model") or ""
         planned.append(TaskItem(index=index, kind=kind, request=body, model=model_name, name=body.get("name")))
     return planned
@@ -75,23 +75,27 @@ def _check_models(request: Any, where: str, default_model: str) -> None:
             _check_models(value, f"{where}.{i}", default_model)
 
 
-def _check_video(request: Any, services: Services, where: str) -> None:
+def _check_video(request: Any, services: Services, where: str, given: Mapping[str, Any]) -> None:
     """Plan the video now (model and mode, text, size, length, segments, loop) so a mistake is a 422, not a failed
-    item later. Its stored inputs are read where the storage keeps them; one given by URL is checked when the worker
-    fetches it."""
+    item later. Its stored inputs are read where the storage keeps them (an error names them as `given`, never by
+    the server's path); one given by URL is checked when the worker fetches it."""
     from kiln.motion.video_plan import plan_video
 
-    local = {}
+    local, shown = {}, {}
     for field in ("image", "audio"):
         value = getattr(request, field, None)
         if isinstance(value, str) and value.startswith(STORAGE_SCHEME):
             local[field] = str(services.storage.path(value.removeprefix(STORAGE_SCHEME)))
+            shown[local[field]] = str(given.get(field))
         elif value is not None:
             return
     try:
         plan_video(request.model_copy(update=local), local=False)
     except InvalidInput as exc:
-        raise InvalidInput(f"{where}.{exc.field}", exc.message) from exc
+        message = exc.message
+        for path, reference in shown.items():
+            message = message.replace(path, reference)
+        raise InvalidInput(f"{where}.{exc.field}", message) from exc
 
 
 def submit_tasks(

@@ -156,7 +156,7 @@ class Engine:
         signature = items[0].signature()
         if any(item.signature() != signature for item in items):
             raise KilnError("a micro-batch must share one signature")
-        starts = load_init_images(items, init_images)
+        starts = load_init_images(items, init_images, max_pixels=self.settings.max_input_pixels)
         model = self.model(signature.model)
         pending = _chunks(list(zip(items, starts, strict=True)), self.limits.cap(signature, len(items)))
         done: list[GeneratedImage] = []

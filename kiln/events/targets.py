@@ -31,11 +31,15 @@ _SCHEMES = {"http": 80, "https": 443}
 _LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
 
 
-class UnsafeTarget(InvalidInput):
-    """A webhook URL kiln refuses to call: not http(s), malformed, or reaching a non-public address."""
+WEBHOOK_FIELD, WEBHOOK_SETTING = "webhook_url", "KILN_WEBHOOK_ALLOW_PRIVATE"
 
-    def __init__(self, message: str) -> None:
-        super().__init__("webhook_url", message)
+
+class UnsafeTarget(InvalidInput):
+    """A URL kiln refuses to call: not http(s), malformed, or reaching a non-public address. It names the request
+    field that gave the URL (default: `webhook_url`); input URLs name their own field and setting."""
+
+    def __init__(self, message: str, field: str = WEBHOOK_FIELD) -> None:
+        super().__init__(field, message)
 
 
 class TargetNotFound(KilnError):
@@ -75,18 +79,18 @@ def address_allowed(address: str) -> bool:
     return ip.is_global and not blocked
 
 
-def _split(url: str) -> tuple[str, str, int]:
+def _split(url: str, field: str = WEBHOOK_FIELD) -> tuple[str, str, int]:
     try:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError as exc:
-        raise UnsafeTarget(f"{url!r} is not a valid URL ({exc})") from None
+        raise UnsafeTarget(f"{url!r} is not a valid URL ({exc})", field) from None
     scheme = parts.scheme.lower()
     if scheme not in _SCHEMES:
-        raise UnsafeTarget(f"{url!r}: only http and https URLs can receive webhooks")
+        raise UnsafeTarget(f"{url!r}: only http and https URLs are accepted", field)
     host = (parts.hostname or "").rstrip(".")
     if not host:
-        raise UnsafeTarget(f"{url!r} has no host")
+        raise UnsafeTarget(f"{url!r} has no host", field)
     return scheme, host, port or _SCHEMES[scheme]
 
 
@@ -97,18 +101,17 @@ def _literal(host: str) -> str | None:
         return None
 
 
-def check_url(url: str, *, allow_private: bool) -> None:
-    """What can be checked without DNS (for request validation): scheme, syntax, and literal or local hosts."""
-    _, host, _ = _split(url)
+def check_url(url: str, *, allow_private: bool, field: str = WEBHOOK_FIELD, setting: str = WEBHOOK_SETTING) -> None:
+    """What can be checked without DNS (for request validation): scheme, syntax, and literal or local hosts. A
+    refusal names `field` and the `setting` that allows private addresses."""
+    _, host, _ = _split(url, field)
     if allow_private:
         return
     literal = _literal(host)
     if host.lower() in _LOCAL_NAMES or host.lower().endswith(".localhost"):
-        raise UnsafeTarget(f"{url!r} points at this machine; set KILN_WEBHOOK_ALLOW_PRIVATE=1 to allow it")
+        raise UnsafeTarget(f"{url!r} points at this machine; set {setting}=1 to allow it", field)
     if literal is not None and not address_allowed(literal):
-        raise UnsafeTarget(
-            f"{url!r} points at a non-public address; set KILN_WEBHOOK_ALLOW_PRIVATE=1 to allow private targets"
-        )
+        raise UnsafeTarget(f"{url!r} points at a non-public address; set {setting}=1 to allow private targets", field)
 
 
 def resolve_host(host: str, port: int) -> list[str]:
@@ -120,10 +123,18 @@ def resolve_host(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def resolve_target(url: str, *, allow_private: bool, resolver: Resolver = resolve_host) -> Target:
-    """Check a webhook URL and resolve its host; every address must be allowed, or the target is refused."""
-    check_url(url, allow_private=allow_private)
-    scheme, host, port = _split(url)
+def resolve_target(
+    url: str,
+    *,
+    allow_private: bool,
+    resolver: Resolver = resolve_host,
+    field: str = WEBHOOK_FIELD,
+    setting: str = WEBHOOK_SETTING,
+) -> Target:
+    """Check a URL and resolve its host; every address must be allowed, or the target is refused (naming `field`
+    and `setting`, as `check_url` does)."""
+    check_url(url, allow_private=allow_private, field=field, setting=setting)
+    scheme, host, port = _split(url, field)
     literal = _literal(host)
     addresses = (literal,) if literal is not None else tuple(resolver(host, port))
     if not addresses:
@@ -133,6 +144,7 @@ def resolve_target(url: str, *, allow_private: bool, resolver: Resolver = resolv
         if refused:
             raise UnsafeTarget(
                 f"{url!r} resolves to a non-public address ({', '.join(refused)}); "
-                "set KILN_WEBHOOK_ALLOW_PRIVATE=1 to allow private targets"
+                f"set {setting}=1 to allow private targets",
+                field,
             )
     return Target(url=url.strip(), scheme=scheme, host=host, port=port, addresses=addresses)

@@ -148,4 +148,6 @@ def specs_from_rows(
             if len(errors) > 1:
                 message += f" (and {len(errors) - 1} more problem(s) on this line)"
             raise InvalidInput(field, message, where=where) from exc
+        except InvalidInput as exc:  # raised as is by a validator (text that is not Unicode): add the row
+            raise InvalidInput(exc.field, exc.message, where=where) from exc
     return specs

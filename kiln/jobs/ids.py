@@ -7,17 +7,21 @@ order they were made, even when a test clock stands still.
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-__all__ = ["Clock", "new_id", "utc_now"]
+from kiln.errors import InvalidInput
+
+__all__ = ["Clock", "cursor_id", "is_id", "new_id", "utc_now"]
 
 Clock = Callable[[], datetime]
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _RANDOM_BITS = 80
+_ID = re.compile(f"[{_ALPHABET}]{{26}}", re.IGNORECASE)
 _lock = threading.Lock()
 _last = (-1, 0)  # (milliseconds, random part) of the last id made
 
@@ -49,3 +53,16 @@ def new_id(now: datetime | None = None) -> str:
             random_part = secrets.randbits(_RANDOM_BITS - 1)  # headroom for increments within the millisecond
         _last = (millis, random_part)
     return _encode(millis, 10) + _encode(random_part, 16)
+
+
+def is_id(value: object) -> bool:
+    """Whether `value` has the form of an id (any case): what is not can name no job, artifact or upload, and is
+    never sent to a database (PostgreSQL refuses text with a NUL byte rather than finding nothing)."""
+    return isinstance(value, str) and _ID.fullmatch(value) is not None
+
+
+def cursor_id(before: str) -> str:
+    """A list's `before` cursor as the id it must be (upper case, as ids are stored); `InvalidInput` otherwise."""
+    if not is_id(before):
+        raise InvalidInput("before", f"{before[:40]!r} is not a job id; give the id of the last job of a page")
+    return before.upper()

@@ -1,7 +1,8 @@
 """Planning rules of img2img: an item starts from an init image when the spec names one.
 
-- `init_image` given: the item's kind is `img2img`; the file must exist and be an image Pillow reads (its
-  header is checked here, before anything is generated) and is recorded as an absolute path. Over HTTP
+- `init_image` given: the item's kind is `img2img`; the file must exist and be an image Pillow reads of at most
+  `max_pixels` (its header is checked here, before anything is generated; nothing is decoded) and is recorded as
+  an absolute path. Over HTTP
   (`local=False`) a path on the server is refused: callers upload images and the job layer stores them.
 - `strength`: above 0 up to 1, default `DEFAULT_STRENGTH` (A1111's 0.75); it must leave at least one denoising
   step (`steps * strength >= 1`). A strength without an init image is refused rather than ignored.
@@ -12,9 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
-
 from kiln.errors import InvalidInput
+from kiln.media.pixels import DEFAULT_MAX_PIXELS, check_pixels
 
 __all__ = ["DEFAULT_STRENGTH", "Img2ImgPlan", "plan_img2img"]
 
@@ -30,7 +30,14 @@ class Img2ImgPlan:
     strength: float = 1.0
 
 
-def plan_img2img(init_image: str | None, strength: float | None, steps: int, *, local: bool = True) -> Img2ImgPlan:
+def plan_img2img(
+    init_image: str | None,
+    strength: float | None,
+    steps: int,
+    *,
+    local: bool = True,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> Img2ImgPlan:
     """The kind, init image and strength of an item; `InvalidInput` naming the field on bad input."""
     if init_image is None:
         if strength is not None:
@@ -44,16 +51,13 @@ def plan_img2img(init_image: str | None, strength: float | None, steps: int, *, 
     if steps * value < 1:
         message = f"{value:g} of {steps} steps is less than one denoising step; raise strength or steps"
         raise InvalidInput("strength", message)
-    return Img2ImgPlan("img2img", str(_checked_image(init_image)), value)
+    return Img2ImgPlan("img2img", str(_checked_image(init_image, max_pixels)), value)
 
 
-def _checked_image(text: str) -> Path:
+def _checked_image(text: str, max_pixels: int) -> Path:
     path = Path(text).expanduser()
     if not path.is_file():
         raise InvalidInput("init_image", f"{text} does not exist; give the path of an image file")
-    try:
-        with Image.open(path):  # reads the header only
-            pass
-    except (UnidentifiedImageError, OSError) as exc:
-        raise InvalidInput("init_image", f"cannot read {text} as an image; use a PNG, JPEG or WebP") from exc
+    if not check_pixels(path, max_pixels=max_pixels, field="init_image", name=text):
+        raise InvalidInput("init_image", f"cannot read {text} as an image; use a PNG, JPEG or WebP")
     return path.resolve()

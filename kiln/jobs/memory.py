@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from kiln.jobs.ids import Clock, new_id, utc_now
+from kiln.jobs.ids import Clock, cursor_id, new_id, utc_now
 from kiln.jobs.lifecycle import (
     check_items,
     empty_counts,
@@ -106,6 +106,7 @@ class MemoryStore(MemoryWorkers):
         limit: int = 50,
         before: str | None = None,
     ) -> list[JobRecord]:
+        before = None if before is None else cursor_id(before)
         with self._lock:
             found = []
             for job_id in sorted(self._jobs, reverse=True):

@@ -117,7 +117,13 @@ class _Resolver:
             message = f"{family.name} cannot use {scheduler!r}; choose one of: {choices}"
             raise InvalidInput("scheduler", message)
         output_format = spec.format or DEFAULT_FORMAT
-        img2img = plan_img2img(spec.init_image, spec.strength, steps, local=self._local_files)
+        img2img = plan_img2img(
+            spec.init_image,
+            spec.strength,
+            steps,
+            local=self._local_files,
+            max_pixels=self._settings.max_input_pixels,
+        )
         return ImageItem(
             index=0,
             prompt=prompt,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
+from kiln.jobs.text import PlainText
 from kiln.types import OutputFormat
 
 __all__ = ["MAX_SEED", "ImageOptions", "ImageSpec", "QualityName"]
@@ -14,7 +15,7 @@ MAX_SEED = 2**63 - 1
 QualityName = Literal["fast", "balanced", "high", "ultra"]
 
 
-class ImageOptions(BaseModel):
+class ImageOptions(PlainText):
     """Every option of an image but its prompt, each falling back to the model family's default: the fields of an
     `ImageSpec`, and the shared defaults of a job's prompts."""
 

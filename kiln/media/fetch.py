@@ -21,13 +21,15 @@ from PIL import Image, UnidentifiedImageError
 
 from kiln.errors import InvalidInput
 from kiln.events.targets import Resolver, Target, TargetNotFound, UnsafeTarget, resolve_host, resolve_target
+from kiln.media.pixels import DEFAULT_MAX_PIXELS, check_pixels
 
-__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_TIMEOUT", "MAX_REDIRECTS", "fetch_bytes", "fetch_image"]
+__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_TIMEOUT", "INPUT_SETTING", "MAX_REDIRECTS", "fetch_bytes", "fetch_image"]
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_TIMEOUT = 30.0
 MAX_REDIRECTS = 5
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+INPUT_SETTING = "KILN_INPUT_ALLOW_PRIVATE"
 
 
 def fetch_bytes(
@@ -61,22 +63,23 @@ def fetch_image(
     allow_private: bool = False,
     field: str = "image",
     resolver: Resolver = resolve_host,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> Path:
-    """Download the image at `url` to `dest` (written once whole, and only if Pillow reads it as an image)."""
+    """Download the image at `url` to `dest` (written once whole, and only if Pillow reads it as an image of at most
+    `max_pixels`, judged by its header: a decompression bomb is never decoded)."""
     body = fetch_bytes(
         url, max_bytes=max_bytes, timeout=timeout, allow_private=allow_private, field=field, resolver=resolver
     )
-    return _save(body, Path(dest), url, field)
+    return _save(body, Path(dest), url, field, max_pixels)
 
 
 def _check(url: str, allow_private: bool, resolver: Resolver, field: str) -> Target:
     if urlsplit(url).scheme.lower() not in ("http", "https"):
         raise InvalidInput(field, f"{url!r} is not an http(s) URL; give an http:// or https:// address")
     try:
-        return resolve_target(url, allow_private=allow_private, resolver=resolver)
+        return resolve_target(url, allow_private=allow_private, resolver=resolver, field=field, setting=INPUT_SETTING)
     except UnsafeTarget as exc:
-        reason = exc.message.split(";")[0]  # the guard's hint names the webhook setting: not ours
-        raise InvalidInput(field, f"{reason}; only public addresses can be fetched") from None
+        raise InvalidInput(field, f"{exc.message}; only public addresses can be fetched") from None
     except TargetNotFound as exc:
         raise InvalidInput(field, f"{url}: {exc}") from None
 
@@ -129,7 +132,9 @@ def _too_large(url: str, max_bytes: int, detail: str) -> str:
     return f"{url} is over the {max_bytes:,}-byte limit for inputs ({detail}); use a smaller file"
 
 
-def _save(body: bytes, dest: Path, url: str, field: str) -> Path:
+def _save(body: bytes, dest: Path, url: str, field: str, max_pixels: int) -> Path:
+    if not check_pixels(body, max_pixels=max_pixels, field=field, name=url):
+        raise InvalidInput(field, f"{url} is not an image Pillow can read")
     try:
         with Image.open(io.BytesIO(body)) as image:
             image.verify()

@@ -3,25 +3,23 @@
 By the time a task reaches a worker, the API has checked and rewritten its input references: an upload or an
 artifact of the caller became `storage:<key>`. What is left to fetch here: storage keys (copied out of storage, so
 the runner reads local files whatever the storage is) and http(s) URLs in input fields (downloaded with size and
-time limits; private addresses refused unless `KILN_INPUT_ALLOW_PRIVATE`). Files already fetched by an earlier
-attempt are reused: a resumed task sees the very same inputs.
+time limits; private addresses refused unless `KILN_INPUT_ALLOW_PRIVATE`); an image over `KILN_MAX_INPUT_PIXELS` is
+refused by its header, before a runner could decode it. Files already fetched by an earlier attempt are reused: a
+resumed task sees the very same inputs.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
 from kiln.config import Settings
 from kiln.errors import InvalidInput
+from kiln.jobs.inputs import STORAGE_SCHEME, map_inputs
+from kiln.media.pixels import check_pixels
 
-__all__ = ["INPUT_FIELDS", "STORAGE_SCHEME", "InputStorage", "map_inputs", "resolve_inputs"]
-
-STORAGE_SCHEME = "storage:"
-# request fields that name an input file (anywhere in the request: a shot's `image`, a scene's `music`, ...)
-INPUT_FIELDS = frozenset({"image", "init_image", "clip", "video", "audio", "music", "sprite", "sprite_image"})
+__all__ = ["InputStorage", "resolve_inputs"]
 
 
 class InputStorage(Protocol):
@@ -30,25 +28,19 @@ class InputStorage(Protocol):
     def read(self, relative: str) -> bytes: ...
 
 
-def map_inputs(request: Any, transform: Callable[[str, str], str], path: str = "", key: str | None = None) -> Any:
-    """`request` with `transform(value, field path)` applied to every string of an input field, whether the field
-    holds it or a list under the field does (e.g. `shots.2.image`); everything else as it is."""
-    if isinstance(request, dict):
-        return {k: map_inputs(v, transform, f"{path}.{k}" if path else str(k), str(k)) for k, v in request.items()}
-    if isinstance(request, list):
-        return [map_inputs(v, transform, f"{path}.{i}" if path else str(i), key) for i, v in enumerate(request)]
-    if key in INPUT_FIELDS and isinstance(request, str):
-        return transform(request, path)
-    return request
-
-
 def resolve_inputs(request: dict[str, Any], *, storage: InputStorage, work_dir: Path, settings: Settings) -> Any:
     """The request with each storage key and URL of an input field replaced by a local file's path."""
 
     def local(value: str, field: str) -> str:
+        path = fetched(value, field)
+        name = value if value.startswith(("http://", "https://")) else "the input image"
+        check_pixels(path, max_pixels=settings.max_input_pixels, field=field, name=name)
+        return str(path)
+
+    def fetched(value: str, field: str) -> Path:
         if value.startswith(STORAGE_SCHEME):
             relative = value.removeprefix(STORAGE_SCHEME)
-            return str(_cached(work_dir, relative, lambda: storage.read(relative)))
+            return _cached(work_dir, relative, lambda: storage.read(relative))
         if value.startswith(("http://", "https://")):
             from kiln.media.fetch import fetch_bytes
 
@@ -61,7 +53,7 @@ def resolve_inputs(request: dict[str, Any], *, storage: InputStorage, work_dir: 
                     field=field,
                 )
 
-            return str(_cached(work_dir, value, download))
+            return _cached(work_dir, value, download)
         raise InvalidInput(field, f"{value!r} is not an input this server can read; upload it or give an http(s) URL")
 
     return map_inputs(request, local)

@@ -22,10 +22,10 @@ from kiln.config import Settings
 from kiln.errors import Cancelled, KilnError
 from kiln.jobs.records import ItemRecord, NewArtifact
 from kiln.jobs.store import JobStore
+from kiln.jobs.task_folders import task_work_dir
 from kiln.motion.runners import run_task
 from kiln.motion.task import ModelSource, TaskOutput
 from kiln.task_item import TaskItem
-from kiln.worker.task_folders import task_work_dir
 from kiln.worker.task_inputs import InputStorage, resolve_inputs
 
 __all__ = ["StoreTaskControl", "TaskOutcome", "run_task_item"]
@@ -153,13 +153,19 @@ def run_task_item(
     except Cancelled:
         raise
     except KilnError as exc:
-        return TaskOutcome(error=str(exc))
+        return TaskOutcome(error=_shown(str(exc), work_dir))
     except Exception as exc:
         log.warning("task item %d (%s) failed", record.id, item.kind, exc_info=True)
-        return TaskOutcome(error=f"{item.kind} failed: {type(exc).__name__}: {exc}")
+        return TaskOutcome(error=_shown(f"{item.kind} failed: {type(exc).__name__}: {exc}", work_dir))
     if not outputs:
         return TaskOutcome(error=f"{item.kind} made no output")
     return TaskOutcome(artifact=_store_outputs(outputs, item, prefix, storage))
+
+
+def _shown(reason: str, work_dir: Path) -> str:
+    """A failure reason as the client may see it: paths inside the task's folder relative to it (the server's
+    folders are its own business)."""
+    return reason.replace(f"{work_dir}/", "").replace(str(work_dir), ".")
 
 
 def _store_outputs(outputs: list[TaskOutput], item: TaskItem, prefix: str, storage: InputStorage) -> NewArtifact:

@@ -13,6 +13,7 @@ from PIL import Image
 
 from kiln.errors import InvalidInput
 from kiln.media.fetch import fetch_bytes, fetch_image
+from tests.bomb import bomb_png
 
 
 def _png(size: tuple[int, int]) -> bytes:
@@ -54,6 +55,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Location", "/small.png")
             self.send_header("Content-Length", "0")
             self.end_headers()
+        elif self.path == "/bomb.png":
+            self._send(bomb_png())
         elif self.path == "/text":
             self._send(b"hello, not an image", "text/plain")
         elif self.path == "/stalls":
@@ -97,7 +100,8 @@ def test_loopback_is_refused_without_the_flag_before_any_request(server: _Server
     with pytest.raises(InvalidInput) as caught:
         fetch_image(url(server, "/small.png"), tmp_path / "in.png")
     assert caught.value.field == "image"
-    assert "non-public address" in caught.value.message
+    assert "non-public address" in caught.value.message and "KILN_INPUT_ALLOW_PRIVATE" in caught.value.message
+    assert "WEBHOOK" not in caught.value.message
     assert server.requests == []
     with pytest.raises(InvalidInput, match="points at this machine"):
         fetch_image("http://localhost:9/x.png", tmp_path / "in.png")
@@ -126,6 +130,12 @@ def test_a_slow_server_hits_the_time_limit(server: _Server, tmp_path: Path) -> N
 def test_what_is_not_an_image_is_named(server: _Server, tmp_path: Path, path: str, fragment: str) -> None:
     with pytest.raises(InvalidInput, match=fragment):
         fetch_image(url(server, path), tmp_path / "in.png", allow_private=True)
+
+
+def test_a_decompression_bomb_is_refused_by_its_header(server: _Server, tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="KILN_MAX_INPUT_PIXELS") as caught:
+        fetch_image(url(server, "/bomb.png"), tmp_path / "in.png", allow_private=True, field="items.0.image")
+    assert caught.value.field == "items.0.image" and not (tmp_path / "in.png").exists()
 
 
 def test_only_http_urls_are_fetched(tmp_path: Path) -> None:

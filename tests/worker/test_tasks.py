@@ -13,11 +13,11 @@ from kiln.config import Settings
 from kiln.engine.executor import Engine
 from kiln.jobs.records import NewJob
 from kiln.jobs.store import JobStore
+from kiln.jobs.task_folders import task_work_dir
 from kiln.motion.runners import RUNNERS, RunnerSpec
 from kiln.storage.local import LocalStorage
 from kiln.task_item import TaskItem
 from kiln.worker.service import JobWorker
-from kiln.worker.task_folders import task_work_dir
 from tests.worker.task_runner import ON_FRAME
 
 

@@ -18,6 +18,7 @@ from kiln.api.inputs import check_inputs
 from kiln.errors import InvalidInput
 from kiln.jobs.records import FINAL_JOB_STATES
 from kiln.jobs.store import JobStore
+from kiln.jobs.text import PlainText
 from kiln.motion.animation.controls import Command
 from kiln.motion.animation.request import AnimationRequest, apply_edit
 from kiln.task_item import TaskItem
@@ -27,7 +28,7 @@ __all__ = ["ControlAccepted", "ControlCommand", "router"]
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 
-class ControlCommand(Command):
+class ControlCommand(Command, PlainText):
     """One command for a running animation (all of the job's items, or the one at `index`): the runner's
     `Command`, whose image comes as a reference, with the item it is for."""
 

@@ -27,7 +27,7 @@ from kiln.errors import InvalidInput, NotFound
 from kiln.jobs.records import ItemState, JobRecord, JobState
 from kiln.jobs.spec import ImageSpec
 from kiln.jobs.store import JobStore
-from kiln.worker.task_folders import forget_tasks
+from kiln.jobs.task_folders import forget_tasks
 
 __all__ = ["router"]
 

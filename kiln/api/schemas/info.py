@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from kiln.jobs.text import PlainText
+
 __all__ = [
     "EncoderCount",
     "FamilyPresets",
@@ -21,7 +23,7 @@ __all__ = [
 ]
 
 
-class TokensRequest(BaseModel):
+class TokensRequest(PlainText):
     prompt: str = Field(min_length=1, max_length=100_000)
     model: str | None = Field(default=None, description="Default: the server's default model")
 

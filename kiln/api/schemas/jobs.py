@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
 from kiln.jobs.spec import MAX_SEED, ImageOptions, ImageSpec
+from kiln.jobs.text import PlainText
 
 __all__ = [
     "TASK_JOB_REQUESTS",
@@ -49,7 +50,7 @@ class ImageDefaults(ImageOptions):
         return ImageSpec.model_construct(_fields_set=set(values), prompt="", **values)
 
 
-class JobOptions(BaseModel):
+class JobOptions(PlainText):
     """Options every kind of job shares."""
 
     model_config = ConfigDict(extra="forbid")

@@ -10,13 +10,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kiln.jobs.text import PlainText
+
 __all__ = ["SIZE_PATTERN", "OpenAIImage", "OpenAIImageRequest", "OpenAIImagesResponse"]
 
 # OpenAI's own sizes (256x256 ... 1792x1024) and any other WIDTHxHEIGHT a kiln model makes, or auto
 SIZE_PATTERN = r"^(auto|[1-9][0-9]{0,4}x[1-9][0-9]{0,4})$"
 
 
-class OpenAIImageRequest(BaseModel):
+class OpenAIImageRequest(PlainText):
     """`images.generate(...)`'s body."""
 
     model_config = ConfigDict(extra="ignore")

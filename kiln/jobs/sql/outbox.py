@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from kiln.jobs.outbox import WebhookDelivery
-from kiln.jobs.sql.base import SqlBase
+from kiln.jobs.sql.base import SqlBase, by_id
 from kiln.jobs.sql.common import insert_webhook, webhook_record
 from kiln.jobs.sql.tables import WEBHOOKS
 
@@ -32,6 +32,7 @@ class SqlOutbox(SqlBase):
         with self._read() as conn:
             return [webhook_record(row) for row in conn.execute(query)]
 
+    @by_id([])
     def list_webhooks(self, job_id: str) -> list[WebhookDelivery]:
         query = select(WEBHOOKS).where(WEBHOOKS.c.job_id == job_id).order_by(WEBHOOKS.c.id)
         with self._read() as conn:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, bindparam, delete, func, insert, select, update
 
-from kiln.jobs.ids import new_id
+from kiln.jobs.ids import cursor_id, is_id, new_id
 from kiln.jobs.lifecycle import (
     check_items,
     empty_counts,
@@ -39,6 +39,7 @@ from kiln.jobs.records import (
     StoreStats,
     WorkUnit,
 )
+from kiln.jobs.sql.base import by_id
 from kiln.jobs.sql.common import (
     append_event,
     artifact_record,
@@ -127,6 +128,7 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
             job.webhook_url, job.max_attempts, dict(job.request), len(rows), counts, now, None, None,
         )  # fmt: skip
 
+    @by_id(None)
     def get_job(self, job_id: str, *, owner: str | None = None) -> JobRecord | None:
         with self._read() as conn:
             return load_job(conn, job_id, owner=owner)
@@ -145,10 +147,11 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
         if states is not None:
             query = query.where(JOBS.c.state.in_(list(states)))
         if before is not None:
-            query = query.where(JOBS.c.id < before)
+            query = query.where(JOBS.c.id < cursor_id(before))
         with self._read() as conn:
             return job_records(conn, conn.execute(query).all())
 
+    @by_id([])
     def list_items(
         self, job_id: str, *, states: Collection[ItemState] | None = None, offset: int = 0, limit: int = 100
     ) -> list[ItemRecord]:
@@ -158,6 +161,7 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
         with self._read() as conn:
             return [item_record(row) for row in conn.execute(query)]
 
+    @by_id(None)
     def cancel_job(self, job_id: str) -> JobRecord | None:
         with self._write() as conn:
             now = self._clock()
@@ -173,6 +177,7 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
                     finish_job(conn, job_id, "canceled", now)
             return load_job(conn, job_id)
 
+    @by_id(None)
     def retry_job(self, job_id: str) -> JobRecord | None:
         with self._write() as conn:
             now = self._clock()
@@ -193,6 +198,7 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
                 job_state_event(conn, job, now)
             return load_job(conn, job_id)
 
+    @by_id(None)
     def delete_job(self, job_id: str) -> list[str] | None:
         with self._write() as conn:
             if conn.execute(select(JOBS.c.id).where(JOBS.c.id == job_id)).first() is None:
@@ -348,17 +354,21 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
         return StoreStats(jobs=jobs, items=items, images=images, item_seconds=seconds)
 
     # artifacts and events
+    @by_id([])
     def list_artifacts(self, job_id: str) -> list[ArtifactRecord]:
         query = select(ARTIFACTS).where(ARTIFACTS.c.job_id == job_id).order_by(ARTIFACTS.c.item_index)
         with self._read() as conn:
             return [artifact_record(row) for row in conn.execute(query)]
 
+    @by_id(None)
     def get_artifact(self, artifact_id: str) -> ArtifactRecord | None:
         with self._read() as conn:
             row = conn.execute(select(ARTIFACTS).where(ARTIFACTS.c.id == artifact_id)).one_or_none()
         return None if row is None else artifact_record(row)
 
     def append_event(self, job_id: str, type: str, data: dict[str, Any]) -> EventRecord:
+        if not is_id(job_id):
+            raise KeyError(f"no job {job_id!r}")
         with self._write() as conn:
             if conn.execute(select(JOBS.c.id).where(JOBS.c.id == job_id)).first() is None:
                 raise KeyError(f"no job {job_id!r}")
@@ -366,6 +376,7 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
             lock_jobs(conn, [job_id])
             return append_event(conn, job_id, type, data, self._clock())
 
+    @by_id([])
     def events_after(self, job_id: str, after_id: int, *, limit: int = 500) -> list[EventRecord]:
         query = (
             select(EVENTS).where(EVENTS.c.job_id == job_id, EVENTS.c.id > after_id).order_by(EVENTS.c.id).limit(limit)
