@@ -60,6 +60,7 @@ class MutableItem:
     unit_id: str | None = None
     worker_id: str | None = None
     lease_expires_at: datetime | None = None
+    retry_at: datetime | None = None  # after a storage failure: not claimed again before then
 
 
 def item_record(item: MutableItem) -> ItemRecord:
