@@ -69,6 +69,19 @@ class LocalStorage:
             raise
         return target
 
+    def delete(self, relative: str) -> None:
+        """Removes a file if it is there, then its folders that are left empty, up to the root (the folders of
+        a job's files belong to that job alone: `kiln.jobs.storage_keys`)."""
+        target = self.path(relative)
+        target.unlink(missing_ok=True)
+        for folder in target.parents:
+            if folder == self.root or not folder.is_relative_to(self.root):
+                break
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (or already gone): folders above it are not empty either
+                break
+
     def read(self, relative: str) -> bytes:
         return self.path(relative).read_bytes()
 

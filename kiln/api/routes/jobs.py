@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import TypeAdapter
 
 from kiln.api.deps import BaseUrlDep, CallerDep, JobDep, ServicesDep, StorageDep, StoreDep
-from kiln.api.results import collect_results
+from kiln.api.results import collect_results, task_files
 from kiln.api.schemas.jobs import (
     ImagesJobRequest,
     ItemList,
@@ -131,13 +131,15 @@ def retry_job(job: JobDep, store: StoreDep, services: ServicesDep, base: BaseUrl
 
 @router.delete("/{job_id}", status_code=204, response_class=Response, summary="Delete a job and its files")
 def delete_job(job: JobDep, store: StoreDep, services: ServicesDep, storage: StorageDep) -> Response:
+    """Removes the job's records and exactly the files its artifacts name (a task's extra files too)."""
+    extra = task_files(store.list_artifacts(job.id)) if job.kind != "images" else []
     keys = store.delete_job(job.id)
     services.hot.forget_job(job.id)
     forget_tasks(services.settings, job.id)
     if keys is None:
         raise NotFound(f"no job {job.id!r}")
-    for key in keys:
-        storage.path(key).unlink(missing_ok=True)
+    for key in [*keys, *extra]:
+        storage.delete(key)
     return Response(status_code=204)
 
 

@@ -189,7 +189,10 @@ class JobResult(BaseModel):
 class JobView(JobSummary):
     eta_seconds: float | None = Field(description="From the rate of done items since the start; null if unknown")
     elapsed_seconds: float | None
-    error: str | None
+    error: str | None = Field(
+        description="Why a failed job failed; while a job runs, its last storage error (an item's file could not be "
+        "stored: retried with a growing delay, failed after KILN_MAX_ATTEMPTS), cleared once a retried item is done"
+    )
     errors: list[ItemError] = Field(description="The first 50 failed items")
     results: list[JobResult] | None = Field(default=None, description="With ?include=results")
 
