@@ -96,7 +96,8 @@ def make_api(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[ApiFact
         **overrides: Any,
     ) -> Api:
         root = tmp_path / f"api{len(made)}"
-        settings = Settings(data_dir=root / "data", output_dir=root / "outputs", auth=auth, **overrides)
+        folders = {"data_dir": root / "data", "output_dir": root / "outputs"}
+        settings = Settings(auth=auth, **(folders | overrides))
         job_store: SqlStore | MemoryStore
         if store == "sqlite":
             url = f"sqlite:///{root / 'kiln.db'}"

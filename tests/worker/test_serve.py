@@ -116,7 +116,10 @@ def test_serve_runs_jobs_in_workers_and_never_imports_torch(
                 return body if response.status_code == 200 else None
 
             readiness = wait_until(ready, timeout=120, interval=0.2, what="the server to be ready")
-            assert readiness["checks"] == {"store": True, "workers": 1, "default_model_loaded": True}
+            assert readiness["checks"] == {
+                "store": True, "store_error": None, "storage": True, "storage_error": None, "workers": 1,
+                "default_model_loaded": True,
+            }  # fmt: skip
             body = {
                 "prompts": ["a red fox", "a blue bird"],
                 "defaults": {"model": "tiny-sd", "width": 64, "height": 64, "steps": 2},

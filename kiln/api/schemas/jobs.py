@@ -56,7 +56,10 @@ class JobOptions(BaseModel):
 
     priority: int = Field(default=0, ge=-10, le=10, description="Higher runs first")
     prefix: str | None = Field(
-        default=None, max_length=255, description="Output subfolder, relative to the output root"
+        default=None,
+        max_length=255,
+        description="Output subfolder inside the job's own folder (`<owner>/<job id>/<prefix>/`); each folder name "
+        "at most 255 bytes in UTF-8",
     )
     save: bool = Field(default=True, description="Keep the files in storage")
     micro_batch: int | None = Field(default=None, ge=1, le=256, description="Items per pipeline call")
