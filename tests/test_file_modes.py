@@ -1,5 +1,6 @@
 """Output files are made as the umask says (as `open()` would make them), not 0600 as `mkstemp` makes them:
-images and `plan.json` of `kiln generate` (written through `LocalStorage`, as the worker writes artifacts)."""
+images and `plan.json` of `kiln generate` (written through `LocalStorage`, as the worker writes artifacts), and the
+SDK's downloads."""
 
 from __future__ import annotations
 
@@ -30,3 +31,13 @@ def test_generated_files_honour_the_umask(tmp_path: Path, umask: int, mode: int)
     assert {path.name: oct(stat.S_IMODE(path.stat().st_mode)) for path in written} == {
         path.name: oct(mode) for path in written
     }
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640)])
+def test_sdk_downloads_honour_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    script = "import sys; from kiln.sdk.files import write_bytes; write_bytes(sys.argv[1], b'an image')"
+    target = tmp_path / "down" / "image.png"
+    subprocess.run(
+        [sys.executable, "-c", script, str(target)], check=True, timeout=60, preexec_fn=lambda: os.umask(umask)
+    )
+    assert oct(stat.S_IMODE(target.stat().st_mode)) == oct(mode)

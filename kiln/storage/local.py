@@ -69,17 +69,21 @@ class LocalStorage:
             raise
         return target
 
-    def delete(self, relative: str) -> None:
-        """Removes a file if it is there, then its folders that are left empty, up to the root (the folders of
-        a job's files belong to that job alone: `kiln.jobs.storage_keys`)."""
+    def delete(self, relative: str, *, prune: str | None = None) -> None:
+        """Removes a file if it is there; with `prune` (a folder above it), also the folders left empty from the
+        file's up to and including `prune` (a folder that only this file's owner writes to: another writer could
+        lose a folder it just made)."""
         target = self.path(relative)
         target.unlink(missing_ok=True)
+        if prune is None:
+            return
+        top = self.path(prune)
         for folder in target.parents:
-            if folder == self.root or not folder.is_relative_to(self.root):
+            if not folder.is_relative_to(top):
                 break
             try:
                 folder.rmdir()
-            except OSError:  # not empty (or already gone): folders above it are not empty either
+            except OSError:  # not empty (or already gone): the folders above it stay
                 break
 
     def read(self, relative: str) -> bytes:

@@ -8,7 +8,10 @@ import zipfile
 
 import pytest
 
+from kiln.jobs.records import NewArtifact, NewJob
+from kiln.jobs.storage_keys import job_folder, task_key
 from kiln.media.images import read_metadata
+from kiln.task_item import TaskItem
 from tests.api.conftest import SMALL, ApiFactory, WorkerKind, bearer
 
 
@@ -82,3 +85,25 @@ def test_a_long_non_ascii_prefix_within_the_limits_is_taken(make_api: ApiFactory
     api = make_api()
     created = api.submit(prompts=["x"], prefix="ä" * 127 + "/" + "ö" * 127)  # 254 bytes per folder name
     assert api.job(created["id"])["state"] == "queued"
+
+
+def test_deleting_a_task_job_removes_its_files_and_folder_and_nothing_else(make_api: ApiFactory) -> None:
+    api = make_api()
+    jobs = [api.store.create_job(NewJob(kind="video"), [TaskItem(0, "video", {"frames": 9})]) for _ in range(2)]
+    keys = {}
+    for job in jobs:  # what the worker does: the files first (a video and its subtitles), then the record
+        unit = api.store.claim("w", max_items=1, lease_seconds=60)
+        assert unit is not None and unit.items[0].job_id == job.id
+        folder = job_folder(None, job.id, "shots")
+        video, subtitles = task_key(folder, 0, "clip.mp4"), task_key(folder, 0, "clip.srt")
+        api.storage.write(video, b"video")
+        api.storage.write(subtitles, b"1\n00:00:00,000 --> 00:00:01,000\nhello\n")
+        files = [{"key": subtitles, "content_type": "application/x-subrip", "name": "clip.srt"}]
+        artifact = NewArtifact(video, "video/mp4", 5, 32, 32, {"kind": "video", "files": files})
+        assert api.store.complete_item(unit.id, unit.items[0].id, artifact)
+        keys[job.id] = (video, subtitles)
+    gone, kept = jobs
+    assert api.client.delete(f"/v1/jobs/{gone.id}").status_code == 204
+    assert not any(api.storage.exists(key) for key in keys[gone.id])
+    assert not api.storage.path(f"anonymous/{gone.id}").exists()  # its emptied folders went with it
+    assert all(api.storage.exists(key) for key in keys[kept.id])

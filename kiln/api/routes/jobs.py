@@ -26,6 +26,7 @@ from kiln.api.views import item_view, job_created, job_summary, job_view
 from kiln.errors import InvalidInput, NotFound
 from kiln.jobs.records import ItemState, JobRecord, JobState
 from kiln.jobs.spec import ImageSpec
+from kiln.jobs.storage_keys import job_folder
 from kiln.jobs.store import JobStore
 from kiln.worker.task_folders import forget_tasks
 
@@ -138,8 +139,9 @@ def delete_job(job: JobDep, store: StoreDep, services: ServicesDep, storage: Sto
     forget_tasks(services.settings, job.id)
     if keys is None:
         raise NotFound(f"no job {job.id!r}")
+    folder = job_folder(job.owner, job.id, None)  # the job's alone: emptied, it goes too
     for key in [*keys, *extra]:
-        storage.delete(key)
+        storage.delete(key, prune=folder)
     return Response(status_code=204)
 
 
