@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
 import tempfile
 from pathlib import Path, PurePosixPath
 
@@ -92,7 +93,7 @@ class LocalStorage:
     def check_writable(self) -> None:
         """Write, read back and remove a small file under the root; raises `OSError` with the cause when files
         cannot be stored (a read-only or full disk, a root that is not a folder)."""
-        probe = f".kiln-probe-{os.getpid()}"
+        probe = f".kiln-probe-{secrets.token_hex(8)}"  # one per call: two checks at once never share a file
         try:
             self.write(probe, b"ok")
             if self.read(probe) != b"ok":

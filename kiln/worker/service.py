@@ -5,7 +5,9 @@ them as one engine call while a `LeaseKeeper` renews the lease (a canceled or lo
 two steps and the unit is released), then for each image: encode, write to storage, and only then
 `complete_item` (which refuses, returning False, when the lease was lost: that result is not counted). An item
 that fails alone (out of memory for one image, a bad prompt) is failed with its reason; a batch that fails is
-retried item by item so one bad item does not take its batch-mates with it.
+retried item by item so one bad item does not take its batch-mates with it. A file that cannot be stored (a full
+or read-only disk) is handed to `JobStore.storage_failed` (an attempt counted, retried after a growing delay, the
+reason on the job) while its batch-mates are recorded; the worker then backs off before claiming again.
 
 With a `WorkerRegistry`, `run_forever` keeps the worker's row beating (`kiln.worker.presence.Presence`) with
 `describe()`: who and where it is, what its engine holds, what it has made, and whether it is busy.
