@@ -60,7 +60,7 @@ def test_zip_names_and_stream(tmp_path: Path) -> None:
         assert archive.testzip() is None
     # a file gone while the archive streams breaks the stream: no archive that looks complete and is not
     streamed = zip_chunks([("one.bin", first), ("gone.bin", tmp_path / "gone.bin"), ("two.bin", second)])
-    sent = []
+    sent: list[bytes] = []
     with pytest.raises(FileNotFoundError):
         sent.extend(streamed)
     with pytest.raises(zipfile.BadZipFile):
