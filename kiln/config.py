@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=30.0, gt=0)
     heartbeat_seconds: float = Field(default=5.0, gt=0)
     max_attempts: int = Field(default=3, ge=1)
+    storage_retry_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Delay before an item whose file was not stored is retried; doubles per attempt",
+    )
     preload_model: bool = Field(default=True, description="Workers load the default model at start")
     max_loaded_models: int = Field(default=2, ge=1)
     model_memory_gb: float | None = Field(

@@ -2,6 +2,8 @@
 
 - `kiln_jobs{state}`, `kiln_items{state}`, `kiln_queue_depth`: gauges from the store.
 - `kiln_images_generated_total`: artifacts in the store (deleting jobs lowers it, as a counter reset would).
+- `kiln_storage_errors_total`: files the workers could not store (a full or read-only disk), counted by the store
+  (`StoreStats.storage_errors`) since the workers run in other processes.
 - `kiln_item_seconds`: a histogram of the run time (claim to done) of the items done in the last hour, built
   at each scrape from the store's durations; a window, not a running total, so read it with
   `histogram_quantile` directly rather than through `rate()`.
@@ -55,6 +57,11 @@ class StoreCollector(Collector):
         yield items
         yield GaugeMetricFamily("kiln_queue_depth", "Pending items waiting for a worker", value=stats.pending)
         yield CounterMetricFamily("kiln_images_generated", "Images generated (artifacts stored)", value=stats.images)
+        yield CounterMetricFamily(
+            "kiln_storage_errors",
+            "Files the workers could not store (each counts an attempt of its item)",
+            value=stats.storage_errors,
+        )
         yield HistogramMetricFamily(
             "kiln_item_seconds",
             "Run time of the items done in the last hour, from claim to done (a window, not a running total)",

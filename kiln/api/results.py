@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kiln.jobs.records import ArtifactRecord, JobRecord
@@ -9,7 +10,7 @@ from kiln.jobs.store import JobStore
 from kiln.task_item import WorkItem
 from kiln.types import ImageItem
 
-__all__ = ["Result", "collect_results"]
+__all__ = ["Result", "collect_results", "task_files"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,3 +33,14 @@ def collect_results(store: JobStore, job: JobRecord) -> list[Result]:
     done = store.list_items(job.id, states=["done"], limit=max(job.total, 1))
     items = {record.id: record.item for record in done}
     return [Result(artifact, items.get(artifact.item_id)) for artifact in artifacts]
+
+
+def task_files(artifacts: Iterable[ArtifactRecord]) -> list[str]:
+    """Storage keys of the files a task wrote beside its artifact (an .srt beside a video), from its metadata."""
+    keys = []
+    for artifact in artifacts:
+        files = artifact.metadata.get("files")
+        for file in files if isinstance(files, list) else ():
+            if isinstance(file, dict) and isinstance(file.get("key"), str):
+                keys.append(file["key"])
+    return keys

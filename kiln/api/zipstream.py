@@ -45,14 +45,13 @@ def archive_names(keys: Iterable[str]) -> list[str]:
 
 
 def zip_chunks(files: Iterable[tuple[str, Path]]) -> Iterator[bytes]:
-    """Chunks of a ZIP holding each `(name, path)`; files that vanished meanwhile are left out."""
+    """Chunks of a ZIP holding each `(name, path)`. A file that vanished since the caller checked raises
+    `FileNotFoundError`: the stream breaks off without the archive's directory, so the client cannot take an
+    incomplete archive for a complete one."""
     sink = _Sink()
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:
         for name, path in files:
-            try:
-                source = path.open("rb")
-            except FileNotFoundError:
-                continue
+            source = path.open("rb")
             with source, archive.open(name, mode="w", force_zip64=path.stat().st_size >= 2**31) as entry:
                 while chunk := source.read(_CHUNK):
                     entry.write(chunk)

@@ -45,7 +45,9 @@ __all__ = [
     "job_summary",
     "lost_lease_error",
     "reported_progress",
+    "retry_state",
     "settled_state",
+    "storage_job_error",
     "unit_cap",
 ]
 
@@ -107,6 +109,19 @@ def failed_job_error(total: int, first: tuple[int, str | None] | None) -> str:
 
 def lost_lease_error(attempts: int) -> str:
     return f"its worker was lost {attempts} time(s) while running it (lease expired)"
+
+
+def retry_state(attempts: int, max_attempts: int, job_state: str) -> ItemState:
+    """Where an item goes after a failed attempt that was not its fault (`storage_failed`)."""
+    if job_state == "canceled":
+        return "canceled"
+    return "failed" if attempts >= max_attempts else "pending"
+
+
+def storage_job_error(index: int, error: str, attempts: int, max_attempts: int, retry_in: float) -> str:
+    """What a running job says after one of its files could not be stored."""
+    then = f"retrying in {retry_in:g} s" if attempts < max_attempts else "the item failed"
+    return f"item {index}: {error} (attempt {attempts} of {max_attempts}; {then})"
 
 
 def job_event(state: JobState, total: int, counts: Mapping[str, int], error: str | None = None) -> dict[str, Any]:

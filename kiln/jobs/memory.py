@@ -25,7 +25,9 @@ from kiln.jobs.lifecycle import (
     job_summary,
     lost_lease_error,
     reported_progress,
+    retry_state,
     settled_state,
+    storage_job_error,
     unit_cap,
 )
 from kiln.jobs.memory_parts import MemoryWorkers, MutableItem, MutableJob, item_record, json_copy
@@ -65,6 +67,7 @@ class MemoryStore(MemoryWorkers):
         self._next_item_id = 1
         self._next_event_id = 1
         self._usage = UsageLedger()
+        self._storage_errors = 0
 
     # jobs
     def create_job(self, job: NewJob, items: Sequence[WorkItem], *, charge: Charge | None = None) -> JobRecord:
@@ -186,7 +189,8 @@ class MemoryStore(MemoryWorkers):
         if max_items < 1:
             raise ValueError("max_items must be at least 1")
         with self._lock:
-            candidates = [self._items[i] for i in self._pending]
+            now = self._clock()
+            candidates = [self._items[i] for i in self._pending if _due(self._items[i], now)]
             if models is not None:
                 candidates = [i for i in candidates if i.item.model in models]
             if not candidates:
@@ -198,7 +202,6 @@ class MemoryStore(MemoryWorkers):
                 batch = (i for i in candidates if i.signature == best.signature and i.attempts == 0)
                 ranked = heapq.nsmallest(cap, batch, key=lambda i: i.rank)
                 chosen = fit_micro_batches(((i, self._jobs[i.job_id].new.micro_batch) for i in ranked), cap)
-            now = self._clock()
             unit_id, expires = new_id(now), now + timedelta(seconds=lease_seconds)
             for job_id in sorted({i.job_id for i in chosen}):
                 job = self._jobs[job_id]
@@ -234,6 +237,8 @@ class MemoryStore(MemoryWorkers):
             )  # fmt: skip
             self._artifacts[record.id] = record
             item.error = None
+            if item.attempts:  # a retried item is done: the job's last storage error is over
+                self._jobs[item.job_id].error = None
             self._move(item, "done", now, artifact_id=record.id)
             self._settle(self._jobs[item.job_id], now)
             return True
@@ -256,6 +261,25 @@ class MemoryStore(MemoryWorkers):
             for item in items:
                 self._move(item, "canceled" if self._jobs[item.job_id].state == "canceled" else "pending", now)
             return len(items)
+
+    def storage_failed(self, unit_id: str, item_id: int, error: str, *, retry_in: float) -> ItemState | None:
+        with self._lock:
+            now = self._clock()
+            self._storage_errors += 1
+            item = self._held(unit_id, item_id, now)
+            if item is None:
+                return None
+            job = self._jobs[item.job_id]
+            item.attempts += 1
+            item.error = error
+            state = retry_state(item.attempts, job.new.max_attempts, job.state)
+            if state == "pending":
+                item.retry_at = now + timedelta(seconds=retry_in)
+            self._move(item, state, now)
+            if job.state not in FINAL_JOB_STATES:
+                job.error = storage_job_error(item.item.index, error, item.attempts, job.new.max_attempts, retry_in)
+            self._settle(job, now)
+            return state
 
     def expire_leases(self) -> int:
         with self._lock:
@@ -293,7 +317,8 @@ class MemoryStore(MemoryWorkers):
             ]
             recent = heapq.nlargest(max_durations, done, key=lambda pair: pair[0])
             seconds = tuple(max((end - start).total_seconds(), 0.0) for end, start in recent if start is not None)
-            return StoreStats(jobs=jobs, items=items, images=len(self._artifacts), item_seconds=seconds)
+            images = len(self._artifacts)
+            return StoreStats(jobs, items, images, seconds, storage_errors=self._storage_errors)
 
     # artifacts and events
     def list_artifacts(self, job_id: str) -> list[ArtifactRecord]:
@@ -359,14 +384,15 @@ class MemoryStore(MemoryWorkers):
         state = settled_state(job.counts)
         if job.state in FINAL_JOB_STATES or state is None:
             return
+        error = None
         if state == "failed":
             failed = self._job_items(job, "failed")
             first = (failed[0].item.index, failed[0].error) if failed else None
-            job.error = failed_job_error(len(job.item_ids), first)
-        self._finish(job, state, now)
+            error = failed_job_error(len(job.item_ids), first)
+        self._finish(job, state, now, error)
 
-    def _finish(self, job: MutableJob, state: JobState, now: datetime) -> None:
-        job.state, job.finished_at = state, now
+    def _finish(self, job: MutableJob, state: JobState, now: datetime, error: str | None = None) -> None:
+        job.state, job.finished_at, job.error = state, now, error
         self._job_event(job, now)
         if job.new.webhook_url:
             self._enqueue(job.id, job.new.webhook_url, job_summary(self._job_record(job)), now)
@@ -391,3 +417,8 @@ class MemoryStore(MemoryWorkers):
             job.created_at, job.started_at, job.finished_at, job.error,
             sum(item.progress for i in self._running if (item := self._items[i]).job_id == job.id),
         )  # fmt: skip
+
+
+def _due(item: MutableItem, now: datetime) -> bool:
+    """Whether a pending item may be claimed now (not waiting out a storage failure's delay)."""
+    return item.retry_at is None or item.retry_at <= now

@@ -61,6 +61,7 @@ class MutableItem:
     worker_id: str | None = None
     lease_expires_at: datetime | None = None
     progress: float = 0.0  # the latest fraction done while running
+    retry_at: datetime | None = None  # after a storage failure: not claimed again before then
 
 
 def item_record(item: MutableItem) -> ItemRecord:

@@ -159,6 +159,7 @@ class StoreStats:
     items: Mapping[str, int]  # item state -> count, every ItemState present
     images: int  # artifacts recorded
     item_seconds: tuple[float, ...]  # finished_at - started_at of recently done items, most recent first
+    storage_errors: int = 0  # files that could not be stored, since the store was made (`JobStore.storage_failed`)
 
     @property
     def pending(self) -> int:

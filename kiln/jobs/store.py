@@ -20,6 +20,11 @@ Rules every implementation keeps:
   the item's lease (a late worker whose lease expired gets False and must not count its result).
 - A job is `running` from its first claim; when every item is final it becomes `completed` (at least one item
   done), `failed` (none done) or stays `canceled`. Each state change appends an event in the same transaction.
+- `storage_failed` is for an item whose file could not be stored (a full or read-only disk): not the item's fault,
+  yet not to be retried for ever. It counts an attempt; below the job's `max_attempts` the item goes back to
+  `pending` and is not claimed again for `retry_in` seconds, else it becomes `failed`; either way with the reason
+  on the item and, while the job runs, on the job (`JobRecord.error`, cleared when a retried item of the job is
+  done). Each call adds one to `stats().storage_errors`, a count that outlives deleted jobs.
 - `stats` counts jobs and items by state and artifacts, and lists the run time (`finished_at - started_at`) of
   items done within the last `window_seconds`, most recent first, at most `max_durations` of them.
 """
@@ -76,6 +81,9 @@ class JobStore(Protocol):
     def complete_item(self, unit_id: str, item_id: int, artifact: NewArtifact) -> bool: ...
     def fail_item(self, unit_id: str, item_id: int, error: str) -> bool: ...
     def release_unit(self, unit_id: str) -> int: ...  # graceful stop: running items back to pending, no attempt
+    def storage_failed(
+        self, unit_id: str, item_id: int, error: str, *, retry_in: float
+    ) -> ItemState | None: ...  # the item's new state; None when the unit no longer holds it
     def expire_leases(self) -> int: ...
     def pending_count(self) -> int: ...
     def stats(self, *, window_seconds: float = 3600.0, max_durations: int = 5000) -> StoreStats: ...

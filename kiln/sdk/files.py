@@ -27,6 +27,23 @@ _EXTENSIONS = {
 }
 
 
+def _file_mode() -> int:
+    """What `open()` gives a new file under the process's umask (read from `/proc/self/status` where the kernel
+    tells it, so reading it changes nothing); `mkstemp`'s files are 0600 and are chmod-ed to this."""
+    try:
+        found = re.search(r"^Umask:\s*([0-7]+)$", Path("/proc/self/status").read_text(), re.MULTILINE)
+    except OSError:
+        found = None
+    if found is not None:
+        return 0o666 & ~int(found.group(1), 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_FILE_MODE = _file_mode()  # read once, at import
+
+
 def extension_for(content_type: str) -> str:
     """A file extension for a media type ('' when unknown)."""
     base = content_type.split(";", 1)[0].strip().lower()
@@ -97,6 +114,7 @@ class AtomicFile:
     def __enter__(self) -> Self:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._fd, self._temp = tempfile.mkstemp(dir=self.path.parent, prefix=".kiln-", suffix=".part")
+        os.fchmod(self._fd, _FILE_MODE)
         return self
 
     def write(self, chunk: bytes) -> None:

@@ -1,14 +1,36 @@
-"""A local folder as artifact storage: atomic writes, and no path may leave the root."""
+"""A local folder as artifact storage: atomic writes, files made as the umask says, and no path may leave the root."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import secrets
 import tempfile
 from pathlib import Path, PurePosixPath
 
 from kiln.errors import InvalidInput
 
-__all__ = ["LocalStorage", "safe_relative_path"]
+__all__ = ["FILE_MODE", "LocalStorage", "process_umask", "safe_relative_path"]
+
+
+def process_umask() -> int:
+    """The process's umask, read without changing it where the kernel tells (`/proc/self/status`, Linux 4.7+):
+    setting it to read it back would race with threads creating files meanwhile."""
+    try:
+        found = re.search(r"^Umask:\s*([0-7]+)$", Path("/proc/self/status").read_text(), re.MULTILINE)
+    except OSError:
+        found = None
+    if found is not None:
+        return int(found.group(1), 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# What `open()` would give a new file: `mkstemp` makes its files 0600 whatever the umask, so written files are
+# chmod-ed to this. Read once, at import (before any thread starts).
+FILE_MODE = 0o666 & ~process_umask()
 
 
 def safe_relative_path(relative: str, field: str = "prefix") -> PurePosixPath:
@@ -38,6 +60,7 @@ class LocalStorage:
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
         try:
             with os.fdopen(fd, "wb") as handle:
+                os.fchmod(handle.fileno(), FILE_MODE)
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -47,5 +70,34 @@ class LocalStorage:
             raise
         return target
 
+    def delete(self, relative: str, *, prune: str | None = None) -> None:
+        """Removes a file if it is there; with `prune` (a folder above it), also the folders left empty from the
+        file's up to and including `prune` (a folder that only this file's owner writes to: another writer could
+        lose a folder it just made)."""
+        target = self.path(relative)
+        target.unlink(missing_ok=True)
+        if prune is None:
+            return
+        top = self.path(prune)
+        for folder in target.parents:
+            if not folder.is_relative_to(top):
+                break
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (or already gone): the folders above it stay
+                break
+
     def read(self, relative: str) -> bytes:
         return self.path(relative).read_bytes()
+
+    def check_writable(self) -> None:
+        """Write, read back and remove a small file under the root; raises `OSError` with the cause when files
+        cannot be stored (a read-only or full disk, a root that is not a folder)."""
+        probe = f".kiln-probe-{secrets.token_hex(8)}"  # one per call: two checks at once never share a file
+        try:
+            self.write(probe, b"ok")
+            if self.read(probe) != b"ok":
+                raise OSError(f"a file written to {self.root} read back different")
+        finally:
+            with contextlib.suppress(OSError):
+                self.path(probe).unlink(missing_ok=True)

@@ -5,7 +5,9 @@ them as one engine call while a `LeaseKeeper` renews the lease (a canceled or lo
 two steps and the unit is released), then for each image: encode, write to storage, and only then
 `complete_item` (which refuses, returning False, when the lease was lost: that result is not counted). An item
 that fails alone (out of memory for one image, a bad prompt) is failed with its reason; a batch that fails is
-retried item by item so one bad item does not take its batch-mates with it.
+retried item by item so one bad item does not take its batch-mates with it. A file that cannot be stored (a full
+or read-only disk) is handed to `JobStore.storage_failed` (an attempt counted, retried after a growing delay, the
+reason on the job) while its batch-mates are recorded; the worker then backs off before claiming again.
 
 With a `WorkerRegistry`, `run_forever` keeps the worker's row beating (`kiln.worker.presence.Presence`) with
 `describe()`: who and where it is, what its engine holds, what it has made, and whether it is busy.
@@ -32,9 +34,11 @@ from kiln.engine.executor import BatchLatentsCallback, EngineStatus, GeneratedIm
 from kiln.engine.loader import LoadedModel
 from kiln.errors import Cancelled, InvalidInput, KilnError, ModelLoadError, UnknownModel
 from kiln.jobs.records import ItemRecord, NewArtifact, WorkUnit
+from kiln.jobs.storage_keys import image_key, job_folder
 from kiln.jobs.store import JobStore
 from kiln.jobs.workers import WorkerRegistry
-from kiln.media.images import CONTENT_TYPES, EXTENSIONS
+from kiln.media.images import CONTENT_TYPES
+from kiln.storage.errors import storage_reason
 from kiln.task_item import TaskItem
 from kiln.types import ImageItem
 from kiln.worker.artifacts import encode_generated, recipe_of
@@ -50,7 +54,6 @@ __all__ = [
     "JobWorker",
     "StorageFailed",
     "WorkerStats",
-    "artifact_key",
     "device_failed",
     "failure_reason",
 ]
@@ -98,6 +101,7 @@ class WorkerStats:
     failed: int = 0
     released: int = 0  # units handed back (a cancel, a lost lease, a stop past its grace)
     discarded: int = 0  # results not recorded because the item was no longer ours
+    storage_errors: int = 0  # files that could not be stored (their items retried later, or failed)
 
 
 class DeviceFailed(KilnError):
@@ -119,13 +123,8 @@ def device_failed(exc: BaseException) -> bool:
 
 
 class StorageFailed(KilnError):
-    """A file could not be written: the unit goes back to the queue (the item is not to blame) and the worker
-    backs off before claiming again."""
-
-
-def artifact_key(prefix: str, item: ImageItem) -> str:
-    """`<prefix>/<index:05d>_<seed>.<ext>`: stable, so a retried item overwrites its own file."""
-    return f"{prefix}/{item.index:05d}_{item.seed}{EXTENSIONS[item.output_format]}"
+    """Files of a unit could not be stored (a full or read-only disk): their items were handed back counting an
+    attempt (`JobStore.storage_failed`), and the worker backs off before claiming again."""
 
 
 def failure_reason(exc: BaseException, item: ImageItem) -> str:
@@ -196,7 +195,8 @@ class JobWorker:
         self._stop = threading.Event()
         self._stop_seen: float | None = None
         self._next_expiry = float("-inf")
-        self._job_facts: OrderedDict[str, tuple[str, bool]] = OrderedDict()  # job id -> (prefix, previews)
+        self._job_facts: OrderedDict[str, tuple[str, bool]] = OrderedDict()  # job id -> (folder, previews)
+        self._storage_error: str | None = None  # of the unit in hand
         self._registry = registry
         self._busy = False
         self._encoder: ThreadPoolExecutor | None = None
@@ -255,7 +255,7 @@ class JobWorker:
                 failures += 1
                 worked = False
                 if isinstance(exc, StorageFailed):
-                    log.error("%s; the unit went back to the queue", exc)
+                    log.error("%s; its items will be retried, the worker backs off", exc)
                 else:
                     log.exception("worker %s: a step failed", self.worker_id)
             if not worked:
@@ -275,6 +275,7 @@ class JobWorker:
             return False
         self.stats.units += 1
         self._busy = True
+        self._storage_error = None
         try:
             self._run_unit(unit)
         except DeviceFailed:
@@ -284,6 +285,8 @@ class JobWorker:
             raise
         finally:
             self._busy = False
+        if self._storage_error is not None:  # every item is settled; back off before the next claim
+            raise StorageFailed(f"files of unit {unit.id} could not be stored: {self._storage_error}")
         return True
 
     def _expire_leases(self) -> None:
@@ -354,7 +357,7 @@ class JobWorker:
                 models=self.engine,
                 storage=self.storage,
                 settings=self.settings,
-                prefix=self._prefix(record.job_id),
+                folder=self._folder(record.job_id),
                 should_cancel=should_cancel,
             )
         except Cancelled as exc:
@@ -363,6 +366,8 @@ class JobWorker:
             return
         if record.id not in keeper.renew():
             self.stats.discarded += 1
+        elif outcome.storage_error is not None:
+            self._storage_failed(unit, record, outcome.storage_error)
         elif outcome.artifact is None:
             self._fail(unit, record, outcome.error or "the task failed")
         elif self.store.complete_item(unit.id, record.id, outcome.artifact):
@@ -427,14 +432,16 @@ class JobWorker:
         if isinstance(data, Exception):
             self._fail(unit, record, f"could not encode the image as {item.output_format}: {data}")
             return
-        key = artifact_key(self._prefix(record.job_id), item)
+        key = image_key(self._folder(record.job_id), item)
         try:
             self.storage.write(key, data)  # the file first: an item is never done without its file
         except InvalidInput as exc:  # a key the storage refuses: retrying will not help
             self._fail(unit, record, f"could not store the image: {exc}")
             return
-        except Exception as exc:  # a full disk, a storage outage: the unit goes back, the worker backs off
-            raise StorageFailed(f"could not write {key}: {exc}") from exc
+        except Exception as exc:  # a full disk, a storage outage: this item is retried later, the others go on
+            log.warning("could not store %s: %s", key, exc)
+            self._storage_failed(unit, record, storage_reason(exc))
+            return
         artifact = NewArtifact(
             storage_key=key,
             content_type=CONTENT_TYPES[item.output_format],
@@ -455,6 +462,18 @@ class JobWorker:
         else:
             self.stats.discarded += 1
 
+    def _storage_failed(self, unit: WorkUnit, record: ItemRecord, reason: str) -> None:
+        """An item whose file could not be stored: an attempt counted, retried after a delay that doubles with
+        each attempt (or failed with `reason` past `max_attempts`)."""
+        self.stats.storage_errors += 1
+        self._storage_error = reason
+        retry_in = min(self.settings.storage_retry_seconds * 2**record.attempts, 3600.0)
+        state = self.store.storage_failed(unit.id, record.id, reason, retry_in=retry_in)
+        if state == "failed":
+            self.stats.failed += 1
+        elif state is None:
+            self.stats.discarded += 1
+
     def _release(self, unit: WorkUnit, why: str) -> None:
         try:
             returned = self.store.release_unit(unit.id)
@@ -465,17 +484,17 @@ class JobWorker:
         log.info("unit %s released after %s: %d items back in the queue", unit.id, why, returned)
 
     def _facts(self, job_id: str) -> tuple[str, bool]:
-        """What the worker needs of a job's options (cached: they never change): its output folder (its prefix,
-        else its id) and whether it asked for previews."""
+        """What the worker needs of a job's options (cached: they never change): its storage folder (its owner,
+        its id, then its prefix: `kiln.jobs.storage_keys`) and whether it asked for previews."""
         if job_id not in self._job_facts:
             job = self.store.get_job(job_id)
-            prefix = (job.prefix if job is not None else None) or job_id
-            self._job_facts[job_id] = (prefix, bool(job is not None and job.request.get("previews")))
+            owner, prefix = (job.owner, job.prefix) if job is not None else (None, None)
+            self._job_facts[job_id] = (job_folder(owner, job_id, prefix), bool(job and job.request.get("previews")))
             while len(self._job_facts) > 256:
                 self._job_facts.popitem(last=False)
         return self._job_facts[job_id]
 
-    def _prefix(self, job_id: str) -> str:
+    def _folder(self, job_id: str) -> str:
         return self._facts(job_id)[0]
 
 

@@ -19,12 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from kiln.config import Settings
-from kiln.errors import Cancelled, KilnError
+from kiln.errors import Cancelled, InvalidInput, KilnError
 from kiln.jobs.records import ItemRecord, NewArtifact
+from kiln.jobs.storage_keys import task_key
 from kiln.jobs.store import JobStore
 from kiln.jobs.task_folders import task_work_dir
 from kiln.motion.runners import run_task
 from kiln.motion.task import ModelSource, TaskOutput
+from kiln.storage.errors import storage_reason
 from kiln.task_item import TaskItem
 from kiln.worker.task_inputs import InputStorage, resolve_inputs
 
@@ -121,6 +123,7 @@ class TaskOutcome:
 
     artifact: NewArtifact | None = None
     error: str | None = None
+    storage_error: str | None = None  # its files could not be stored: retried later, not the task's fault
 
 
 def run_task_item(
@@ -130,7 +133,7 @@ def run_task_item(
     models: ModelSource,
     storage: InputStorage,
     settings: Settings,
-    prefix: str,
+    folder: str,
     should_cancel: Callable[[], bool],
 ) -> TaskOutcome:
     """Run one task item to its end; `Cancelled` propagates (the unit is released), other errors fail the item."""
@@ -159,7 +162,13 @@ def run_task_item(
         return TaskOutcome(error=_shown(f"{item.kind} failed: {type(exc).__name__}: {exc}", work_dir))
     if not outputs:
         return TaskOutcome(error=f"{item.kind} made no output")
-    return TaskOutcome(artifact=_store_outputs(outputs, item, prefix, storage))
+    try:
+        return TaskOutcome(artifact=_store_outputs(outputs, item, folder, storage))
+    except InvalidInput as exc:  # a key the storage refuses: retrying will not help
+        return TaskOutcome(error=f"could not store the output: {exc}")
+    except Exception as exc:  # a full disk, a storage outage: the item is retried later (its work folder stays)
+        log.warning("could not store the outputs of task item %d: %s", record.id, exc)
+        return TaskOutcome(storage_error=storage_reason(exc))
 
 
 def _shown(reason: str, work_dir: Path) -> str:
@@ -168,11 +177,11 @@ def _shown(reason: str, work_dir: Path) -> str:
     return reason.replace(f"{work_dir}/", "").replace(str(work_dir), ".")
 
 
-def _store_outputs(outputs: list[TaskOutput], item: TaskItem, prefix: str, storage: InputStorage) -> NewArtifact:
+def _store_outputs(outputs: list[TaskOutput], item: TaskItem, folder: str, storage: InputStorage) -> NewArtifact:
     main, *extra = outputs
     keys = []
     for output in outputs:
-        key = f"{prefix}/{item.index:05d}_{output.name}"
+        key = task_key(folder, item.index, output.name)
         storage.write(key, output.path.read_bytes())  # the file first: an item is never done without its file
         keys.append(key)
     metadata: dict[str, Any] = {

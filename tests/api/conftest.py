@@ -1,4 +1,5 @@
-"""API fixtures: the real app over a real store (SQLite after `migrate()`, or memory), a fake worker, clients."""
+"""API fixtures: the real app over a real store (SQLite after `migrate()`, or memory), a fake worker (or the real
+one on the tiny engine), clients."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 from fastapi import FastAPI
@@ -19,6 +20,9 @@ from kiln.jobs.memory import MemoryStore
 from kiln.jobs.sql import SqlStore, migrate
 from kiln.storage.local import LocalStorage
 from tests.api.fakes import FakeWorker
+
+if TYPE_CHECKING:
+    from tests.api.real_worker import RealWorker
 from tests.conditions import wait_until
 from tests.postgres import migrated_postgres
 
@@ -36,6 +40,11 @@ class Api:
     client: TestClient
     worker: FakeWorker
     tokens: dict[str, str] = field(default_factory=dict)
+    real_worker: RealWorker | None = None  # with make_api(worker="real")
+
+    def run_worker(self) -> FakeWorker | RealWorker:
+        """The worker this app was made with (`with api.run_worker(): ...`): the real one, else the fake."""
+        return self.real_worker or self.worker
 
     def key(self, name: str = "alice", quota_per_day: int | None = None) -> str:
         """A new API key's token."""
@@ -70,18 +79,29 @@ def bearer(token: str) -> dict[str, str]:
 ApiFactory = Callable[..., Api]
 
 
+WorkerKind = Literal["fake", "real"]
+SMALL = {"width": 64, "height": 64, "steps": 2}  # image defaults that keep the real worker fast
+
+
 @pytest.fixture
-def make_api(tmp_path: Path) -> Iterator[ApiFactory]:
-    """`make_api(auth="off", store="sqlite", clock=utc_now, **settings)` builds an app; everything is closed
-    afterwards. `store="postgres"` uses a fresh schema of its own (skipped without PostgreSQL, failed on CI)."""
+def make_api(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[ApiFactory]:
+    """`make_api(auth="off", store="sqlite", clock=utc_now, worker="fake", **settings)` builds an app; everything
+    is closed afterwards. `store="postgres"` uses a fresh schema of its own (skipped without PostgreSQL, failed on
+    CI); `worker="real"` adds the product's worker (`Api.run_worker()`) on the tiny engine."""
     made: list[Api] = []
     schemas = ExitStack()
 
     def make(
-        *, auth: Literal["on", "off"] = "off", store: StoreKind = "sqlite", clock: Clock = utc_now, **overrides: Any
+        *,
+        auth: Literal["on", "off"] = "off",
+        store: StoreKind = "sqlite",
+        clock: Clock = utc_now,
+        worker: WorkerKind = "fake",
+        **overrides: Any,
     ) -> Api:
         root = tmp_path / f"api{len(made)}"
-        settings = Settings(data_dir=root / "data", output_dir=root / "outputs", auth=auth, **overrides)
+        folders = {"data_dir": root / "data", "output_dir": root / "outputs"}
+        settings = Settings(auth=auth, **(folders | overrides))
         job_store: SqlStore | MemoryStore
         if store == "sqlite":
             url = f"sqlite:///{root / 'kiln.db'}"
@@ -95,12 +115,18 @@ def make_api(tmp_path: Path) -> Iterator[ApiFactory]:
         app = create_app(settings, store=job_store, keys=job_store, storage=storage)
         client = TestClient(app)
         api = Api(app, job_store, storage, settings, client, FakeWorker(job_store, storage))
+        if worker == "real":
+            from tests.api.real_worker import RealWorker  # torch, only for the tests that ask
+
+            api.real_worker = RealWorker(job_store, storage, settings, request.getfixturevalue("engine"))
         made.append(api)
         return api
 
     yield make
     for api in made:
         api.worker.stop()
+        if api.real_worker is not None:
+            api.real_worker.stop()
         api.client.close()
         if isinstance(api.store, SqlStore):
             api.store.close()

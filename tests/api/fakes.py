@@ -13,8 +13,9 @@ from fastapi import FastAPI
 from PIL import Image
 
 from kiln.jobs.records import ItemRecord, NewArtifact
+from kiln.jobs.storage_keys import image_key, job_folder
 from kiln.jobs.store import JobStore
-from kiln.media.images import CONTENT_TYPES, EXTENSIONS, encode_image
+from kiln.media.images import CONTENT_TYPES, encode_image
 from kiln.storage.local import LocalStorage
 from tests.conditions import wait_until
 
@@ -39,9 +40,10 @@ class FakeWorker:
         self._thread: threading.Thread | None = None
 
     def _key(self, record: ItemRecord) -> str:
+        """The key the real worker writes (`kiln.jobs.storage_keys`), so layout-dependent tests mean something."""
         job = self.store.get_job(record.job_id)
-        folder = f"{job.prefix}/{record.job_id}" if job is not None and job.prefix else record.job_id
-        return f"{folder}/{record.index:05d}{EXTENSIONS[record.image.output_format]}"
+        owner, prefix = (job.owner, job.prefix) if job is not None else (None, None)
+        return image_key(job_folder(owner, record.job_id, prefix), record.image)
 
     def _complete(self, unit_id: str, record: ItemRecord) -> None:
         item = record.image

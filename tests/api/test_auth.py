@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from kiln.api.hot_reads import KEY_SECONDS
-from tests.api.conftest import Api, ApiFactory, bearer
+from tests.api.conftest import SMALL, Api, ApiFactory, WorkerKind, bearer
 from tests.conditions import wait_until
 
 
@@ -42,11 +42,13 @@ def test_health_and_metrics_need_no_key(secured: Api) -> None:
     assert secured.client.get("/metrics").status_code == 200
 
 
-def test_a_key_sees_only_its_own_jobs(secured: Api) -> None:
+@pytest.mark.parametrize("worker", ["fake", "real"])
+def test_a_key_sees_only_its_own_jobs(make_api: ApiFactory, worker: WorkerKind) -> None:
+    secured = make_api(auth="on", worker=worker)
     alice, bob = bearer(secured.key("alice")), bearer(secured.key("bob"))
-    job_id = secured.submit(headers=alice, prompts=["mine"])["id"]
-    with secured.worker:
-        secured.wait_final(job_id, headers=alice)
+    job_id = secured.submit(headers=alice, prompts=["mine"], defaults=SMALL)["id"]
+    with secured.run_worker():
+        assert secured.wait_final(job_id, headers=alice, timeout=120)["state"] == "completed"
     artifact = secured.client.get(f"/v1/jobs/{job_id}/artifacts", headers=alice).json()["data"][0]
     for method, path in (
         ("GET", f"/v1/jobs/{job_id}"),

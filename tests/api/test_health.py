@@ -1,4 +1,4 @@
-"""How kiln is doing: `/healthz`, `/readyz` (store, live workers, the default model warm) and `/metrics`."""
+"""How kiln is doing: `/healthz`, `/readyz` (store, storage, live workers, the default model warm) and `/metrics`."""
 
 from __future__ import annotations
 
@@ -6,10 +6,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from kiln.api import create_app
+from kiln.config import Settings
 from kiln.jobs.records import NewArtifact, NewJob
-from tests.api.conftest import Api, ApiFactory
+from kiln.jobs.sql import SqlStore
+from kiln.storage.local import LocalStorage
+from tests.api.conftest import SMALL, Api, ApiFactory
+from tests.conditions import wait_until
 from tests.helpers import make_item
 from tests.store.conftest import FakeClock
 
@@ -22,8 +28,9 @@ def ready(api: Api) -> tuple[int, dict[str, Any]]:
     return response.status_code, body
 
 
-def checks(store: bool, workers: int, loaded: bool | None) -> dict[str, Any]:
-    return {"store": store, "workers": workers, "default_model_loaded": loaded}
+def checks(store: bool, workers: int, loaded: bool | None, **causes: Any) -> dict[str, Any]:
+    found = {"store": store, "workers": workers, "default_model_loaded": loaded, "storage": True}
+    return found | {"store_error": None, "storage_error": None} | causes
 
 
 @pytest.fixture
@@ -81,7 +88,39 @@ def test_not_ready_when_the_store_fails(api: Api) -> None:
         raise RuntimeError("database is gone")
 
     api.store.pending_count = broken  # type: ignore[method-assign]
-    assert ready(api) == (503, {"ready": False, "checks": checks(False, 0, False)})
+    cause = "RuntimeError: database is gone"
+    assert ready(api) == (503, {"ready": False, "checks": checks(False, 0, False, store_error=cause)})
+
+
+def test_not_ready_when_the_database_is_unreachable_says_why_without_the_password(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://kiln:s3cret-pw@127.0.0.1:1/kiln?connect_timeout=3"  # nothing listens on port 1
+    settings = Settings(data_dir=tmp_path, output_dir=tmp_path / "out", database_url=url, auth="off")
+    store = SqlStore(url)
+    try:
+        app = create_app(settings, store=store, keys=store, storage=LocalStorage(settings.output_dir))
+        with TestClient(app) as client:
+            response = client.get("/readyz")
+    finally:
+        store.close()
+    assert response.status_code == 503
+    found = response.json()["checks"]
+    assert found["store"] is False and found["storage"] is True
+    assert found["store_error"].startswith("OperationalError: ") and "127.0.0.1" in found["store_error"]
+    assert "s3cret" not in response.text and "SQL:" not in response.text
+
+
+def test_not_ready_when_storage_cannot_be_written_says_why_without_a_path(make_api: ApiFactory, tmp_path: Path) -> None:
+    """The output folder's parent is a regular file: writes fail with ENOTDIR, for root as for anyone else (a
+    chmod-ed folder would not stop root)."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a folder")
+    api = make_api(output_dir=blocker / "out")
+    api.store.beat("w", {"loaded_models": ["tiny-sd"]})
+    cause = "storage error: Not a directory (errno 20)"
+    assert ready(api) == (503, {"ready": False, "checks": checks(True, 1, True, storage=False, storage_error=cause)})
+    blocker.unlink()
+    assert ready(api) == (200, {"ready": True, "checks": checks(True, 1, True)})
+    assert not any((blocker / "out").iterdir())  # the probe file is gone
 
 
 def scrape(api: Api) -> dict[tuple[str, str], float]:
@@ -140,3 +179,22 @@ def test_metrics_read_the_store_and_the_workers(make_api: ApiFactory, clock: Fak
     assert samples[("kiln_gpu_memory_bytes", "worker=gpu-1")] == 700
     clock.advance(3601)
     assert scrape(api)[("kiln_item_seconds_count", "")] == 0  # a window: the last hour's items
+
+
+def test_a_failing_storage_shows_on_the_job_in_metrics_and_in_readyz(make_api: ApiFactory, tmp_path: Path) -> None:
+    """With the real worker: the job tells the reason while it retries, then fails with it after max_attempts."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a folder")
+    api = make_api(worker="real", output_dir=blocker / "out", max_attempts=2, storage_retry_seconds=1.0)
+    job_id = api.submit(prompts=["a lighthouse"], defaults=SMALL)["id"]
+    reason = "storage error: Not a directory (errno 20)"
+    with api.run_worker():
+        running = wait_until(lambda: (job := api.job(job_id))["error"] and job, timeout=60, what="the job's error")
+        assert running["state"] == "running" and reason in running["error"] and "attempt 1 of 2" in running["error"]
+        assert scrape(api)[("kiln_storage_errors_total", "")] == 1
+        final = api.wait_final(job_id, timeout=60)
+    assert final["state"] == "failed" and reason in final["error"]
+    assert final["errors"] == [{"index": 0, "error": reason}]
+    assert scrape(api)[("kiln_storage_errors_total", "")] == 2
+    status, body = ready(api)
+    assert status == 503 and body["checks"]["storage_error"] == reason

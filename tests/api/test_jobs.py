@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.api.conftest import Api, ApiFactory
+from tests.api.conftest import SMALL, Api, ApiFactory, WorkerKind
 from tests.api.fakes import FAIL_MARKER
 
 
@@ -114,16 +114,20 @@ def test_failed_items_are_listed_and_retried(api: Api) -> None:
     assert retried["counts"] == {"pending": 1, "running": 0, "done": 2, "failed": 0, "canceled": 0}
 
 
-def test_delete_removes_job_and_files(api: Api) -> None:
-    job_id = api.submit(prompts=["x", "y"], prefix="campaign/spring")["id"]
-    with api.worker:
-        api.wait_final(job_id)
+@pytest.mark.parametrize("worker", ["fake", "real"])
+def test_delete_removes_job_and_files(make_api: ApiFactory, worker: WorkerKind) -> None:
+    api = make_api(worker=worker)
+    job_id = api.submit(prompts=["x", "y"], prefix="campaign/spring", defaults=SMALL, start_seed=5)["id"]
+    with api.run_worker():
+        assert api.wait_final(job_id, timeout=120)["state"] == "completed"
     artifacts = api.client.get(f"/v1/jobs/{job_id}/artifacts").json()["data"]
-    paths = [api.storage.path(f"campaign/spring/{job_id}/{a['index']:05d}.png") for a in artifacts]
+    folder = api.storage.path(f"anonymous/{job_id}")
+    paths = [folder / f"campaign/spring/{a['index']:05d}_{5 + a['index']}.png" for a in artifacts]
     assert all(p.is_file() for p in paths) and len(paths) == 2
     response = api.client.delete(f"/v1/jobs/{job_id}")
     assert response.status_code == 204 and response.content == b""
     assert not any(p.exists() for p in paths)
+    assert not folder.exists() and api.storage.root.is_dir()  # the job's folders go, the root stays
     assert api.client.get(f"/v1/jobs/{job_id}").status_code == 404
     assert api.client.get(f"/v1/artifacts/{artifacts[0]['id']}").status_code == 404
     assert api.client.delete(f"/v1/jobs/{job_id}").status_code == 404
@@ -159,16 +163,18 @@ def test_artifact_download_and_range(api: Api) -> None:
     assert api.client.get("/v1/artifacts/nope").status_code == 404
 
 
-def test_zip_holds_every_image(api: Api) -> None:
-    job_id = api.submit(prompts=["a", "b", "c"], defaults={"format": "webp"})["id"]
-    with api.worker:
-        api.wait_final(job_id)
+@pytest.mark.parametrize("worker", ["fake", "real"])
+def test_zip_holds_every_image(make_api: ApiFactory, worker: WorkerKind) -> None:
+    api = make_api(worker=worker)
+    job_id = api.submit(prompts=["a", "b", "c"], defaults={"format": "webp", **SMALL}, start_seed=1)["id"]
+    with api.run_worker():
+        assert api.wait_final(job_id, timeout=120)["state"] == "completed"
     response = api.client.get(f"/v1/jobs/{job_id}/zip")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/zip"
     assert f"kiln-{job_id}.zip" in response.headers["content-disposition"]
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
-        assert archive.namelist() == ["00000.webp", "00001.webp", "00002.webp"]
+        assert archive.namelist() == ["00000_1.webp", "00001_2.webp", "00002_3.webp"]
         for name in archive.namelist():
             assert Image.open(io.BytesIO(archive.read(name))).format == "WEBP"
 

@@ -6,6 +6,8 @@ import io
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from kiln.api.errors import field_of
 from kiln.api.schemas.jobs import ImageDefaults
 from kiln.api.signing import UrlSigner
@@ -50,9 +52,16 @@ def test_zip_names_and_stream(tmp_path: Path) -> None:
     first, second = tmp_path / "one.bin", tmp_path / "two.bin"
     first.write_bytes(b"1" * 600_000)
     second.write_bytes(b"2" * 10)
-    chunks = list(zip_chunks([("one.bin", first), ("gone.bin", tmp_path / "gone.bin"), ("two.bin", second)]))
+    chunks = list(zip_chunks([("one.bin", first), ("two.bin", second)]))
     assert len(chunks) > 1
     with zipfile.ZipFile(io.BytesIO(b"".join(chunks))) as archive:
         assert archive.namelist() == ["one.bin", "two.bin"]
         assert archive.read("one.bin") == b"1" * 600_000
         assert archive.testzip() is None
+    # a file gone while the archive streams breaks the stream: no archive that looks complete and is not
+    streamed = zip_chunks([("one.bin", first), ("gone.bin", tmp_path / "gone.bin"), ("two.bin", second)])
+    sent: list[bytes] = []
+    with pytest.raises(FileNotFoundError):
+        sent.extend(streamed)
+    with pytest.raises(zipfile.BadZipFile):
+        zipfile.ZipFile(io.BytesIO(b"".join(sent)))

@@ -48,7 +48,7 @@ def test_cancel_stops_the_unit_within_a_step_and_retry_completes(tmp_path: Path)
 
         wait_until(all_canceled, timeout=60, interval=0.05, what="the running items to be canceled")
         assert kiln.artifacts(job.id) == []
-        assert not (tmp_path / "out" / job.id).exists()  # no file of a canceled item
+        assert not list((tmp_path / "out").glob(f"*/{job.id}"))  # no file of a canceled item (<owner>/<job id>/)
         canceled_run = list(job.events())
 
         assert job.retry().state in ("queued", "running")

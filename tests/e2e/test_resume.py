@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from kiln.jobs.sql.store import SqlStore
 from kiln.jobs.sql.tables import ITEMS
+from kiln.jobs.storage_keys import job_folder
 from kiln.media.images import read_metadata
 from kiln.sdk import Client, Event, Job
 from tests.conditions import wait_until
@@ -166,9 +167,13 @@ def test_a_killed_server_resumes_without_losing_or_redoing_work(tmp_path: Path) 
     for job_id, listed in artifacts.items():
         assert sorted(a.index for a in listed) == list(range(PER_JOB)), f"duplicate or missing artifacts: {job_id}"
     # ...and on disk, where each item has its file at its key and nothing else is there
-    prefixes = {low.id: "low", high.id: "high"}
+    with store_at(tmp_path) as store:  # each job writes under its owner's and its own folder
+        owners = {job_id: record.owner for job_id in (low.id, high.id) if (record := store.get_job(job_id))}
+    folders = {
+        job_id: job_folder(owners[job_id], job_id, prefix) for job_id, prefix in ((low.id, "low"), (high.id, "high"))
+    }
     expected = {
-        f"{prefixes[job_id]}/{i.index:05d}_{i.item['seed']}.png": (job_id, i)
+        f"{folders[job_id]}/{i.index:05d}_{i.item['seed']}.png": (job_id, i)
         for job_id, its in items.items()
         for i in its
     }

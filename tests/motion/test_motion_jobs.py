@@ -109,8 +109,10 @@ def test_an_uploaded_image_becomes_a_video_job(service: Service, tmp_path: Path)
     # deleting the job removes its file and its work folder (checkpoints, the fetched input)
     work = tmp_path / "data" / "tasks" / created["id"]
     assert (work / "00000" / "inputs").is_dir()
+    [video] = (tmp_path / "out").rglob("*.mp4")
+    assert video.relative_to(tmp_path / "out").parts[1:] == (created["id"], "shots", video.name)  # owner/job/prefix
     assert service.client.delete(f"/v1/jobs/{created['id']}", headers=service.headers).status_code == 204
-    assert not work.exists() and not list((tmp_path / "out" / "shots").glob("*.mp4"))
+    assert not work.exists() and not video.exists() and not video.parent.parent.exists()
 
 
 def test_a_storyboard_job_renders_the_final_cut(service: Service, tmp_path: Path) -> None:

@@ -75,8 +75,8 @@ def test_a_poison_pill_fails_alone_after_max_attempts(settings: Settings, store:
     assert {item.state for item in by_index.values()} == {"done"}
     storage = LocalStorage(settings.output_dir)
     assert sorted(a.storage_key for a in store.list_artifacts(job.id)) == [
-        "pill/00000_1000.png", "pill/00001_1001.png", "pill/00003_1003.png",
-    ]  # fmt: skip
+        f"anonymous/{job.id}/pill/{name}" for name in ("00000_1000.png", "00001_1001.png", "00003_1003.png")
+    ]
     assert all(storage.exists(a.storage_key) for a in store.list_artifacts(job.id))
     assert supervisor.restarts >= 2  # the first death took the batch, the second the poison alone
     assert POISON_EXIT_CODE in supervisor.exit_codes[0]

@@ -116,7 +116,10 @@ def test_serve_runs_jobs_in_workers_and_never_imports_torch(
                 return body if response.status_code == 200 else None
 
             readiness = wait_until(ready, timeout=120, interval=0.2, what="the server to be ready")
-            assert readiness["checks"] == {"store": True, "workers": 1, "default_model_loaded": True}
+            assert readiness["checks"] == {
+                "store": True, "store_error": None, "storage": True, "storage_error": None, "workers": 1,
+                "default_model_loaded": True,
+            }  # fmt: skip
             body = {
                 "prompts": ["a red fox", "a blue bird"],
                 "defaults": {"model": "tiny-sd", "width": 64, "height": 64, "steps": 2},
@@ -135,7 +138,7 @@ def test_serve_runs_jobs_in_workers_and_never_imports_torch(
             assert job["state"] == "completed" and job["counts"]["done"] == 2
             metrics = client.get("/metrics").text
             assert "kiln_workers 1.0" in metrics and "kiln_images_generated_total 2.0" in metrics
-        assert sorted(p.name for p in (tmp_path / "out" / "e2e").iterdir()) == [
+        assert sorted(p.name for p in (tmp_path / "out" / "anonymous" / job_id / "e2e").iterdir()) == [
             f"{v['index']:05d}_{v['item']['seed']}.png" for v in _items(base, job_id)
         ]
 

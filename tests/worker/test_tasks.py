@@ -17,7 +17,8 @@ from kiln.jobs.task_folders import task_work_dir
 from kiln.motion.runners import RUNNERS, RunnerSpec
 from kiln.storage.local import LocalStorage
 from kiln.task_item import TaskItem
-from kiln.worker.service import JobWorker
+from kiln.worker.service import JobWorker, StorageFailed
+from tests.conditions import wait_until
 from tests.worker.task_runner import ON_FRAME
 
 
@@ -47,12 +48,38 @@ def test_a_task_item_becomes_one_artifact_with_progress(store: JobStore, engine:
     final = store.get_job(job.id)
     assert final is not None and final.state == "completed"
     artifacts = store.list_artifacts(job.id)
-    assert [a.storage_key for a in artifacts] == ["clips/00000_frames.txt", "clips/00001_b.txt"]
-    assert storage.read("clips/00000_frames.txt").decode().splitlines() == [f"frame {i}" for i in range(4)]
+    folder = f"anonymous/{job.id}/clips"
+    assert [a.storage_key for a in artifacts] == [f"{folder}/00000_frames.txt", f"{folder}/00001_b.txt"]
+    assert storage.read(f"{folder}/00000_frames.txt").decode().splitlines() == [f"frame {i}" for i in range(4)]
     assert artifacts[0].content_type == "text/plain" and artifacts[0].metadata["kind"] == "frames"
     assert artifacts[0].metadata["frames"] == 4
     progress = [e.data for e in store.events_after(job.id, 0) if e.type == "item.progress"]
     assert {"step": 4, "steps": 4, "items": [0]} in progress  # the last step is always reported
+
+
+def test_a_task_whose_output_cannot_be_stored_is_retried_then_done(
+    store: JobStore, engine: Engine, tmp_path: Path
+) -> None:
+    """The storage root lies under a regular file (ENOTDIR for every write, root or not); then it is mended."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a folder")
+    settings = Settings(
+        threads=2, output_dir=blocker / "out", data_dir=tmp_path / "data", lease_seconds=30, storage_retry_seconds=0.05
+    )
+    worker = JobWorker(store, engine, LocalStorage(settings.output_dir), settings, "test-worker")
+    job = store.create_job(NewJob(kind="frames", max_attempts=3), [task(0)])
+    with pytest.raises(StorageFailed, match="Not a directory"):
+        worker.run_once()
+    [item] = store.list_items(job.id)
+    assert (item.state, item.attempts, item.error) == ("pending", 1, "storage error: Not a directory (errno 20)")
+    running = store.get_job(job.id)
+    assert running is not None and running.error is not None and "Not a directory" in running.error
+    blocker.unlink()
+    wait_until(worker.run_once, what="the task to be claimed again")
+    final = store.get_job(job.id)
+    assert final is not None and (final.state, final.error) == ("completed", None)
+    [artifact] = store.list_artifacts(job.id)
+    assert (blocker / "out" / artifact.storage_key).read_text().splitlines()[-1] == "frame 3"
 
 
 def test_a_failing_task_fails_with_its_reason(store: JobStore, engine: Engine, tmp_path: Path) -> None:

@@ -82,11 +82,26 @@ def get_artifact(
     "/jobs/{job_id}/zip",
     response_class=StreamingResponse,
     summary="A job's files as one ZIP, streamed",
-    responses={200: {"content": {"application/zip": {}}}},
+    responses={
+        200: {"content": {"application/zip": {}}},
+        410: {"description": "Files of the job are gone from storage; `error.missing` lists their artifacts"},
+    },
 )
 def job_zip(job: JobDep, store: StoreDep, storage: StorageDep) -> StreamingResponse:
+    """Every file of the job, or 410 naming the artifacts whose files are gone: checked before the first byte,
+    so a 200 is a complete archive (a file removed while the archive streams breaks the stream instead)."""
     artifacts = store.list_artifacts(job.id)
     names = archive_names(a.storage_key for a in artifacts)
     files = [(name, storage.path(a.storage_key)) for name, a in zip(names, artifacts, strict=True)]
+    gone = [a for a, (_, path) in zip(artifacts, files, strict=True) if not path.is_file()]
+    if gone:
+        shown = ", ".join(f"{a.id} (item {a.index})" for a in gone[:10]) + (" ..." if len(gone) > 10 else "")
+        raise ApiError(
+            410,
+            "files_gone",
+            f"{len(gone)} of the job's {len(artifacts)} files are gone from storage: {shown}; download the others "
+            f"one by one (GET /v1/jobs/{job.id}/artifacts lists them)",
+            extra={"missing": [{"artifact_id": a.id, "index": a.index} for a in gone]},
+        )
     headers = {"Content-Disposition": f'attachment; filename="kiln-{job.id}.zip"'}
     return StreamingResponse(zip_chunks(files), media_type="application/zip", headers=headers)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import TypeAdapter
 
 from kiln.api.deps import BaseUrlDep, CallerDep, JobDep, ServicesDep, StorageDep, StoreDep
-from kiln.api.results import collect_results
+from kiln.api.results import collect_results, task_files
 from kiln.api.schemas.jobs import (
     ImagesJobRequest,
     ItemList,
@@ -26,6 +26,7 @@ from kiln.api.views import item_view, job_created, job_summary, job_view
 from kiln.errors import InvalidInput, NotFound
 from kiln.jobs.records import ItemState, JobRecord, JobState
 from kiln.jobs.spec import ImageSpec
+from kiln.jobs.storage_keys import job_folder
 from kiln.jobs.store import JobStore
 from kiln.jobs.task_folders import forget_tasks
 
@@ -130,13 +131,16 @@ def retry_job(job: JobDep, store: StoreDep, services: ServicesDep, base: BaseUrl
 
 @router.delete("/{job_id}", status_code=204, response_class=Response, summary="Delete a job and its files")
 def delete_job(job: JobDep, store: StoreDep, services: ServicesDep, storage: StorageDep) -> Response:
+    """Removes the job's records and exactly the files its artifacts name (a task's extra files too)."""
+    extra = task_files(store.list_artifacts(job.id)) if job.kind != "images" else []
     keys = store.delete_job(job.id)
     services.hot.forget_job(job.id)
     forget_tasks(services.settings, job.id)
     if keys is None:
         raise NotFound(f"no job {job.id!r}")
-    for key in keys:
-        storage.path(key).unlink(missing_ok=True)
+    folder = job_folder(job.owner, job.id, None)  # the job's alone: emptied, it goes too
+    for key in [*keys, *extra]:
+        storage.delete(key, prune=folder)
     return Response(status_code=204)
 
 

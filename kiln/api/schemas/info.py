@@ -109,6 +109,11 @@ class Health(BaseModel):
 
 class ReadinessChecks(BaseModel):
     store: bool = Field(description="The store answers")
+    store_error: str | None = Field(default=None, description="Why the store does not answer (no passwords)")
+    storage: bool = Field(default=True, description="A file can be written to storage (a probe file)")
+    storage_error: str | None = Field(
+        default=None, description="Why files cannot be stored, e.g. `storage error: No space left on device (errno 28)`"
+    )
     workers: int = Field(description="Workers that beat within three heartbeats (KILN_HEARTBEAT_SECONDS)")
     default_model_loaded: bool | None = Field(
         description="A live worker holds the default model; null when workers load it on first use "

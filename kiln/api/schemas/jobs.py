@@ -57,7 +57,10 @@ class JobOptions(PlainText):
 
     priority: int = Field(default=0, ge=-10, le=10, description="Higher runs first")
     prefix: str | None = Field(
-        default=None, max_length=255, description="Output subfolder, relative to the output root"
+        default=None,
+        max_length=255,
+        description="Output subfolder inside the job's own folder (`<owner>/<job id>/<prefix>/`); each folder name "
+        "at most 255 bytes in UTF-8",
     )
     save: bool = Field(default=True, description="Keep the files in storage")
     micro_batch: int | None = Field(default=None, ge=1, le=256, description="Items per pipeline call")
@@ -196,7 +199,10 @@ class JobResult(BaseModel):
 class JobView(JobSummary):
     eta_seconds: float | None = Field(description="From the rate of progress since the start; null if unknown")
     elapsed_seconds: float | None
-    error: str | None
+    error: str | None = Field(
+        description="Why a failed job failed; while a job runs, its last storage error (an item's file could not be "
+        "stored: retried with a growing delay, failed after KILN_MAX_ATTEMPTS), cleared once a retried item is done"
+    )
     errors: list[ItemError] = Field(description="The first 50 failed items")
     results: list[JobResult] | None = Field(default=None, description="With ?include=results")
 

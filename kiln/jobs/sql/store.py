@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, delete, func, insert, or_, select, update
 
 from kiln.jobs.ids import cursor_id, is_id, new_id
 from kiln.jobs.lifecycle import (
@@ -23,6 +23,8 @@ from kiln.jobs.lifecycle import (
     item_event,
     job_event,
     lost_lease_error,
+    retry_state,
+    storage_job_error,
     unit_cap,
 )
 from kiln.jobs.quota import Charge
@@ -56,7 +58,7 @@ from kiln.jobs.sql.common import (
 )
 from kiln.jobs.sql.keys import SqlKeyStore
 from kiln.jobs.sql.outbox import SqlOutbox
-from kiln.jobs.sql.tables import ARTIFACTS, EVENTS, ITEMS, JOBS
+from kiln.jobs.sql.tables import ARTIFACTS, COUNTERS, EVENTS, ITEMS, JOBS
 from kiln.jobs.sql.usage import SqlUsage, charge_usage
 from kiln.jobs.sql.workers import SqlWorkerRegistry
 from kiln.task_item import WorkItem
@@ -221,8 +223,10 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
         if models is not None and not models:
             return None
 
+        now = self._clock()
+
         def pending(query: Select[Any], limit: int) -> Select[Any]:
-            query = query.where(ITEMS.c.state == "pending")
+            query = query.where(ITEMS.c.state == "pending", or_(ITEMS.c.retry_at.is_(None), ITEMS.c.retry_at <= now))
             if models is not None:
                 query = query.where(ITEMS.c.model.in_(list(models)))
             return query.order_by(*_CLAIM_ORDER).limit(limit).with_for_update(skip_locked=True, key_share=True)
@@ -240,7 +244,6 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
                 batch = batch.where(ITEMS.c.signature == first.signature, ITEMS.c.attempts == 0)
                 candidates = conn.execute(pending(batch, cap)).all()
                 ids = fit_micro_batches(_with_micro_batches(conn, candidates), cap)
-            now = self._clock()
             unit_id, expires = new_id(now), now + timedelta(seconds=lease_seconds)
             values = {"state": "running", "unit_id": unit_id, "worker_id": worker_id, "lease_expires_at": expires}
             values |= {"started_at": now, "finished_at": None, "progress": None}
@@ -284,6 +287,8 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
                 "metadata": dict(artifact.metadata), "created_at": now,
             }  # fmt: skip
             conn.execute(_INSERT_ARTIFACT, values)
+            if row.attempts:  # a retried item is done: the job's last storage error is over
+                conn.execute(update(JOBS).where(JOBS.c.id == row.job_id, JOBS.c.error.is_not(None)).values(error=None))
             data = item_event(item_id, row.item_index, "done", row.attempts, artifact_id=artifact_id)
             append_event(conn, row.job_id, "item.state", data, now)
             settle_job(conn, row.job_id, now)
@@ -310,6 +315,29 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
                 state: ItemState = "canceled" if states.get(row.job_id) == "canceled" else "pending"
                 self._move_item(conn, row, state, row.attempts, row.error, now)
             return len(rows)
+
+    def storage_failed(self, unit_id: str, item_id: int, error: str, *, retry_in: float) -> ItemState | None:
+        with self._write() as conn:
+            now = self._clock()
+            _count(conn, "storage_errors")
+            held = ITEMS.c.id == item_id, ITEMS.c.unit_id == unit_id, ITEMS.c.state == "running"
+            query = select(ITEMS).where(*held, ITEMS.c.lease_expires_at > now)
+            row = conn.execute(query.with_for_update(key_share=True)).first()
+            if row is None:
+                return None
+            job_state = self._lock_job_states(conn, [row.job_id])[row.job_id]
+            limit = conn.execute(select(JOBS.c.max_attempts).where(JOBS.c.id == row.job_id)).scalar_one()
+            attempts = row.attempts + 1
+            state = retry_state(attempts, limit, job_state)
+            self._move_item(conn, row, state, attempts, error, now)
+            if state == "pending":
+                retry_at = now + timedelta(seconds=retry_in)
+                conn.execute(update(ITEMS).where(ITEMS.c.id == item_id).values(retry_at=retry_at))
+            if job_state not in FINAL_JOB_STATES:
+                told = storage_job_error(row.item_index, error, attempts, limit, retry_in)
+                conn.execute(update(JOBS).where(JOBS.c.id == row.job_id).values(error=told))
+            settle_job(conn, row.job_id, now)
+            return state
 
     def expire_leases(self) -> int:
         with self._write() as conn:
@@ -350,8 +378,10 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
                     counts[state] = count
             images = int(conn.execute(select(func.count()).select_from(ARTIFACTS)).scalar_one())
             durations = conn.execute(recent).tuples().all()
+            storage_errors = conn.execute(select(COUNTERS.c.value).where(COUNTERS.c.name == "storage_errors"))
+            errors = int(storage_errors.scalar_one_or_none() or 0)
         seconds = tuple(max((end - start).total_seconds(), 0.0) for start, end in durations if start and end)
-        return StoreStats(jobs=jobs, items=items, images=images, item_seconds=seconds)
+        return StoreStats(jobs, items, images, seconds, storage_errors=errors)
 
     # artifacts and events
     @by_id([])
@@ -413,6 +443,12 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
         conn.execute(update(ITEMS).where(ITEMS.c.id == row.id).values(values))
         data = item_event(row.id, row.item_index, state, attempts, error=error)
         append_event(conn, row.job_id, "item.state", data, now)
+
+
+def _count(conn: Connection, name: str) -> None:
+    """Adds one to a counter of the `counters` table (its row comes with the migration; made here if missing)."""
+    if not conn.execute(update(COUNTERS).where(COUNTERS.c.name == name).values(value=COUNTERS.c.value + 1)).rowcount:
+        conn.execute(insert(COUNTERS).values(name=name, value=1))
 
 
 def _with_micro_batches(conn: Connection, rows: Sequence[Row[Any]]) -> list[tuple[int, int | None]]:

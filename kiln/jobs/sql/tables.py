@@ -16,6 +16,7 @@ from sqlalchemy.types import TypeDecorator
 __all__ = [
     "API_KEYS",
     "ARTIFACTS",
+    "COUNTERS",
     "EVENTS",
     "ITEMS",
     "JOBS",
@@ -25,6 +26,7 @@ __all__ = [
     "ApiKeyRow",
     "ArtifactRow",
     "Base",
+    "CounterRow",
     "EventRow",
     "ItemRow",
     "JobRow",
@@ -108,6 +110,7 @@ class ItemRow(Base):
     worker_id: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[datetime | None]
     progress: Mapped[float | None] = mapped_column(Float)  # the latest fraction done while running
+    retry_at: Mapped[datetime | None]  # after a storage failure: not claimed again before then
 
     __table_args__ = (
         Index("ix_items_state_signature", "state", "signature"),
@@ -219,6 +222,15 @@ class WorkerRow(Base):
     __table_args__ = (Index("ix_workers_last_seen", "last_seen"),)
 
 
+class CounterRow(Base):
+    """A running count of the whole store (`storage_errors`), kept across deleted jobs."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
 def _table(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
@@ -233,3 +245,4 @@ API_KEYS = _table(ApiKeyRow)
 WEBHOOKS = _table(WebhookRow)
 WORKERS = _table(WorkerRow)
 USAGE = _table(UsageRow)
+COUNTERS = _table(CounterRow)
