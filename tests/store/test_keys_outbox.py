@@ -10,6 +10,7 @@ from tests.helpers import make_item
 from tests.store.conftest import FakeClock, Store, artifact
 
 HOOK = "https://hooks.example.test/kiln"
+JOB_ID = "01J0BWEBHK0000000000000000"  # of an id's form: a store names nothing by a string that is not
 
 # API keys
 
@@ -48,32 +49,32 @@ def test_keys_are_listed_oldest_first_and_revoked_keys_stop_working(store: Store
 
 def test_an_enqueued_webhook_is_due_at_once(store: Store, clock: FakeClock) -> None:
     payload = {"id": "job", "state": "completed", "counts": {"done": 1}}
-    delivery_id = store.enqueue_webhook("01JOB", HOOK, payload)
+    delivery_id = store.enqueue_webhook(JOB_ID, HOOK, payload)
     [due] = store.due_webhooks()
-    assert (due.id, due.job_id, due.url, dict(due.payload)) == (delivery_id, "01JOB", HOOK, payload)
+    assert (due.id, due.job_id, due.url, dict(due.payload)) == (delivery_id, JOB_ID, HOOK, payload)
     assert (due.state, due.attempts, due.last_error, due.delivered_at) == ("pending", 0, None, None)
     assert due.next_attempt_at == clock.now and due.created_at == clock.now
 
 
 def test_retry_delays_and_delivery_ends(store: Store, clock: FakeClock) -> None:
-    delivery_id = store.enqueue_webhook("01JOB", HOOK, {"n": 1})
+    delivery_id = store.enqueue_webhook(JOB_ID, HOOK, {"n": 1})
     store.mark_retry(delivery_id, "HTTP 500", clock.now + timedelta(seconds=30))
     assert store.due_webhooks() == []
     clock.advance(30)
     [due] = store.due_webhooks()
     assert (due.attempts, due.last_error) == (1, "HTTP 500")
     store.mark_delivered(delivery_id)
-    [delivered] = store.list_webhooks("01JOB")
+    [delivered] = store.list_webhooks(JOB_ID)
     assert (delivered.state, delivered.attempts, delivered.delivered_at) == ("delivered", 2, clock.now)
     assert store.due_webhooks() == []
     store.mark_dead(delivery_id, "too late")  # no longer pending: nothing changes
-    assert store.list_webhooks("01JOB") == [delivered]
+    assert store.list_webhooks(JOB_ID) == [delivered]
 
 
 def test_a_dead_delivery_is_never_due(store: Store, clock: FakeClock) -> None:
-    delivery_id = store.enqueue_webhook("01JOB", HOOK, {})
+    delivery_id = store.enqueue_webhook(JOB_ID, HOOK, {})
     store.mark_dead(delivery_id, "HTTP 410")
-    [dead] = store.list_webhooks("01JOB")
+    [dead] = store.list_webhooks(JOB_ID)
     assert (dead.state, dead.attempts, dead.last_error) == ("dead", 1, "HTTP 410")
     clock.advance(3600)
     assert store.due_webhooks() == []
