@@ -159,7 +159,7 @@ def _frames(path: Path) -> Iterator[tuple[float, npt.NDArray[np.uint8]]]:
     with av.open(str(path)) as container:
         for frame in container.decode(container.streams.video[0]):
             assert frame.time is not None
-            yield frame.time, frame.to_ndarray(format="rgb24")
+            yield frame.time, np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
 
 
 def compare(first: Path, second: Path, fps: float) -> tuple[float, float, int]:
