@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -170,6 +171,10 @@ def test_private_targets_are_refused_by_default(receiver: Receiver, client: http
         assert delivery.last_error and delivery.last_error.startswith("refused")
 
 
+def delivered(store: MemoryStore, job_id: str) -> bool:
+    return only(store, job_id).state == "delivered"
+
+
 def test_the_thread_delivers_until_stopped(receiver: Receiver, client: httpx.Client) -> None:
     store = MemoryStore()
     sender = dispatcher(store, client)
@@ -179,7 +184,7 @@ def test_the_thread_delivers_until_stopped(receiver: Receiver, client: httpx.Cli
     try:
         for job_id in ("01JOB", "02JOB"):  # it keeps delivering while it runs
             store.enqueue_webhook(job_id, receiver.url, PAYLOAD)
-            wait_until(lambda job_id=job_id: only(store, job_id).state == "delivered", what=f"{job_id}'s delivery")
+            wait_until(partial(delivered, store, job_id), what=f"{job_id}'s delivery")
     finally:
         sender.stop(timeout=5)
     assert not thread.is_alive()  # stop() ended the thread, within its timeout
