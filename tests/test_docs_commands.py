@@ -3,7 +3,9 @@
 Each document's snippets (`tests.doc_snippets`) run in order in one fresh copy of the repository, so a command may
 use what an earlier one made: shell commands each in their own `bash -c`, Python blocks with the repo's
 interpreter. The repo's virtualenv is the copy's `.venv` (already installed: `scripts/install.sh` finds its stamp
-and installs nothing), and first on PATH, so `kiln` is this checkout's; the store is in the copy (KILN_DATA_DIR).
+and installs nothing), and first on PATH, so `kiln` is this checkout's; the store is in the copy (KILN_DATA_DIR),
+`kiln serve` listens on a free port (KILN_PORT) where the SDK finds it (KILN_URL), and the key `kiln keys create`
+prints is KILN_API_KEY for the Python blocks.
 
 What the test changes, all in the tables below, and why: commands it does not run (EXCLUDED); commands that run
 until stopped (DAEMONS: started in the background, checked ready, stopped after the document's last snippet);
