@@ -2,9 +2,11 @@
 
 (a) images/s end to end (submit through the SDK to the job's completion) vs. kiln's engine alone in this process on
     the same items at the same micro-batch; (b) the time to submit a 10,000-item job over HTTP (median of 3);
-(c) `GET /v1/jobs/{id}` latency with 50 concurrent clients (`wrk` when installed, else httpx); (d) 200 SSE
-    subscribers on one job: from its completion until every stream has closed, and whether each got the final event.
+(c) `GET /v1/jobs/{id}` latency with 50 concurrent clients on a job the worker is running (its record changes
+    while it is read: the realistic case, not a finished job's cached record); (d) 200 SSE subscribers on one job:
+    from its completion until every stream has closed, and whether each got the final event.
 
+    apt-get install wrk    # optional: (c)'s load generator; without it, httpx (the table says which measured)
     .venv/bin/python -m bench.service [--images 256] [--size 128] [--steps 25] [--micro-batch 16]
 
 Steps default to 25, kiln's `fast` preset (the fewest a quality preset asks for). End to end, every image also
@@ -83,6 +85,17 @@ def end_to_end(kiln: Client, args: argparse.Namespace) -> tuple[float, Job]:
     return args.images / _seconds(started, final.finished_at), job
 
 
+def planned_items(kiln: Client, job_id: str) -> list[dict[str, Any]]:
+    """Every item of the job as planned, page by page (a page holds at most 1,000)."""
+    planned: list[dict[str, Any]] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = kiln.items(job_id, offset=offset, limit=1000)
+        planned += [item.item for item in page.data]
+        offset = page.next_offset
+    return planned
+
+
 def engine_alone(planned: list[dict[str, Any]], args: argparse.Namespace) -> float:
     """Images/s of `kiln.engine.executor.Engine` in this process on the job's very items, micro-batch by
     micro-batch (run once the server is down, so the engine has the machine to itself as the worker had)."""
@@ -105,21 +118,33 @@ def engine_alone(planned: list[dict[str, Any]], args: argparse.Namespace) -> flo
 # (b) submitting a large job
 
 
-def submit_times(kiln: Client, count: int, rounds: int) -> tuple[list[float], str]:
+def submit_times(kiln: Client, count: int, rounds: int) -> list[float]:
     """Seconds for `POST /v1/jobs` of `count` prompts, each round; the jobs are canceled at once."""
     prompts = _prompts(count, "bulk")
     times: list[float] = []
-    job_id = ""
     for _ in range(rounds):
         started = time.perf_counter()
         job = kiln.submit_job(prompts, defaults={"model": MODEL, "width": 64, "height": 64, "steps": 2})
         times.append(time.perf_counter() - started)
         job.cancel()
-        job_id = job.id
-    return times, job_id
+    return times
 
 
 # (c) GET latency under concurrency
+
+
+@contextmanager
+def running_job(kiln: Client, args: argparse.Namespace) -> Iterator[Job]:
+    """A job of `--running-items` images that the worker is working on (state `running`), canceled afterwards."""
+    job = kiln.submit_job(_prompts(args.running_items, "running"), defaults=_defaults(args), start_seed=5000)
+    try:
+        deadline = time.monotonic() + 120
+        while (status := job.refresh()).state != "running" or status.counts.done == 0:
+            assert status.state in ("queued", "running") and time.monotonic() < deadline, status
+            time.sleep(0.1)
+        yield job
+    finally:
+        job.cancel()
 
 
 async def get_latencies(server: Server, job_id: str, clients: int, requests: int) -> tuple[list[float], float]:
@@ -246,6 +271,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=25)
     parser.add_argument("--micro-batch", type=int, default=16)
     parser.add_argument("--submit-items", type=int, default=10_000)
+    parser.add_argument("--running-items", type=int, default=1000, help="(c): the running job's images")
     parser.add_argument("--get-clients", type=int, default=50)
     parser.add_argument("--get-requests", type=int, default=2000, help="without wrk: GETs in all")
     parser.add_argument("--get-seconds", type=float, default=10.0, help="with wrk: how long to load")
@@ -257,12 +283,17 @@ def main() -> None:
             console.print("(a) end to end ...")
             e2e_rate, job = end_to_end(kiln, args)
             console.print("(b) submits ...")
-            submits, big_job = submit_times(kiln, args.submit_items, 3)
-            console.print("(c) GET latency ...")
-            load = get_load(server, big_job, args)
+            submits = submit_times(kiln, args.submit_items, 3)
+            console.print("(c) GET latency on a running job ...")
+            with running_job(kiln, args) as running:
+                done_before = running.refresh().counts.done
+                load = get_load(server, running.id, args)
+                during = running.refresh()
+                assert during.state == "running", during  # the load was on a running job from start to end
             console.print("(d) SSE subscribers ...")
             close_after, finals, connect = asyncio.run(subscribers(server, args))
-            planned = [item.item for item in kiln.items(job.id, limit=1000).data]
+            planned = planned_items(kiln, job.id)
+        assert len(planned) == args.images, f"{len(planned)} items read back of {args.images}"
         console.print("(a) the engine alone ...")
         engine_rate = engine_alone(planned, args)
 
@@ -279,9 +310,16 @@ def main() -> None:
         "< 1000 ms",
         _met(submit < 1.0),
     )
+    table.add_row("(c) GET load generator", _tool(load.tool), "", "")
+    table.add_row(
+        "(c) the job read: running, images done",
+        f"{done_before} → {during.counts.done} of {args.running_items}",
+        "",
+        "",
+    )
     table.add_row(f"(c) GET job, p50 ({args.get_clients} clients)", f"{p50 * 1000:.1f} ms", "", "")
     table.add_row(f"(c) GET job, p99 ({args.get_clients} clients)", f"{p99 * 1000:.1f} ms", "< 50 ms", _met(p99 < 0.05))
-    table.add_row(f"(c) GET job, throughput ({load.tool})", f"{load.requests_per_second:.0f} req/s", "", "")
+    table.add_row("(c) GET job, throughput", f"{load.requests_per_second:.0f} req/s", "", "")
     table.add_row(f"(d) {args.subscribers} SSE streams: connect all", f"{connect:.2f} s", "", "")
     table.add_row(f"(d) {args.subscribers} SSE streams: completion → all closed", f"{close_after:.2f} s", "", "")
     table.add_row(
@@ -291,6 +329,12 @@ def main() -> None:
         _met(finals == args.subscribers),
     )
     console.print(table)
+
+
+def _tool(tool: str) -> str:
+    if tool == "wrk":
+        return "wrk"
+    return "httpx, in this process (wrk is not installed: apt-get install wrk)"
 
 
 def _met(ok: bool) -> str:

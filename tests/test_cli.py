@@ -227,3 +227,29 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
     saved = len(list(folder.glob("*.png")))
     # a file written just before the interrupt may still lack its manifest line; the next run recovers it
     assert 8 <= len(manifest(folder)) <= saved < 96
+
+
+def test_a_rerun_keeps_finished_files_that_lack_their_manifest_line(tmp_path: Path) -> None:
+    """The window a kill can land in: a file written, its manifest line not yet (or cut short). The next run keeps
+    the file (the same inode, untouched), writes its manifest line, and makes only what has no file."""
+    args = ["generate", "a quiet harbour", "--n", "4", "--seed", "5", "--steps", "2", "--prefix", "r", "--out", "o"]
+    assert kiln(*args, cwd=tmp_path).returncode == 0
+    folder = tmp_path / "o" / "r"
+    lines = (folder / "manifest.jsonl").read_text().splitlines()
+    assert len(lines) == 4
+    # items 1 and 3: files without lines (3's line cut short by the crash); item 2: neither file nor line
+    (folder / "manifest.jsonl").write_text(f"{lines[0]}\n{lines[3][:25]}")
+    (folder / "00002_7.png").unlink()
+    kept = {name: (folder / name).stat() for name in ("00001_6.png", "00003_8.png")}
+
+    again = kiln(*args, cwd=tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "1 images" in again.stdout  # only the missing one
+    entries = {int(e["index"]): e for e in manifest(folder)}  # type: ignore[call-overload]
+    assert sorted(entries) == [0, 1, 2, 3]
+    assert [bool(entries[i].get("recovered")) for i in range(4)] == [False, True, False, True]
+    assert (entries[1]["file"], entries[3]["file"]) == ("00001_6.png", "00003_8.png")
+    for name, before in kept.items():
+        after = (folder / name).stat()
+        assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns), f"{name} was regenerated"
+    assert (folder / "00002_7.png").is_file()

@@ -5,7 +5,8 @@ ping-pong doubles it, so the joined clips are `content_frames` long. Segment i >
 segment i - 1 and its first frame (that same picture again) is dropped when joining, so S segments of F frames
 join into S * (F - 1) + 1 frames; F is the smallest count of the family's form (`frame_step * k + 1`) that
 reaches `content_frames`, and what the last segment makes beyond it is cut. Without `segments` the fewest
-segments of at most the family's longest clip are used.
+segments of at most the family's longest clip are used; with `segments` and no length, each segment is as long as
+the family's default clip.
 
 Models. The first segment runs in the request's mode; every later one is image-to-video from the same family (the
 model itself, or its image-to-video companion: `kiln.engine.video_modes`). A random seed is drawn when the
@@ -240,7 +241,9 @@ def _length(request: VideoRequest, video: VideoTraits, fps: float) -> int:
     if request.frames is not None:
         return request.frames
     if request.duration is None:
-        return video.default_frames
+        # "--segments 5" alone asks for five chained clips: each as long as the model's default clip
+        count = len(request.segments) if isinstance(request.segments, list) else request.segments
+        return (count or 1) * (video.default_frames - 1) + 1
     frames = round(request.duration * fps)
     if frames < 2:
         raise InvalidInput("duration", f"{request.duration:g} s at {fps:g} fps is under 2 frames; make it longer")

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -170,12 +171,23 @@ def test_private_targets_are_refused_by_default(receiver: Receiver, client: http
         assert delivery.last_error and delivery.last_error.startswith("refused")
 
 
+def delivered(store: MemoryStore, job_id: str) -> bool:
+    return only(store, job_id).state == "delivered"
+
+
 def test_the_thread_delivers_until_stopped(receiver: Receiver, client: httpx.Client) -> None:
     store = MemoryStore()
     sender = dispatcher(store, client)
+    before = set(threading.enumerate())
     sender.start(interval=0.02)
+    [thread] = [t for t in threading.enumerate() if t not in before and t.name == "webhooks"]
     try:
-        store.enqueue_webhook("01JOB", receiver.url, PAYLOAD)
-        wait_until(lambda: only(store).state == "delivered", what="the delivery")
+        for job_id in ("01JOB", "02JOB"):  # it keeps delivering while it runs
+            store.enqueue_webhook(job_id, receiver.url, PAYLOAD)
+            wait_until(partial(delivered, store, job_id), what=f"{job_id}'s delivery")
     finally:
-        sender.stop()
+        sender.stop(timeout=5)
+    assert not thread.is_alive()  # stop() ended the thread, within its timeout
+    store.enqueue_webhook("03JOB", receiver.url, PAYLOAD)
+    threading.Event().wait(0.2)  # ten polling intervals of the stopped thread: nothing is sent
+    assert only(store, "03JOB").state == "pending" and len(receiver.requests) == 2

@@ -23,12 +23,13 @@ from tests.motion.animation_helpers import Frame, difference, read_frames, tiny_
 FRAMES = 48
 KILLED_AT = 20
 TOLERANCE = 2  # of 255: a resumed frame is bitwise the same here; allow a rounding step or two elsewhere
+PROMPT_CHANGE = 16  # of 255: far above TOLERANCE
 
 
-def schedules() -> AnimationRequest:
+def schedules(prompts: dict[int, str] | None = None) -> AnimationRequest:
     return tiny_request(
         frames=FRAMES,
-        prompts={0: "a misty forest", 24: "a city of glass"},
+        prompts={0: "a misty forest", 24: "a city of glass"} if prompts is None else prompts,
         zoom="0:(1.0), 24:(1.04), 47:(1.0)",
         translation_x="0:(0), 47:(2)",
         translation_y="0:(1+0.5*sin(2*pi*t/24))",
@@ -63,8 +64,19 @@ def test_a_48_frame_animation_becomes_an_mp4(reference: Reference) -> None:
     assert decoded == FRAMES == video.frames == len(reference.frames)
     assert abs(duration - FRAMES / 12) <= 1 / 12
     assert (video.content_type, video.width, video.height, video.fps) == ("video/mp4", 64, 64, 12.0)
-    # the schedules move the picture: consecutive frames differ, and the prompt change at 24 shows
+    # the schedules move the picture: consecutive frames differ
     assert all(difference(a, b) > 0 for a, b in zip(reference.frames, reference.frames[1:], strict=False))
+
+
+def test_the_prompt_change_shows_first_at_frame_24(engine: Engine, reference: Reference, tmp_path: Path) -> None:
+    """The same schedules with one prompt throughout: frames 0-23 are the reference's, frame 24 is not."""
+    with pytest.raises(Cancelled):
+        run_animation(schedules(prompts={0: "a misty forest"}), models=engine, work_dir=tmp_path, control=StopAfter(25))
+    frames = read_frames(tmp_path)
+    assert len(frames) == 25
+    before = [difference(a, b) for a, b in zip(frames[:24], reference.frames[:24], strict=True)]
+    assert max(before) <= TOLERANCE, f"frames before 24 differ by {before}"
+    assert difference(frames[24], reference.frames[24]) > PROMPT_CHANGE, "frame 24 ignores its new prompt"
 
 
 class StopAfter:

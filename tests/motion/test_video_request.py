@@ -106,6 +106,14 @@ def test_a_long_video_is_split_into_the_fewest_segments_of_the_family_form() -> 
     assert (len(short.segments), short.segment_frames, short.frames) == (1, 17, 16)
 
 
+@pytest.mark.parametrize("segments", [5, ["a red boat", "", "a storm", "", "calm again"]])
+def test_segments_without_a_length_chain_clips_of_the_default_length(segments: int | list[str]) -> None:
+    """`kiln video -p ... --model tiny-wan --segments 5` (the README's command): five default-length clips."""
+    plan = plan_video(tiny_request(model="tiny-wan", frames=None, segments=segments))
+    assert (len(plan.segments), plan.segment_frames, plan.frames) == (5, 17, 5 * 16 + 1)
+    assert len(plan_video(tiny_request(model="tiny-wan", frames=None)).segments) == 1  # no segments: one default clip
+
+
 def test_loops_generate_what_they_need_for_the_asked_length() -> None:
     crossfade = plan_video(tiny_request(frames=12, loop="crossfade", loop_frames=4))
     assert (crossfade.content_frames, crossfade.frames, crossfade.loop_frames) == (16, 12, 4)

@@ -1,7 +1,8 @@
 """Builders of the built-in tiny pipelines: real diffusers classes, seeded random weights, built offline.
 
 Configs follow diffusers' own test fixtures (`get_dummy_components`), with VAEs of four blocks so images have the
-real 8x latent geometry. Every module is seeded before it is made, so each build is identical in every process.
+real 8x latent geometry. Every module is seeded before it is made, so each build is identical in every process;
+the caller's random state is restored after the build.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ _SEED = 0
 
 
 def _seeded() -> None:
-    torch.manual_seed(_SEED)
+    # the CPU generator only (every module is made on the CPU); `build_tiny` restores it afterwards
+    torch.default_generator.manual_seed(_SEED)
 
 
 def _clip_config(tokenizer: Any, hidden: int, **kwargs: Any) -> Any:
@@ -202,7 +204,8 @@ TINY_BUILDERS: dict[str, Callable[[], Any]] = {
 
 def build_tiny(name: str) -> Any:
     """Build a tiny pipeline by its built-in id, in eval mode with gradients off (as from_pretrained leaves it)."""
-    pipe = TINY_BUILDERS[name]()
+    with torch.random.fork_rng(devices=[]):  # building never changes the randomness of the code around it
+        pipe = TINY_BUILDERS[name]()
     for component in pipe.components.values():
         if isinstance(component, torch.nn.Module):
             component.eval().requires_grad_(False)

@@ -4,7 +4,8 @@ image-to-video), real diffusers classes with seeded random weights, built offlin
 Configs follow diffusers' own test fixtures. The SVD UNet and VAE are narrower than the fixture's (GroupNorm's 32
 groups set the floor at 32 channels, one layer per block): the fixture's take seconds per step on a CPU. Its CLIP
 vision encoder reads 224-pixel images, since the pipeline resizes the conditioning image to 224 whatever the
-processor says. Every module is seeded before it is made, so each build is identical in every process.
+processor says. Every module is seeded before it is made, so each build is identical in every process (`build_tiny`
+restores the caller's random state afterwards).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ _SEED = 0
 
 
 def _seeded() -> None:
-    torch.manual_seed(_SEED)
+    # the CPU generator only (every module is made on the CPU); `build_tiny` restores it afterwards
+    torch.default_generator.manual_seed(_SEED)
 
 
 def _t5_encoder(tokenizer: Any) -> Any:
