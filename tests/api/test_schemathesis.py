@@ -10,6 +10,7 @@ so the strategies are driven with hypothesis directly.)
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +48,10 @@ def _operations(schema: BaseSchema) -> list[APIOperation[Any, Any, Any, Any]]:
 
 def _operation_labels() -> list[str]:
     store = MemoryStore()
-    settings = Settings(data_dir=Path("unused"), output_dir=Path("unused"), auth="off")
-    app = create_app(settings, store=store, keys=store, storage=LocalStorage(settings.output_dir))
-    return sorted(operation.label for operation in _operations(_schema(app)))
+    with tempfile.TemporaryDirectory() as folder:  # the app makes its URL secret in the data folder
+        settings = Settings(data_dir=Path(folder), output_dir=Path(folder), auth="off")
+        app = create_app(settings, store=store, keys=store, storage=LocalStorage(settings.output_dir))
+        return sorted(operation.label for operation in _operations(_schema(app)))
 
 
 @pytest.mark.timeout(300)
