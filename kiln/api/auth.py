@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from kiln.errors import Unauthorized
 from kiln.jobs.keys import KeyStore
-from kiln.jobs.quota import QUOTA_WINDOW, Charge
+from kiln.jobs.quota import QUOTA_WINDOW, Charge, over_quota
 from kiln.jobs.store import JobStore
 
 __all__ = ["ANONYMOUS", "Caller", "authenticate", "bearer_token", "charge", "usage"]
@@ -24,7 +24,7 @@ class Caller:
 
     owner: str | None
     key_name: str | None = None
-    quota_per_day: int | None = None
+    quota: int | None = None
 
 
 ANONYMOUS = Caller(owner=None)
@@ -49,7 +49,7 @@ def authenticate(keys: KeyStore, *, auth: str, token: str | None) -> Caller:
     record = keys.authenticate(token)
     if record is None:
         raise Unauthorized("the API key is not valid (unknown or revoked)")
-    return Caller(owner=record.id, key_name=record.name, quota_per_day=record.quota_per_day)
+    return Caller(owner=record.id, key_name=record.name, quota=record.quota_per_day)
 
 
 def usage(store: JobStore, caller: Caller, now: datetime | None = None) -> int:
@@ -59,6 +59,12 @@ def usage(store: JobStore, caller: Caller, now: datetime | None = None) -> int:
     return store.images_since(caller.owner, (now or datetime.now(UTC)) - QUOTA_WINDOW)
 
 
-def charge(caller: Caller, images: int) -> Charge:
-    """What a job of `images` costs `caller`, against its quota; the store checks and records it atomically."""
-    return Charge(images, caller.quota_per_day)
+def charge(caller: Caller, images: int, field: str) -> Charge:
+    """What a job of `images` costs `caller`, against its quota; the store checks and records it atomically.
+    `field` names the request field that sets the job's size; a job bigger than the whole quota is refused here
+    (`OverQuota`, before any store work: it can never fit)."""
+    cost = Charge(images, caller.quota, field)
+    error = over_quota(cost)
+    if error is not None:
+        raise error
+    return cost

@@ -100,13 +100,23 @@ def test_errors_take_openai_shape(served: tuple[Api, str, str]) -> None:
     assert isinstance(denied.value.body, dict) and denied.value.body["code"] == "invalid_api_key"
 
     _, limited = api.store.create_key("limited", 1)
-    with pytest.raises(openai.RateLimitError) as quota:
+    with pytest.raises(openai.BadRequestError) as never:  # more than the whole quota: no retry can help
         client_for(base, limited).images.generate(prompt="x", n=2)
+    assert isinstance(never.value.body, dict)
+    assert (never.value.body["code"], never.value.body["param"]) == ("over_quota", "n")
+    assert never.value.body["message"].startswith(
+        "this request needs 2 images (a motion job: frames generated), more than the whole quota of 1 images per "
+        "rolling 24 hours, so it can never fit: lower n to need at most 1"
+    )
+    queued = httpx.post(f"{base}/v1/jobs", json={"prompts": ["x"]}, headers={"Authorization": f"Bearer {limited}"})
+    assert queued.status_code == 202
+    with pytest.raises(openai.RateLimitError) as quota:  # fits once that image leaves the window
+        client_for(base, limited).images.generate(prompt="x")
     assert quota.value.response.headers["x-should-retry"] == "false"
+    assert int(quota.value.response.headers["retry-after"]) > 0
     assert isinstance(quota.value.body, dict)
-    assert quota.value.body["message"] == (
-        "quota of 1 images per rolling 24 hours: 0 used in the last 24 hours, this request needs 2; "
-        "it can never fit: ask for fewer images (or frames) in one job"
+    assert quota.value.body["message"].startswith(
+        "quota of 1 images per rolling 24 hours: 1 used in the last 24 hours, this request needs 1; retry in "
     )
 
 

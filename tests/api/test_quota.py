@@ -101,9 +101,45 @@ def test_the_429_says_the_rule_and_when_to_retry(make_api: ApiFactory) -> None:
     )
     clock.advance(23 * 3600 - 59)
     api.submit(headers=headers, prompts=["third"], n=4)
-    never = api.client.post("/v1/jobs", json={"prompts": ["big"], "n": 11}, headers=headers)
-    assert never.status_code == 429 and "retry-after" not in never.headers
-    assert "can never fit" in never.json()["error"]["message"]
+
+
+def _over_quota(answer: httpx.Response, field: str, needed: int) -> None:
+    """A job bigger than the whole quota (10): a 422 naming the field that sets its size, never a 429 to retry."""
+    assert answer.status_code == 422 and "retry-after" not in answer.headers, answer.text
+    error = answer.json()["error"]
+    assert (error["type"], error["field"], error["quota"], error["needed"]) == ("over_quota", field, 10, needed)
+    assert error["message"] == (
+        f"this request needs {needed} images (a motion job: frames generated), more than the whole quota of "
+        f"10 {QUOTA_RULE}, so it can never fit: lower {field} to need at most 10, or split the work into several jobs"
+    )
+
+
+def test_a_job_bigger_than_the_whole_quota_is_a_422_naming_its_size(secured: Api) -> None:
+    headers = bearer(secured.key("small", quota_per_day=10))
+    post = secured.client.post
+    _over_quota(post("/v1/jobs", json={"prompts": ["big"], "n": 11}, headers=headers), "n", 11)
+    _over_quota(post("/v1/jobs", json={"prompts": ["p"] * 11}, headers=headers), "prompts", 11)
+    _over_quota(post("/v1/jobs", json={"items": [{"prompt": "p"}] * 11}, headers=headers), "items", 11)
+    _over_quota(post("/v1/images", json={"prompt": "big", "n": 11}, headers=headers), "n", 11)
+    body = {"kind": "animation", "items": [animation(11)]}
+    _over_quota(post("/v1/jobs", json=body, headers=headers), "items.0.frames", 11)
+    _over_quota(post("/v1/jobs", json={"kind": "animation", "items": [animation(6)] * 2}, headers=headers), "items", 12)
+    video = {"model": "tiny-wan", "prompt": "a boat", "frames": 17, "width": 32, "height": 32}
+    refused = post("/v1/jobs", json={"kind": "video", "items": [video]}, headers=headers)
+    _over_quota(refused, "items.0.frames", refused.json()["error"]["needed"])
+    assert secured.client.get("/v1/usage", headers=headers).json()["images_last_24h"] == 0  # nothing charged
+    # one that fits later stays a 429 with Retry-After
+    secured.submit(headers=headers, prompts=["most"], n=8)
+    later = post("/v1/jobs", json={"prompts": ["three"], "n": 3}, headers=headers)
+    assert later.status_code == 429 and int(later.headers["retry-after"]) > 0
+    # on the OpenAI route: a 400 invalid_request_error (its retries are for 429s), naming `n`
+    three = bearer(secured.key("three", quota_per_day=3))
+    openai = post("/v1/images/generations", json={"prompt": "big", "n": 4}, headers=three)
+    assert openai.status_code == 400, openai.text
+    error = openai.json()["error"]
+    assert (error["type"], error["code"], error["param"]) == ("invalid_request_error", "over_quota", "n")
+    assert "needs 4 images" in error["message"] and "can never fit" in error["message"]
+    assert "x-should-retry" not in openai.headers
 
 
 def test_the_rule_reads_the_same_everywhere(secured: Api) -> None:
@@ -114,9 +150,11 @@ def test_the_rule_reads_the_same_everywhere(secured: Api) -> None:
     assert QUOTA_RULE in " ".join(README.read_text().split())
     schema = secured.client.get("/openapi.json").json()
     usage = schema["components"]["schemas"]["Usage"]["properties"]
-    assert QUOTA_RULE in usage["quota_per_day"]["description"]
+    assert QUOTA_RULE in usage["quota"]["description"]
+    assert "quota_per_day" not in usage and "remaining_today" not in usage  # no "per day" names
     assert "rolling 24 hours" in schema["paths"]["/v1/usage"]["get"]["summary"]
     headers = bearer(secured.key("tiny", quota_per_day=1))
+    assert secured.client.get("/v1/usage", headers=headers).json()["rule"] == QUOTA_RULE
     refused = secured.client.post("/v1/jobs", json={"prompts": ["a", "b"]}, headers=headers)
     assert QUOTA_RULE in refused.json()["error"]["message"]
 
