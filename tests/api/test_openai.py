@@ -140,11 +140,19 @@ def test_the_size_asked_for_is_honoured(served: tuple[Api, str, str]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("size", "model"),
-    [("1792x1024", None), ("1024x1536", "tiny-sd3"), ("16x16", None), ("99999x1", None), ("big", None)],
+    ("size", "model", "advice"),
+    [
+        ("1792x1024", None, "choose a smaller size"),
+        ("1024x1536", "tiny-sd3", "choose a smaller size"),
+        ("16x16", None, "choose a larger size"),
+        ("1x1", None, "choose a larger size"),
+        ("16x2048", None, "choose each side in that range"),
+        ("99999x1", None, None),
+        ("big", None, None),
+    ],
 )
 def test_a_size_the_model_cannot_make_is_a_400_naming_size(
-    served: tuple[Api, str, str], size: str, model: str | None
+    served: tuple[Api, str, str], size: str, model: str | None, advice: str | None
 ) -> None:
     _, base, token = served
     options: dict[str, Any] = {"model": model} if model else {}
@@ -155,6 +163,8 @@ def test_a_size_the_model_cannot_make_is_a_400_naming_size(
     assert isinstance(error, dict)
     assert error["param"] == "size" and error["type"] == "invalid_request_error" and error["code"]
     assert size in error["message"] or "pattern" in error["message"]
+    if advice is not None:  # the way out points the right way: a tiny size is too small, not too large
+        assert f"its sides are 32 to 1024 pixels; {advice} or auto" in error["message"], error["message"]
 
 
 @pytest.mark.parametrize(
