@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 from kiln.errors import Unauthorized
 from kiln.jobs.keys import KeyStore
@@ -59,11 +60,11 @@ def usage(store: JobStore, caller: Caller, now: datetime | None = None) -> int:
     return store.images_since(caller.owner, (now or datetime.now(UTC)) - QUOTA_WINDOW)
 
 
-def charge(caller: Caller, images: int, field: str) -> Charge:
+def charge(caller: Caller, images: int, field: str, unit: Literal["images", "frames"] = "images") -> Charge:
     """What a job of `images` costs `caller`, against its quota; the store checks and records it atomically.
     `field` names the request field that sets the job's size; a job bigger than the whole quota is refused here
     (`OverQuota`, before any store work: it can never fit)."""
-    cost = Charge(images, caller.quota, field)
+    cost = Charge(images, caller.quota, field, unit)
     error = over_quota(cost)
     if error is not None:
         raise error

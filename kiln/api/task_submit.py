@@ -125,4 +125,4 @@ def submit_tasks(
         max_attempts=services.settings.max_attempts,
         request=request,
     )
-    return services.store.create_job(job, planned, charge=charge(caller, cost, size_field(kind, items)))
+    return services.store.create_job(job, planned, charge=charge(caller, cost, size_field(kind, items), "frames"))

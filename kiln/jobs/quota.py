@@ -15,6 +15,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from kiln.errors import OverQuota, QuotaExceeded
 
@@ -26,12 +27,14 @@ QUOTA_RULE = "images per rolling 24 hours"
 
 @dataclass(frozen=True, slots=True)
 class Charge:
-    """What a new job costs (`images`), and the owner's quota to check it against (None: unlimited); `field` names
-    the request field that sets the job's size (`n`, `prompts`, `items.0.frames`), for a job over the whole quota."""
+    """What a new job costs (`images`), and the owner's quota to check it against (None: unlimited). For a job over
+    the whole quota: `field` names the request field that sets its size (`n`, `prompts`, `items.0.frames`), `unit`
+    what it counts (`images`, or a motion job's `frames`, each charged as an image)."""
 
     images: int
     quota: int | None = None
     field: str = "n"
+    unit: Literal["images", "frames"] = "images"
 
     def __post_init__(self) -> None:
         if self.images < 0:
@@ -62,9 +65,10 @@ def over_quota(charge: Charge) -> OverQuota | None:
     quota = charge.quota
     if quota is None or charge.images <= quota:
         return None
+    counted = " (each frame a model generates counts as an image)" if charge.unit == "frames" else ""
     message = (
-        f"this request needs {charge.images} images (a motion job: frames generated), more than the whole quota of "
-        f"{quota_text(quota)}, so it can never fit: lower {charge.field} to need at most {quota}, "
+        f"this request needs {charge.images} {charge.unit}, more than the whole quota of {quota_text(quota)}"
+        f"{counted}, so it can never fit: lower {charge.field} to need at most {quota}, "
         "or split the work into several jobs"
     )
     return OverQuota(charge.field, message, quota=quota, needed=charge.images)

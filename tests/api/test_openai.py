@@ -105,8 +105,8 @@ def test_errors_take_openai_shape(served: tuple[Api, str, str]) -> None:
     assert isinstance(never.value.body, dict)
     assert (never.value.body["code"], never.value.body["param"]) == ("over_quota", "n")
     assert never.value.body["message"].startswith(
-        "this request needs 2 images (a motion job: frames generated), more than the whole quota of 1 images per "
-        "rolling 24 hours, so it can never fit: lower n to need at most 1"
+        "this request needs 2 images, more than the whole quota of 1 images per rolling 24 hours, so it can never "
+        "fit: lower n to need at most 1"
     )
     queued = httpx.post(f"{base}/v1/jobs", json={"prompts": ["x"]}, headers={"Authorization": f"Bearer {limited}"})
     assert queued.status_code == 202

@@ -111,19 +111,19 @@ TINY_WAN_17 = {"model": "tiny-wan", "prompt": "a boat", "frames": 17, "width": 3
 
 
 @pytest.mark.parametrize(
-    ("path", "body", "field"),
+    ("path", "body", "field", "unit"),
     [
-        ("/v1/jobs", {"prompts": ["big"], "n": 11}, "n"),
-        ("/v1/jobs", {"prompts": ["p"] * 11}, "prompts"),
-        ("/v1/jobs", {"items": [{"prompt": "p"}] * 11}, "items"),
-        ("/v1/images", {"prompt": "big", "n": 11}, "n"),
-        ("/v1/jobs", {"kind": "animation", "items": [animation(11)]}, "items.0.frames"),
-        ("/v1/jobs", {"kind": "animation", "items": [animation(6), animation(6)]}, "items"),
-        ("/v1/jobs", {"kind": "video", "items": [TINY_WAN_17]}, "items.0.frames"),
+        ("/v1/jobs", {"prompts": ["big"], "n": 11}, "n", "images"),
+        ("/v1/jobs", {"prompts": ["p"] * 11}, "prompts", "images"),
+        ("/v1/jobs", {"items": [{"prompt": "p"}] * 11}, "items", "images"),
+        ("/v1/images", {"prompt": "big", "n": 11}, "n", "images"),
+        ("/v1/jobs", {"kind": "animation", "items": [animation(11)]}, "items.0.frames", "frames"),
+        ("/v1/jobs", {"kind": "animation", "items": [animation(6), animation(6)]}, "items", "frames"),
+        ("/v1/jobs", {"kind": "video", "items": [TINY_WAN_17]}, "items.0.frames", "frames"),
     ],
 )
 def test_a_job_bigger_than_the_whole_quota_is_a_422_naming_its_size(
-    secured: Api, path: str, body: dict[str, Any], field: str
+    secured: Api, path: str, body: dict[str, Any], field: str, unit: str
 ) -> None:
     """It can never fit, so it is bad input naming what sets its size, never a 429 that invites retries."""
     headers = bearer(secured.key("small", quota_per_day=10))
@@ -132,9 +132,10 @@ def test_a_job_bigger_than_the_whole_quota_is_a_422_naming_its_size(
     error = answer.json()["error"]
     assert (error["type"], error["field"], error["quota"]) == ("over_quota", field, 10)
     needed = error["needed"]
+    counted = " (each frame a model generates counts as an image)" if unit == "frames" else ""
     assert needed > 10 and error["message"] == (
-        f"this request needs {needed} images (a motion job: frames generated), more than the whole quota of "
-        f"10 {QUOTA_RULE}, so it can never fit: lower {field} to need at most 10, or split the work into several jobs"
+        f"this request needs {needed} {unit}, more than the whole quota of 10 {QUOTA_RULE}{counted}, "
+        f"so it can never fit: lower {field} to need at most 10, or split the work into several jobs"
     )
     assert secured.client.get("/v1/usage", headers=headers).json()["images_last_24h"] == 0  # nothing charged
 
