@@ -8,6 +8,7 @@ __all__ = [
     "KilnError",
     "ModelLoadError",
     "NotFound",
+    "OverQuota",
     "QuotaExceeded",
     "RunConflict",
     "Unauthorized",
@@ -82,3 +83,13 @@ class QuotaExceeded(KilnError):
     def __init__(self, message: str, *, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class OverQuota(InvalidInput):
+    """A job bigger than its key's whole quota: it can never fit, so it is bad input (422), not a 429 to retry.
+    `field` names what sets the job's size (`n`, `prompts`, `items.0.frames`)."""
+
+    def __init__(self, field: str, message: str, *, quota: int, needed: int) -> None:
+        super().__init__(field, message)
+        self.quota = quota
+        self.needed = needed

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 from kiln.errors import Unauthorized
 from kiln.jobs.keys import KeyStore
-from kiln.jobs.quota import QUOTA_WINDOW, Charge
+from kiln.jobs.quota import QUOTA_WINDOW, Charge, over_quota
 from kiln.jobs.store import JobStore
 
 __all__ = ["ANONYMOUS", "Caller", "authenticate", "bearer_token", "charge", "usage"]
@@ -24,7 +25,7 @@ class Caller:
 
     owner: str | None
     key_name: str | None = None
-    quota_per_day: int | None = None
+    quota: int | None = None
 
 
 ANONYMOUS = Caller(owner=None)
@@ -49,7 +50,7 @@ def authenticate(keys: KeyStore, *, auth: str, token: str | None) -> Caller:
     record = keys.authenticate(token)
     if record is None:
         raise Unauthorized("the API key is not valid (unknown or revoked)")
-    return Caller(owner=record.id, key_name=record.name, quota_per_day=record.quota_per_day)
+    return Caller(owner=record.id, key_name=record.name, quota=record.quota_per_day)
 
 
 def usage(store: JobStore, caller: Caller, now: datetime | None = None) -> int:
@@ -59,6 +60,12 @@ def usage(store: JobStore, caller: Caller, now: datetime | None = None) -> int:
     return store.images_since(caller.owner, (now or datetime.now(UTC)) - QUOTA_WINDOW)
 
 
-def charge(caller: Caller, images: int) -> Charge:
-    """What a job of `images` costs `caller`, against its quota; the store checks and records it atomically."""
-    return Charge(images, caller.quota_per_day)
+def charge(caller: Caller, images: int, field: str, unit: Literal["images", "frames"] = "images") -> Charge:
+    """What a job of `images` costs `caller`, against its quota; the store checks and records it atomically.
+    `field` names the request field that sets the job's size; a job bigger than the whole quota is refused here
+    (`OverQuota`, before any store work: it can never fit)."""
+    cost = Charge(images, caller.quota, field, unit)
+    error = over_quota(cost)
+    if error is not None:
+        raise error
+    return cost

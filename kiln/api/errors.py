@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kiln.errors import InvalidInput, KilnError, ModelLoadError, NotFound, QuotaExceeded, Unauthorized
+from kiln.errors import InvalidInput, KilnError, ModelLoadError, NotFound, OverQuota, QuotaExceeded, Unauthorized
 
 __all__ = ["ApiError", "ErrorInfo", "describe", "error_response", "field_of", "install_error_handlers"]
 
@@ -93,6 +93,8 @@ def describe(exc: BaseException) -> ErrorInfo | None:
         return exc.info
     if isinstance(exc, RequestValidationError):
         return _validation_info(exc)
+    if isinstance(exc, OverQuota):  # it can never fit: bad input, not a 429 inviting retries
+        return ErrorInfo(422, "over_quota", exc.message, exc.field, extra={"quota": exc.quota, "needed": exc.needed})
     if isinstance(exc, InvalidInput):
         message = f"{exc.where}: {exc.message}" if exc.where else exc.message
         return ErrorInfo(422, "invalid_input", message, exc.field)

@@ -141,4 +141,5 @@ def submit_images(services: Services, caller: Caller, submission: ImageSubmissio
         max_attempts=services.settings.max_attempts,
         request=submission.request,
     )
-    return services.store.create_job(job, items, charge=charge(caller, len(items)))
+    size_field = "n" if submission.n > 1 or submission.label is None else submission.label
+    return services.store.create_job(job, items, charge=charge(caller, len(items), size_field))

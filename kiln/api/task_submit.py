@@ -21,7 +21,7 @@ from kiln.errors import InvalidInput
 from kiln.events.targets import check_url
 from kiln.jobs.inputs import STORAGE_SCHEME
 from kiln.jobs.records import JobRecord, NewJob
-from kiln.motion.cost import job_frames
+from kiln.motion.cost import job_frames, size_field
 from kiln.motion.runners import request_model
 from kiln.task_item import TaskItem
 
@@ -125,4 +125,4 @@ def submit_tasks(
         max_attempts=services.settings.max_attempts,
         request=request,
     )
-    return services.store.create_job(job, planned, charge=charge(caller, cost))
+    return services.store.create_job(job, planned, charge=charge(caller, cost, size_field(kind, items), "frames"))

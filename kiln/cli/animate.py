@@ -18,7 +18,7 @@ from kiln.cli.task_progress import TaskProgressBar
 from kiln.config import Settings
 from kiln.engine.catalog import resolve_model
 from kiln.errors import InvalidInput
-from kiln.motion.animation.checks import check_animation
+from kiln.motion.animation.checks import check_animation, with_size
 from kiln.motion.animation.file_control import FileControl, LiveRun, queued_commands, running_pid, send_command
 from kiln.motion.animation.request import AnimationRequest, SpriteOptions, parse_animation_request
 from kiln.motion.animation.state import AnimationFolder
@@ -209,6 +209,7 @@ def _run(request: AnimationRequest, work_dir: Path, settings: Settings, *, resta
     from kiln.engine.executor import Engine
     from kiln.motion.animation.runner import run_animation
 
+    request = with_size(request, resolve_model(request.model).family)  # no size: the family's default
     check_animation(request, resolve_model(request.model).family)  # before loading anything
     if running_pid(work_dir) is not None:
         raise InvalidInput("out", f"{work_dir} is being animated by process {running_pid(work_dir)}; wait for it")

@@ -8,6 +8,7 @@ cannot send a delivery to an internal host.
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ __all__ = [
 Resolver = Callable[[str, int], Sequence[str]]
 _SCHEMES = {"http": 80, "https": 443}
 _LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
+# one to four dot-separated numbers, each decimal, octal (0...) or hex (0x...): the IPv4 forms of inet_aton
+_NUMERIC_V4 = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0,3}", re.IGNORECASE)
 
 
 WEBHOOK_FIELD, WEBHOOK_SETTING = "webhook_url", "KILN_WEBHOOK_ALLOW_PRIVATE"
@@ -95,9 +98,17 @@ def _split(url: str, field: str = WEBHOOK_FIELD) -> tuple[str, str, int]:
 
 
 def _literal(host: str) -> str | None:
+    """The address a host that is an IP literal means, or None (a name). IPv4 counts in every form resolvers take
+    (`inet_aton`'s: `0x7f000001`, `2130706433`, `127.1`, `0177.0.0.1`), so none of them slips past the check."""
     try:
         return str(ipaddress.ip_address(host))
     except ValueError:
+        pass
+    if not _NUMERIC_V4.fullmatch(host):  # inet_aton ignores what follows a space; a host name has letters
+        return None
+    try:
+        return socket.inet_ntoa(socket.inet_aton(host))
+    except OSError:
         return None
 
 

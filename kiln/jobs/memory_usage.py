@@ -16,7 +16,7 @@ class UsageLedger:
         self._charges: dict[str, list[tuple[datetime, int]]] = {}
 
     def charge(self, owner: str, charge: Charge, now: datetime) -> None:
-        """Records `charge`; first, with a quota, `QuotaExceeded` when it does not fit."""
+        """Records `charge`; first, with a quota, `QuotaExceeded` (or `OverQuota`) when it does not fit."""
         charges = self._charges.setdefault(owner, [])
         if charge.quota is not None:
             error = refusal([c for c in charges if c[0] >= now - QUOTA_WINDOW], charge, now)

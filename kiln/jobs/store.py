@@ -6,7 +6,7 @@ Implementations: `kiln.jobs.sql.SqlStore` (SQLite in WAL mode, or PostgreSQL) an
 Rules every implementation keeps:
 - `create_job` writes the job and all its items in one transaction, with the owner's charge (`kiln.jobs.quota`:
   the job's cost, by default its item count, recorded in the usage ledger; with a quota, checked first in the same
-  atomic step, `QuotaExceeded` writing nothing).
+  atomic step, `QuotaExceeded` (or `OverQuota`: the job is bigger than the whole quota) writing nothing).
 - `claim` takes up to `max_items` pending items that share a signature, across jobs: the signature of the best
   pending item (highest priority, then oldest job, then lowest index), then the best items of that signature.
   An item whose earlier attempt killed its worker (`attempts > 0`) is claimed alone, so a poison pill cannot

@@ -20,7 +20,7 @@ from kiln.motion.runners import request_model
 from kiln.motion.video_request import VideoRequest
 from kiln.presets.styles import StyleBook
 
-__all__ = ["frames_generated", "job_frames"]
+__all__ = ["frames_generated", "job_frames", "size_field"]
 
 
 def _video_frames(request: VideoRequest) -> int:
@@ -62,6 +62,23 @@ def frames_generated(
     if kind == "storyboard":
         return _storyboard_frames(parsed, settings or Settings(), styles or StyleBook([]))
     return _request_frames(parsed)
+
+
+def _length_field(kind: str, request: Mapping[str, Any]) -> str | None:
+    if kind == "animation":
+        return "frames"
+    if kind == "video":  # a video's length is set by its segments, its frames or its duration
+        return next((name for name in ("segments", "frames", "duration") if request.get(name) is not None), "frames")
+    return None  # a storyboard: its scenes as a whole
+
+
+def size_field(kind: str, requests: Sequence[Mapping[str, Any]]) -> str:
+    """The request field that sets a motion job's cost, for an error saying what to lower: `items.0.frames` for
+    one animation, `items` for several requests."""
+    if len(requests) != 1:
+        return "items"
+    field = _length_field(kind, requests[0])
+    return "items.0" if field is None else f"items.0.{field}"
 
 
 def job_frames(kind: str, requests: Sequence[Mapping[str, Any]], *, settings: Settings, styles: StyleBook) -> int:

@@ -54,6 +54,7 @@ class Usage(_Model):
     owner: str | None = None
     key_name: str | None = None
     images_last_24h: int = 0
-    quota_per_day: int | None = None
+    quota: int | None = None
     remaining: int | None = None
-    remaining_today: int | None = None  # the old name of `remaining`
+    window_hours: int = 24
+    rule: str = "images per rolling 24 hours"

@@ -88,9 +88,10 @@ def test_quota_is_429_naming_the_limit(secured: Api) -> None:
         "owner": usage["owner"],
         "key_name": "small",
         "images_last_24h": 100,
-        "quota_per_day": 100,
+        "quota": 100,
         "remaining": 0,
-        "remaining_today": 0,
+        "window_hours": 24,
+        "rule": "images per rolling 24 hours",
     }
     sync = secured.client.post("/v1/images", json={"prompt": "one more"}, headers=headers)
     assert sync.status_code == 429
@@ -101,9 +102,10 @@ def test_usage_with_auth_off(api: Api) -> None:
         "owner": None,
         "key_name": None,
         "images_last_24h": 0,
-        "quota_per_day": None,
+        "quota": None,
         "remaining": None,
-        "remaining_today": None,
+        "window_hours": 24,
+        "rule": "images per rolling 24 hours",
     }
 
 

@@ -277,6 +277,14 @@ def test_openapi_docs(api: Api) -> None:
         "http://169.254.169.254/latest/meta-data",
         "http://[::1]/hook",
         "http://[::ffff:192.168.0.1]/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        # the other IPv4 forms resolvers take for 127.0.0.1 (inet_aton's): hex, decimal, short, octal
+        "http://0x7f000001/hook",
+        "http://2130706433/hook",
+        "http://127.1/hook",
+        "http://0177.0.0.1/hook",
+        "http://0x7f.1:8000/hook",
+        "http://012.0x1/hook",  # 10.0.0.1
     ],
 )
 def test_a_webhook_to_this_machine_or_a_private_network_is_refused(api: Api, url: str) -> None:

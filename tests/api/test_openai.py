@@ -100,13 +100,23 @@ def test_errors_take_openai_shape(served: tuple[Api, str, str]) -> None:
     assert isinstance(denied.value.body, dict) and denied.value.body["code"] == "invalid_api_key"
 
     _, limited = api.store.create_key("limited", 1)
-    with pytest.raises(openai.RateLimitError) as quota:
+    with pytest.raises(openai.BadRequestError) as never:  # more than the whole quota: no retry can help
         client_for(base, limited).images.generate(prompt="x", n=2)
+    assert isinstance(never.value.body, dict)
+    assert (never.value.body["code"], never.value.body["param"]) == ("over_quota", "n")
+    assert never.value.body["message"].startswith(
+        "this request needs 2 images, more than the whole quota of 1 images per rolling 24 hours, so it can never "
+        "fit: lower n to need at most 1"
+    )
+    queued = httpx.post(f"{base}/v1/jobs", json={"prompts": ["x"]}, headers={"Authorization": f"Bearer {limited}"})
+    assert queued.status_code == 202
+    with pytest.raises(openai.RateLimitError) as quota:  # fits once that image leaves the window
+        client_for(base, limited).images.generate(prompt="x")
     assert quota.value.response.headers["x-should-retry"] == "false"
+    assert int(quota.value.response.headers["retry-after"]) > 0
     assert isinstance(quota.value.body, dict)
-    assert quota.value.body["message"] == (
-        "quota of 1 images per rolling 24 hours: 0 used in the last 24 hours, this request needs 2; "
-        "it can never fit: ask for fewer images (or frames) in one job"
+    assert quota.value.body["message"].startswith(
+        "quota of 1 images per rolling 24 hours: 1 used in the last 24 hours, this request needs 1; retry in "
     )
 
 
@@ -130,11 +140,19 @@ def test_the_size_asked_for_is_honoured(served: tuple[Api, str, str]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("size", "model"),
-    [("1792x1024", None), ("1024x1536", "tiny-sd3"), ("16x16", None), ("99999x1", None), ("big", None)],
+    ("size", "model", "advice"),
+    [
+        ("1792x1024", None, "choose a smaller size"),
+        ("1024x1536", "tiny-sd3", "choose a smaller size"),
+        ("16x16", None, "choose a larger size"),
+        ("1x1", None, "choose a larger size"),
+        ("16x2048", None, "choose each side in that range"),
+        ("99999x1", None, None),
+        ("big", None, None),
+    ],
 )
 def test_a_size_the_model_cannot_make_is_a_400_naming_size(
-    served: tuple[Api, str, str], size: str, model: str | None
+    served: tuple[Api, str, str], size: str, model: str | None, advice: str | None
 ) -> None:
     _, base, token = served
     options: dict[str, Any] = {"model": model} if model else {}
@@ -145,6 +163,8 @@ def test_a_size_the_model_cannot_make_is_a_400_naming_size(
     assert isinstance(error, dict)
     assert error["param"] == "size" and error["type"] == "invalid_request_error" and error["code"]
     assert size in error["message"] or "pattern" in error["message"]
+    if advice is not None:  # the way out points the right way: a tiny size is too small, not too large
+        assert f"its sides are 32 to 1024 pixels; {advice} or auto" in error["message"], error["message"]
 
 
 @pytest.mark.parametrize(

@@ -101,9 +101,59 @@ def test_the_429_says_the_rule_and_when_to_retry(make_api: ApiFactory) -> None:
     )
     clock.advance(23 * 3600 - 59)
     api.submit(headers=headers, prompts=["third"], n=4)
-    never = api.client.post("/v1/jobs", json={"prompts": ["big"], "n": 11}, headers=headers)
-    assert never.status_code == 429 and "retry-after" not in never.headers
-    assert "can never fit" in never.json()["error"]["message"]
+
+
+def animation(frames: int) -> dict[str, Any]:
+    return {"model": "tiny-sd", "prompts": {"0": "a forest"}, "frames": frames, "width": 64, "height": 64}
+
+
+TINY_WAN_17 = {"model": "tiny-wan", "prompt": "a boat", "frames": 17, "width": 32, "height": 32}
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field", "unit"),
+    [
+        ("/v1/jobs", {"prompts": ["big"], "n": 11}, "n", "images"),
+        ("/v1/jobs", {"prompts": ["p"] * 11}, "prompts", "images"),
+        ("/v1/jobs", {"items": [{"prompt": "p"}] * 11}, "items", "images"),
+        ("/v1/images", {"prompt": "big", "n": 11}, "n", "images"),
+        ("/v1/jobs", {"kind": "animation", "items": [animation(11)]}, "items.0.frames", "frames"),
+        ("/v1/jobs", {"kind": "animation", "items": [animation(6), animation(6)]}, "items", "frames"),
+        ("/v1/jobs", {"kind": "video", "items": [TINY_WAN_17]}, "items.0.frames", "frames"),
+    ],
+)
+def test_a_job_bigger_than_the_whole_quota_is_a_422_naming_its_size(
+    secured: Api, path: str, body: dict[str, Any], field: str, unit: str
+) -> None:
+    """It can never fit, so it is bad input naming what sets its size, never a 429 that invites retries."""
+    headers = bearer(secured.key("small", quota_per_day=10))
+    answer = secured.client.post(path, json=body, headers=headers)
+    assert answer.status_code == 422 and "retry-after" not in answer.headers, answer.text
+    error = answer.json()["error"]
+    assert (error["type"], error["field"], error["quota"]) == ("over_quota", field, 10)
+    needed = error["needed"]
+    counted = " (each frame a model generates counts as an image)" if unit == "frames" else ""
+    assert needed > 10 and error["message"] == (
+        f"this request needs {needed} {unit}, more than the whole quota of 10 {QUOTA_RULE}{counted}, "
+        f"so it can never fit: lower {field} to need at most 10, or split the work into several jobs"
+    )
+    assert secured.client.get("/v1/usage", headers=headers).json()["images_last_24h"] == 0  # nothing charged
+
+
+def test_a_job_that_fits_later_is_a_429_and_one_that_never_fits_a_400_on_the_openai_route(secured: Api) -> None:
+    headers = bearer(secured.key("small", quota_per_day=10))
+    post = secured.client.post
+    secured.submit(headers=headers, prompts=["most"], n=8)
+    later = post("/v1/jobs", json={"prompts": ["three"], "n": 3}, headers=headers)
+    assert later.status_code == 429 and int(later.headers["retry-after"]) > 0
+    # on the OpenAI route: a 400 invalid_request_error (its retries are for 429s), naming `n`
+    three = bearer(secured.key("three", quota_per_day=3))
+    openai = post("/v1/images/generations", json={"prompt": "big", "n": 4}, headers=three)
+    assert openai.status_code == 400, openai.text
+    error = openai.json()["error"]
+    assert (error["type"], error["code"], error["param"]) == ("invalid_request_error", "over_quota", "n")
+    assert "needs 4 images" in error["message"] and "can never fit" in error["message"]
+    assert "x-should-retry" not in openai.headers
 
 
 def test_the_rule_reads_the_same_everywhere(secured: Api) -> None:
@@ -114,15 +164,13 @@ def test_the_rule_reads_the_same_everywhere(secured: Api) -> None:
     assert QUOTA_RULE in " ".join(README.read_text().split())
     schema = secured.client.get("/openapi.json").json()
     usage = schema["components"]["schemas"]["Usage"]["properties"]
-    assert QUOTA_RULE in usage["quota_per_day"]["description"]
+    assert QUOTA_RULE in usage["quota"]["description"]
+    assert "quota_per_day" not in usage and "remaining_today" not in usage  # no "per day" names
     assert "rolling 24 hours" in schema["paths"]["/v1/usage"]["get"]["summary"]
     headers = bearer(secured.key("tiny", quota_per_day=1))
+    assert secured.client.get("/v1/usage", headers=headers).json()["rule"] == QUOTA_RULE
     refused = secured.client.post("/v1/jobs", json={"prompts": ["a", "b"]}, headers=headers)
     assert QUOTA_RULE in refused.json()["error"]["message"]
-
-
-def animation(frames: int) -> dict[str, Any]:
-    return {"model": "tiny-sd", "prompts": {"0": "a forest"}, "frames": frames, "width": 64, "height": 64}
 
 
 def test_motion_jobs_count_the_frames_a_model_generates(secured: Api) -> None:

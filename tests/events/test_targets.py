@@ -67,3 +67,41 @@ def test_a_name_must_resolve_to_public_addresses_only() -> None:
 def test_a_name_that_does_not_resolve_is_not_found() -> None:
     with pytest.raises(TargetNotFound):
         resolve_target("https://no-such-host.invalid/", allow_private=False)
+
+
+@pytest.mark.parametrize(
+    ("host", "address"),
+    [
+        ("0x7f000001", "127.0.0.1"), ("0X7F000001", "127.0.0.1"), ("2130706433", "127.0.0.1"), ("127.1", "127.0.0.1"),
+        ("0177.0.0.1", "127.0.0.1"), ("0x7f.0.0.1", "127.0.0.1"), ("127.0.1", "127.0.0.1"), ("012.1", "10.0.0.1"),
+        ("3232235521", "192.168.0.1"), ("0xa9fea9fe", "169.254.169.254"), ("0", "0.0.0.0"),
+    ],
+)  # fmt: skip
+def test_every_numeric_ipv4_form_is_checked_as_the_address_it_means(host: str, address: str) -> None:
+    """inet_aton's legacy forms (hex, octal, one number, shortened dots) reach the address resolvers give them."""
+    for url, field, setting in (
+        (f"http://{host}/hook", "webhook_url", "KILN_WEBHOOK_ALLOW_PRIVATE"),
+        (f"https://{host}:8443/a.png", "items.0.image", "KILN_INPUT_ALLOW_PRIVATE"),
+    ):
+        with pytest.raises(UnsafeTarget, match=setting) as refused:
+            check_url(url, allow_private=False, field=field, setting=setting)
+        assert refused.value.field == field
+    allowed = resolve_target(f"http://{host}/hook", allow_private=True, resolver=resolver())  # no DNS asked
+    assert allowed.pinned == address
+
+
+@pytest.mark.parametrize(
+    ("host", "address"),
+    [("0x5db8d822", "93.184.216.34"), ("1572395042", "93.184.216.34"), ("93.0xb8d822", "93.184.216.34")],
+)
+def test_a_public_address_in_a_numeric_form_is_allowed_and_pinned(host: str, address: str) -> None:
+    check_url(f"http://{host}/hook", allow_private=False)
+    assert resolve_target(f"http://{host}/hook", allow_private=False, resolver=resolver()).pinned == address
+
+
+@pytest.mark.parametrize("host", ["0x7f000001.example.com", "cafe", "1.2.3.4.5", "4294967296", "08.1.2.3", "1e3"])
+def test_names_that_only_look_numeric_are_resolved_as_names(host: str) -> None:
+    """Not an address inet_aton takes: a name, checked by what it resolves to."""
+    check_url(f"http://{host}/hook", allow_private=False)
+    with pytest.raises(UnsafeTarget, match="resolves to a non-public address"):
+        resolve_target(f"http://{host}/hook", allow_private=False, resolver=resolver("127.0.0.1"))

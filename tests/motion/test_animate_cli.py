@@ -147,3 +147,15 @@ def test_an_encoding_failure_keeps_the_frames_and_the_same_run_encodes_them(engi
     [video] = run_animation(request, models=engine, work_dir=work_dir, control=NullControl())
     assert {path: path.stat().st_mtime_ns for path in (work_dir / "frames").iterdir()} == made  # not made again
     assert probe_video(video.path).has_audio
+
+
+def test_kiln_animate_without_a_size_uses_the_models_size(tmp_path: Path) -> None:
+    """The README's `kiln animate -p "a forest" ...` has no --width/--height: tiny-sd's 128x128, not 512x512."""
+    flags = ["animate", "-p", "a forest", "--model", "tiny-sd", "--frames", "1", "--steps", "2"]
+    result = CliRunner().invoke(app, [*flags, "--out", str(tmp_path / "default")])
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "1 frames at 128x128 with tiny-sd" in " ".join(result.output.split())
+    with Image.open(tmp_path / "default" / "frames" / "frame_00000.png") as frame:
+        assert frame.size == (128, 128)
+    wide = CliRunner().invoke(app, [*flags, "--width", "96", "--height", "64", "--out", str(tmp_path / "wide")])
+    assert wide.exit_code == 0 and "1 frames at 96x64" in " ".join(wide.output.split())

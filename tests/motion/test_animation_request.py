@@ -16,11 +16,12 @@ from kiln.engine.catalog import resolve_model
 from kiln.engine.executor import Engine
 from kiln.errors import InvalidInput
 from kiln.media.schedules import seed_for_frame
-from kiln.motion.animation.checks import check_animation
+from kiln.motion.animation.checks import check_animation, frame_size, with_size
 from kiln.motion.animation.request import apply_edit, parse_animation_request
 from kiln.motion.animation.runner import run_animation
 from kiln.motion.animation.timeline import Timeline
 from kiln.motion.task import NullControl
+from kiln.presets.aspect import DEFAULT_ASPECT, size_for_aspect
 from tests.motion.animation_helpers import tiny_request
 
 BASE: dict[str, Any] = {"model": "tiny-sd", "prompts": {"0": "a forest"}, "frames": 48, "steps": 4}
@@ -121,3 +122,28 @@ def test_kiln_animate_names_bad_flags_and_reads_yaml(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "o" / "animation.mp4").is_file() and len(list((tmp_path / "o" / "frames").iterdir())) == 2
+
+
+def test_an_animation_without_a_size_plans_the_model_familys_default_size() -> None:
+    """No width or height: the size `kiln models` lists for the model (tiny-sd: 128x128), not a fixed 512x512."""
+    family = resolve_model("tiny-sd").family
+    bare = parse_animation_request({"model": "tiny-sd", "prompts": {"0": "a forest"}})
+    assert (bare.width, bare.height) == (None, None)
+    assert frame_size(bare, family) == (128, 128)
+    sized = with_size(bare, family)
+    assert (sized.width, sized.height) == (128, 128) and with_size(sized, family) == sized
+    assert frame_size(tiny_request(width=96, height=64), family) == (96, 64)  # explicit sides are kept
+    assert frame_size(bare.model_copy(update={"width": 64}), family) == (64, 64)  # one side: a square
+    hub = resolve_model("stabilityai/stable-diffusion-3.5-medium").family  # the family's size, not one for all
+    assert frame_size(bare, hub) == size_for_aspect(DEFAULT_ASPECT, hub.default_megapixels, hub.size_multiple)
+
+
+def test_an_animation_run_without_a_size_makes_frames_of_the_default_size(engine: Engine, tmp_path: Path) -> None:
+    """The worker's path (an API item has no size unless given): frames at 128x128, the size written to the state
+    so a resumed run agrees on it."""
+    request = tiny_request(frames=1, steps=2).model_copy(update={"width": None, "height": None})
+    run_animation(request, models=engine, work_dir=tmp_path, control=NullControl())
+    [frame] = (tmp_path / "frames").glob("frame_*.png")
+    with Image.open(frame) as image:
+        assert image.size == (128, 128)
+    run_animation(request, models=engine, work_dir=tmp_path, control=NullControl())  # the same request resumes

@@ -141,6 +141,10 @@ def test_bad_input_references_are_refused_naming_the_field(service: Service, tmp
         ({**video, "image": "upload:01aaaaaaaaaaaaaaaaaaaaaaaa"}, "items.0.image", "no upload"),
         ({**video, "image": "artifact:nope"}, "items.0.image", "no artifact"),
         ({**video, "image": "http://127.0.0.1/a.png"}, "items.0.image", "KILN_INPUT_ALLOW_PRIVATE"),
+        ({**video, "image": "http://0x7f000001/a.png"}, "items.0.image", "KILN_INPUT_ALLOW_PRIVATE"),
+        ({**video, "image": "http://2130706433/a.png"}, "items.0.image", "KILN_INPUT_ALLOW_PRIVATE"),
+        ({**video, "image": "http://127.1/a.png"}, "items.0.image", "KILN_INPUT_ALLOW_PRIVATE"),
+        ({**video, "image": "http://0177.0.0.1/a.png"}, "items.0.image", "KILN_INPUT_ALLOW_PRIVATE"),
         ({**video, "model": "./my-model"}, "items.0.model", "unknown model"),
         ({**video, "model": "tiny-svd"}, "items.0.mode", "image-to-video only"),
     ]

@@ -276,8 +276,10 @@ def test_info_endpoints() -> None:
             "owner": "key_1",
             "key_name": "ci",
             "images_last_24h": 3,
-            "quota_per_day": 10,
-            "remaining_today": 7,
+            "quota": 10,
+            "remaining": 7,
+            "window_hours": 24,
+            "rule": "images per rolling 24 hours",
         },
         "/v1/presets": {"qualities": ["fast"]},
         "/readyz": {"status": "ready"},
@@ -289,6 +291,12 @@ def test_info_endpoints() -> None:
         assert report.encoders[0].truncated and report.encoders[0].overflow_words == ("late",)
         assert kiln.models()[0].default
         assert kiln.styles()[0].negative == "drawing"
-        assert kiln.usage().remaining_today == 7
+        usage = kiln.usage()
+        assert (usage.quota, usage.remaining, usage.window_hours, usage.rule) == (
+            10,
+            7,
+            24,
+            "images per rolling 24 hours",
+        )
         assert kiln.presets() == {"qualities": ["fast"]}
         assert kiln.ready() == {"status": "ready"}

@@ -10,7 +10,7 @@ import pytest
 from alembic import command
 from sqlalchemy import insert
 
-from kiln.errors import QuotaExceeded
+from kiln.errors import OverQuota, QuotaExceeded
 from kiln.jobs.memory import MemoryStore
 from kiln.jobs.quota import QUOTA_WINDOW, Charge
 from kiln.jobs.records import NewJob
@@ -53,9 +53,12 @@ def test_retry_after_is_when_enough_usage_leaves_the_window(store: Store, clock:
 
 
 def test_a_request_larger_than_the_quota_never_fits(store: Store) -> None:
-    with pytest.raises(QuotaExceeded) as refused:
-        store.create_job(NewJob(owner="alice"), items(1), charge=Charge(6, quota=5))
-    assert refused.value.retry_after is None and "can never fit" in str(refused.value)
+    """Bad input naming the field that sets the job's size (a 422 over the API), not a quota refusal to retry."""
+    with pytest.raises(OverQuota) as refused:
+        store.create_job(NewJob(owner="alice"), items(1), charge=Charge(6, quota=5, field="items.0.frames"))
+    assert not isinstance(refused.value, QuotaExceeded)
+    assert (refused.value.field, refused.value.quota, refused.value.needed) == ("items.0.frames", 5, 6)
+    assert "can never fit" in str(refused.value) and store.images_since("alice", datetime.min.replace(tzinfo=UTC)) == 0
 
 
 def test_deleting_a_job_gives_no_images_back(store: Store, clock: FakeClock) -> None:

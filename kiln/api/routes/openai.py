@@ -94,10 +94,12 @@ def openai_size(size: str, family: Family) -> tuple[int, int]:
     low, high = side_limits(family)
     snapped = (round_to_multiple(width, family.size_multiple), round_to_multiple(height, family.size_multiple))
     if not all(low <= side <= high for side in snapped):
+        small, big = min(snapped) < low, max(snapped) > high  # the advice follows the sides out of range
+        advice = "each side in that range" if small and big else "a larger size" if small else "a smaller size"
         raise InvalidInput(
             "size",
             f"{size} is not a size {family.name} can make: its sides are {low} to {high} pixels; "
-            "choose a smaller size or auto (the model's own size)",
+            f"choose {advice} or auto (the model's own size)",
         )
     return snapped
 

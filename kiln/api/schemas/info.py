@@ -98,9 +98,10 @@ class Usage(BaseModel):
     images_last_24h: int = Field(
         description="Images charged in the rolling 24 hours before now (a motion job: its frames); deleted jobs count"
     )
-    quota_per_day: int | None = Field(description="The key's quota: images per rolling 24 hours; null: unlimited")
+    quota: int | None = Field(description="The key's quota: images per rolling 24 hours; null: unlimited")
     remaining: int | None = Field(description="Images the quota allows now; null: unlimited")
-    remaining_today: int | None = Field(deprecated=True, description="The same as `remaining` (the old name)")
+    window_hours: int = Field(description="The rolling window usage is counted over, in hours")
+    rule: str = Field(description="The quota's rule, as the CLI help, the README and a 429 say it")
 
 
 class Health(BaseModel):

@@ -21,8 +21,9 @@ _LOCK_SPACE = 0x6B696C6E  # "kiln": the first key of kiln's advisory locks, the 
 
 
 def charge_usage(conn: Connection, owner: str, job_id: str, charge: Charge, now: datetime) -> None:
-    """Records `charge` for `owner`'s new job; first, with a quota, `QuotaExceeded` when it does not fit (the
-    caller's transaction then rolls back, so a refused job is not written and a failed write charges nothing)."""
+    """Records `charge` for `owner`'s new job; first, with a quota, `QuotaExceeded` (or `OverQuota`) when it does
+    not fit (the caller's transaction then rolls back, so a refused job is not written and a failed write charges
+    nothing)."""
     if charge.quota is not None:
         if conn.dialect.name == "postgresql":
             conn.execute(select(func.pg_advisory_xact_lock(_LOCK_SPACE, func.hashtext(owner))))

@@ -5,15 +5,32 @@ from __future__ import annotations
 from kiln.engine.families import Family
 from kiln.engine.init_images import open_init_image
 from kiln.errors import InvalidInput
+from kiln.jobs.sizing import resolve_size
 from kiln.media.audio import check_audio
 from kiln.motion.animation.request import AnimationRequest
 
-__all__ = ["check_animation"]
+__all__ = ["check_animation", "frame_size", "with_size"]
+
+
+def frame_size(request: AnimationRequest, family: Family) -> tuple[int, int]:
+    """The frames' (width, height): as given; one side given, a square; none, the family's default size (what
+    `kiln models` lists, as `kiln video` and `kiln generate` use it)."""
+    if request.width is not None and request.height is not None:
+        return request.width, request.height
+    side = request.width if request.width is not None else request.height
+    return (side, side) if side is not None else resolve_size(family)
+
+
+def with_size(request: AnimationRequest, family: Family) -> AnimationRequest:
+    """`request` with its frame size written out, so a saved production and its resumption agree on it."""
+    width, height = frame_size(request, family)
+    return request.model_copy(update={"width": width, "height": height})
 
 
 def check_animation(request: AnimationRequest, family: Family) -> None:
     """`InvalidInput` naming the field if the family cannot make these frames or a named file is unusable."""
-    for name, side in (("width", request.width), ("height", request.height)):
+    width, height = frame_size(request, family)
+    for name, side in (("width", width), ("height", height)):
         multiple = family.size_multiple
         if side % multiple:
             lower, upper = side - side % multiple, side - side % multiple + multiple

@@ -99,8 +99,12 @@ class AnimationRequest(BaseModel):
     model: str = Field(min_length=1, description="An image model (built-in id, hub id or folder)")
     frames: Annotated[int, Field(ge=1, le=100_000)] = 48
     fps: Annotated[float, Field(gt=0.0, le=120.0)] = 12.0
-    width: Annotated[int, Field(ge=16, le=4096)] = 512
-    height: Annotated[int, Field(ge=16, le=4096)] = 512
+    width: Annotated[int, Field(ge=16, le=4096)] | None = Field(
+        default=None, description="Default: the model family's default size (one side given: a square)"
+    )
+    height: Annotated[int, Field(ge=16, le=4096)] | None = Field(
+        default=None, description="Default: the model family's default size (one side given: a square)"
+    )
     steps: Annotated[int, Field(ge=1, le=500)] = 20
     interpolation: Interpolation = "linear"
     prompts: dict[int, str] = Field(description='Prompts by frame, e.g. {"0": "a forest", "120": "a city"}')

@@ -30,7 +30,7 @@ from kiln.errors import Cancelled, InvalidInput
 from kiln.media.enhance import enhance_frame
 from kiln.media.motion import transform_frame
 from kiln.media.video import EXTENSIONS, encode_video
-from kiln.motion.animation.checks import check_animation
+from kiln.motion.animation.checks import check_animation, frame_size, with_size
 from kiln.motion.animation.controls import AnimationControl, parse_command
 from kiln.motion.animation.hud import HudValues, draw_hud, hud_box
 from kiln.motion.animation.request import AnimationRequest, apply_edit
@@ -53,7 +53,7 @@ def run_animation(
     with every saved frame kept for the next run; a `stop` command ends it early with the frames made so far."""
     work_dir.mkdir(parents=True, exist_ok=True)
     folder = AnimationFolder(work_dir)
-    state = folder.open(request)
+    state = folder.open(with_size(request, resolve_model(request.model).family))
     check_animation(state.current, resolve_model(state.current.model).family)  # before loading the model
     model = models.model(state.current.model)
     loop = _FeedbackLoop(folder, state, model, control)
@@ -126,14 +126,15 @@ class _FeedbackLoop:
         settings = self.timeline.at(frame)
         request = self.state.current
         start = self._start(settings)
+        width, height = frame_size(request, self.model.info.family)  # written out when the production started
         item = ImageItem(
             index=frame,
             prompt=settings.prompt,
             negative_prompt=request.negative_prompt,
             user_prompt=settings.prompt,
             model=self.model.info.location,
-            width=request.width,
-            height=request.height,
+            width=width,
+            height=height,
             steps=request.steps,
             guidance=settings.guidance,
             seed=settings.seed,
