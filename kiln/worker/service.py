@@ -146,7 +146,7 @@ class _Progress:
         self, store: JobStore, jobs: dict[str, list[int]], interval: float, clock: Callable[[], float]
     ) -> None:
         self._store = store
-        self._jobs = jobs
+        self._jobs = dict(jobs)
         self._interval = interval
         self._clock = clock
         self._last = float("-inf")
@@ -156,9 +156,12 @@ class _Progress:
         if now - self._last < self._interval:
             return
         self._last = now
-        for job_id, indices in self._jobs.items():
+        for job_id, indices in list(self._jobs.items()):
             try:
                 self._store.append_event(job_id, "item.progress", {"step": step, "steps": steps, "items": indices})
+            except KeyError:  # deleted while running: expected, told once (its unit stops at the next lease check)
+                log.info("job %s was deleted while running; its progress is no longer recorded", job_id)
+                del self._jobs[job_id]
             except Exception:
                 log.warning("could not record progress of job %s", job_id, exc_info=True)
 

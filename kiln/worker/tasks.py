@@ -60,6 +60,7 @@ class StoreTaskControl:
     _last_poll: float = float("-inf")
     _after_event: int = 0
     _wake: threading.Event = field(default_factory=threading.Event)
+    _gone: bool = False  # the job was deleted while this ran
 
     def progress(self, done: int, total: int, message: str = "") -> None:
         now = self.clock()
@@ -73,6 +74,10 @@ class StoreTaskControl:
             data["message"] = message
         try:
             self.store.append_event(self.job_id, "item.progress", data)
+        except KeyError:  # deleted while running: expected, told once (the task stops at its next cancel check)
+            if not self._gone:
+                log.info("job %s was deleted while running; its progress is no longer recorded", self.job_id)
+            self._gone = True
         except Exception:
             log.warning("could not record progress of job %s", self.job_id, exc_info=True)
 
