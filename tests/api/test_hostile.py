@@ -73,6 +73,13 @@ class Server:
         ref: str = response.json()["ref"]
         return ref
 
+    def planted(self, name: str, data: bytes) -> str:
+        """An upload of alice's whose file is replaced by `data` afterwards (uploads are checked when uploaded)."""
+        ref = self.upload(name, small_png())
+        [path] = self.storage.path("uploads").rglob(f"{ref.removeprefix('upload:')}.*")
+        path.write_bytes(data)
+        return ref
+
     def submit(self, body: dict[str, Any], headers: dict[str, str] | None = None) -> str:
         answer = self.post("/v1/jobs", body, headers)
         assert answer["status"] == 202, answer
@@ -157,7 +164,9 @@ def test_ids_with_nul_bytes_or_of_the_wrong_form_are_not_found(server: Server) -
 
 
 def test_decompression_bombs_are_refused_by_their_header(server: Server) -> None:
-    bomb = server.upload("bomb.png", bomb_png())
+    response = server.client.post("/v1/uploads", files={"file": ("bomb.png", bomb_png())}, headers=server.alice)
+    assert response.status_code == 422 and "KILN_MAX_INPUT_PIXELS" in response.text, response.text
+    bomb = server.planted("bomb.png", bomb_png())  # a file that became a bomb after its upload
     assert len(bomb_png()) < 200_000
     limit = "64,000,000 pixels"
     message = server.refused("/v1/jobs", {"items": [{"prompt": "x", **TINY, "init_image": bomb}]}, "items.0.init_image")
@@ -254,7 +263,7 @@ def test_input_url_refusals_name_the_input_field_and_its_setting(server: Server)
 
 
 def test_errors_about_inputs_name_the_reference_never_a_server_path(server: Server) -> None:
-    junk = server.upload("junk.png", b"not a picture at all")
+    junk = server.planted("junk.png", b"not a picture at all")
     message = server.refused("/v1/jobs", {"items": [{"prompt": "x", **TINY, "init_image": junk}]}, "items.0.init_image")
     assert junk in message
     video = {"model": "tiny-ltx", "frames": 9, "width": 32, "height": 32, "steps": 2, "image": junk}
