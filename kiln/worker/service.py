@@ -25,6 +25,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import torch
@@ -45,6 +46,7 @@ from kiln.worker.artifacts import encode_generated, recipe_of
 from kiln.worker.lease import LeaseKeeper
 from kiln.worker.presence import Presence
 from kiln.worker.previews import PreviewEvents
+from kiln.worker.references import shown_inputs
 from kiln.worker.tasks import run_task_item
 
 __all__ = [
@@ -395,10 +397,10 @@ class JobWorker:
             if device_failed(exc):
                 raise DeviceFailed(f"the device is unusable: {exc}") from exc
             if isinstance(exc, ModelLoadError | UnknownModel):  # every item would fail the same way
-                return [(record, failure_reason(exc, _image(record))) for record in records]
+                return [(record, self._reason(exc, record)) for record in records]
             if len(records) == 1:
                 log.warning("item %d failed: %s", records[0].id, exc)
-                return [(records[0], failure_reason(exc, _image(records[0])))]
+                return [(records[0], self._reason(exc, records[0]))]
             log.warning("a unit of %d items failed (%s); running them one by one", len(records), exc)
         outcomes: list[tuple[ItemRecord, Outcome]] = []
         for record in records:
@@ -413,8 +415,21 @@ class JobWorker:
                 if device_failed(exc):
                     raise DeviceFailed(f"the device is unusable: {exc}") from exc
                 log.warning("item %d failed: %s", record.id, exc)
-                outcomes.append((record, failure_reason(exc, _image(record))))
+                outcomes.append((record, self._reason(exc, record)))
         return outcomes
+
+    def _reason(self, exc: BaseException, record: ItemRecord) -> str:
+        """`failure_reason`, naming the item's init image as its caller sent it (`upload:<id>`, `artifact:<id>`),
+        not as the stored file the worker read."""
+        item = _image(record)
+        reason = failure_reason(exc, item)
+        if item.init_image:
+            try:
+                key = Path(item.init_image).relative_to(self.settings.output_dir).as_posix()
+            except ValueError:  # not a stored input (a local run's own file): named by its file name already
+                return reason
+            reason = shown_inputs(reason, {item.init_image: key}, self.store)
+        return reason
 
     def _encode(self, images: Sequence[GeneratedImage]) -> dict[int, bytes | Exception]:
         """Each image's file bytes (or why it could not be encoded), by `id(image)`, encoded side by side: the

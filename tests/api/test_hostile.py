@@ -25,6 +25,7 @@ from kiln.engine.executor import Engine
 from kiln.engine.init_images import open_init_image
 from kiln.errors import InvalidInput
 from kiln.jobs.sql import SqlStore, migrate
+from kiln.media.audio import write_tone
 from kiln.storage.local import LocalStorage
 from kiln.worker.service import JobWorker
 from kiln.worker.task_inputs import resolve_inputs
@@ -208,6 +209,41 @@ def test_worker_failure_reasons_show_no_server_path(server: Server) -> None:
         assert job["state"] == "failed", job
         [error] = job["errors"]
         assert "/" not in error["error"].replace("inputs/", ""), error  # at most a path inside the task's folder
+    server.stays_up()
+
+
+def test_worker_failure_reasons_name_the_input_as_the_caller_sent_it(server: Server, tmp_path: Path) -> None:
+    """Inputs that broke after submit (a truncated PNG with a valid header, a sound track that is noise) fail in
+    the worker; each reason names `upload:<id>` or `artifact:<id>`, never a stored key or a file in the task folder."""
+    whole = small_png()
+    image_ref = server.upload("start.png", whole)
+    made = server.run(server.submit({"prompts": ["a lighthouse"], "defaults": TINY}))
+    artifact_ref = f"artifact:{made['results'][0]['artifact_id']}"
+    tone = server.upload("tone.wav", write_tone(tmp_path / "tone.wav", seconds=1.0).read_bytes())
+    video = {"model": "tiny-ltx", "frames": 9, "width": 32, "height": 32, "steps": 2, "image": image_ref}
+    animation = {"model": "tiny-sd", "prompts": {"0": "a"}, "frames": 2, "width": 32, "height": 32, "audio": tone}
+    shots = {"shots": [{"image": image_ref, "duration": 0.5}], "width": 32, "height": 32}
+    jobs = {
+        image_ref: server.submit({"items": [{"prompt": "x", **TINY, "init_image": image_ref}]}),
+        artifact_ref: server.submit({"items": [{"prompt": "x", **TINY, "init_image": artifact_ref}]}),
+    }
+    motion = [
+        (image_ref, server.submit({"kind": "video", "items": [video]})),
+        (tone, server.submit({"kind": "animation", "items": [animation]})),
+        (image_ref, server.submit({"kind": "assembly", "items": [shots]})),
+    ]
+    for ref in (image_ref, tone):
+        [path] = server.storage.path("uploads").rglob(f"{ref.removeprefix('upload:')}.*")
+        path.write_bytes(path.read_bytes()[: len(whole) // 2] if ref == image_ref else bytes(range(256)) * 40)
+    [made_file] = server.storage.path("").rglob("00000_*.png")
+    made_file.write_bytes(made_file.read_bytes()[:200])
+    for ref, job_id in [*jobs.items(), *motion]:
+        job = server.run(job_id)
+        assert job["state"] == "failed", job
+        [error] = job["errors"]
+        reason: str = error["error"]
+        assert ref in reason and "inputs/" not in reason and "storage:" not in reason, (ref, reason)
+        assert "uploads/" not in reason and str(server.root) not in reason, reason
     server.stays_up()
 
 
