@@ -84,5 +84,8 @@ def test_a_hub_model_that_is_not_downloaded_is_a_clear_load_error(monkeypatch: p
     from kiln.engine.loader import load_model
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(ModelLoadError, match=r"stable-diffusion-3\.5-medium"):
+    with pytest.raises(ModelLoadError, match=r"stable-diffusion-3\.5-medium") as caught:
         load_model(resolve_model("stabilityai/stable-diffusion-3.5-medium"), plan_device(Settings()))
+    message = str(caught.value)  # what an API client reads as the item's error: what to do, no stack trace to see
+    assert "could not be loaded" in message and "is a hub id that exists" in message, message
+    assert "reachable from the worker" in message and "stacktrace" not in message.lower(), message

@@ -21,6 +21,7 @@ from kiln.errors import InvalidInput
 from kiln.events.targets import check_url
 from kiln.jobs.inputs import STORAGE_SCHEME
 from kiln.jobs.records import JobRecord, NewJob
+from kiln.media.audio import check_audio
 from kiln.motion.cost import job_frames, size_field
 from kiln.motion.runners import request_model
 from kiln.task_item import TaskItem
@@ -53,6 +54,8 @@ def plan_tasks(services: Services, caller: Caller, kind: str, items: list[dict[s
         _check_models(body, where, services.settings.default_model)
         if kind == "video":
             _check_video(request, services, where, raw)
+        elif kind == "animation":
+            _check_audio(request, services, where, raw)
         model_name = body.get("model") or ""
         planned.append(TaskItem(index=index, kind=kind, request=body, model=model_name, name=body.get("name")))
     return planned
@@ -73,6 +76,19 @@ def _check_models(request: Any, where: str, default_model: str) -> None:
     elif isinstance(request, list):
         for i, value in enumerate(request):
             _check_models(value, f"{where}.{i}", default_model)
+
+
+def _check_audio(request: Any, services: Services, where: str, given: Mapping[str, Any]) -> None:
+    """An animation's stored sound track must decode now (as a video's does in its plan), so a bad file is a 422,
+    not a charged job that fails later; one given by URL is checked when the worker fetches it."""
+    value = getattr(request, "audio", None)
+    if not isinstance(value, str) or not value.startswith(STORAGE_SCHEME):
+        return
+    path = str(services.storage.path(value.removeprefix(STORAGE_SCHEME)))
+    try:
+        check_audio(path)
+    except ValueError as exc:
+        raise InvalidInput(f"{where}.audio", str(exc).replace(path, str(given.get("audio")))) from None
 
 
 def _check_video(request: Any, services: Services, where: str, given: Mapping[str, Any]) -> None:

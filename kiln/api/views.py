@@ -67,6 +67,7 @@ def _summary_fields(base: str, job: JobRecord) -> dict[str, object]:
         "created_at": job.created_at,
         "started_at": job.started_at,
         "finished_at": job.finished_at,
+        "error": job.error,
         "links": job_links(base, job.id),
     }
 
@@ -110,7 +111,6 @@ def job_view(
             **_summary_fields(base, job),
             "eta_seconds": eta_seconds(job, now),
             "elapsed_seconds": _elapsed(job, now),
-            "error": job.error,
             "errors": [ItemError(index=item.index, error=item.error) for item in failed],
             "results": None if results is None else [_job_result(base, r) for r in results],
         }

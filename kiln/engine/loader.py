@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from kiln.engine.quiet import quiet_libraries
 from kiln.engine.schedulers import sampler_name, swap_scheduler
 from kiln.errors import InvalidInput, ModelLoadError
 
-__all__ = ["LoadedModel", "load_model", "save_builtin"]
+__all__ = ["LoadedModel", "load_failure", "load_model", "save_builtin"]
 
 log = logging.getLogger(__name__)
 _BUILTIN_MARKER = "_kiln_builtin"
@@ -84,8 +85,24 @@ def _from_source(info: ModelInfo, dtype: torch.dtype) -> Any:
             return pipeline_class.from_single_file(info.location, torch_dtype=dtype)
         return diffusers.DiffusionPipeline.from_pretrained(info.location, torch_dtype=dtype)
     except (OSError, ValueError) as exc:
-        where = "the hub (is it downloaded, or is the network reachable?)" if info.source == "hub" else "disk"
-        raise ModelLoadError(f"could not load {info.name!r} from {where}: {exc}") from exc
+        raise load_failure(info, exc) from exc
+
+
+# diffusers' and huggingface_hub's pointers at a traceback the API's caller never sees
+_TRACEBACK_HINTS = re.compile(r"\s*(Please )?check out the root cause in the stacktrace above\.?", re.IGNORECASE)
+
+
+def load_failure(info: ModelInfo, exc: BaseException) -> ModelLoadError:
+    """Why `info` could not be loaded and what to do about it, without pointers at a stack trace."""
+    detail = _TRACEBACK_HINTS.sub("", str(exc)).strip().rstrip(".")
+    if info.source == "hub":
+        advice = (
+            f"check that {info.name!r} is a hub id that exists (and that the worker may read it: gated models need "
+            "HF_TOKEN), and that it is downloaded or the hub is reachable from the worker"
+        )
+    else:
+        advice = "check that the model's files on the worker's disk are complete and readable"
+    return ModelLoadError(f"the model {info.name!r} could not be loaded ({detail}); {advice}")
 
 
 def _gpu_memory_bytes(device: torch.device) -> int:

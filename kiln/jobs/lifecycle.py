@@ -163,12 +163,14 @@ def reported_progress(type: str, data: Mapping[str, Any]) -> tuple[list[int], fl
 
 
 def job_summary(job: JobRecord) -> dict[str, Any]:
-    """The webhook payload for a job that reached a final state."""
+    """The webhook payload for a job that reached a final state; `error` says why a failed job failed (null
+    otherwise), as the job's status does."""
     return {
         "id": job.id,
         "state": job.state,
         "total": job.total,
         "counts": dict(job.counts),
+        "error": job.error if job.state == "failed" else None,
         "created_at": job.created_at.isoformat(),
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
     }

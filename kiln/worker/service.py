@@ -25,6 +25,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import torch
@@ -45,6 +46,7 @@ from kiln.worker.artifacts import encode_generated, recipe_of
 from kiln.worker.lease import LeaseKeeper
 from kiln.worker.presence import Presence
 from kiln.worker.previews import PreviewEvents
+from kiln.worker.references import shown_inputs
 from kiln.worker.tasks import run_task_item
 
 __all__ = [
@@ -146,7 +148,7 @@ class _Progress:
         self, store: JobStore, jobs: dict[str, list[int]], interval: float, clock: Callable[[], float]
     ) -> None:
         self._store = store
-        self._jobs = jobs
+        self._jobs = dict(jobs)
         self._interval = interval
         self._clock = clock
         self._last = float("-inf")
@@ -156,9 +158,12 @@ class _Progress:
         if now - self._last < self._interval:
             return
         self._last = now
-        for job_id, indices in self._jobs.items():
+        for job_id, indices in list(self._jobs.items()):
             try:
                 self._store.append_event(job_id, "item.progress", {"step": step, "steps": steps, "items": indices})
+            except KeyError:  # deleted while running: expected, told once (its unit stops at the next lease check)
+                log.info("job %s was deleted while running; its progress is no longer recorded", job_id)
+                del self._jobs[job_id]
             except Exception:
                 log.warning("could not record progress of job %s", job_id, exc_info=True)
 
@@ -392,10 +397,10 @@ class JobWorker:
             if device_failed(exc):
                 raise DeviceFailed(f"the device is unusable: {exc}") from exc
             if isinstance(exc, ModelLoadError | UnknownModel):  # every item would fail the same way
-                return [(record, failure_reason(exc, _image(record))) for record in records]
+                return [(record, self._reason(exc, record)) for record in records]
             if len(records) == 1:
                 log.warning("item %d failed: %s", records[0].id, exc)
-                return [(records[0], failure_reason(exc, _image(records[0])))]
+                return [(records[0], self._reason(exc, records[0]))]
             log.warning("a unit of %d items failed (%s); running them one by one", len(records), exc)
         outcomes: list[tuple[ItemRecord, Outcome]] = []
         for record in records:
@@ -410,8 +415,21 @@ class JobWorker:
                 if device_failed(exc):
                     raise DeviceFailed(f"the device is unusable: {exc}") from exc
                 log.warning("item %d failed: %s", record.id, exc)
-                outcomes.append((record, failure_reason(exc, _image(record))))
+                outcomes.append((record, self._reason(exc, record)))
         return outcomes
+
+    def _reason(self, exc: BaseException, record: ItemRecord) -> str:
+        """`failure_reason`, naming the item's init image as its caller sent it (`upload:<id>`, `artifact:<id>`),
+        not as the stored file the worker read."""
+        item = _image(record)
+        reason = failure_reason(exc, item)
+        if item.init_image:
+            try:
+                key = Path(item.init_image).relative_to(self.settings.output_dir).as_posix()
+            except ValueError:  # not a stored input (a local run's own file): named by its file name already
+                return reason
+            reason = shown_inputs(reason, {item.init_image: key}, self.store)
+        return reason
 
     def _encode(self, images: Sequence[GeneratedImage]) -> dict[int, bytes | Exception]:
         """Each image's file bytes (or why it could not be encoded), by `id(image)`, encoded side by side: the

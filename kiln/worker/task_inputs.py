@@ -28,11 +28,21 @@ class InputStorage(Protocol):
     def read(self, relative: str) -> bytes: ...
 
 
-def resolve_inputs(request: dict[str, Any], *, storage: InputStorage, work_dir: Path, settings: Settings) -> Any:
-    """The request with each storage key and URL of an input field replaced by a local file's path."""
+def resolve_inputs(
+    request: dict[str, Any],
+    *,
+    storage: InputStorage,
+    work_dir: Path,
+    settings: Settings,
+    seen: dict[str, str] | None = None,
+) -> Any:
+    """The request with each storage key and URL of an input field replaced by a local file's path; `seen` gets
+    each local path with the reference it was fetched from (so a failure can name the input as its caller did)."""
 
     def local(value: str, field: str) -> str:
         path = fetched(value, field)
+        if seen is not None:
+            seen[str(path)] = value
         name = value if value.startswith(("http://", "https://")) else "the input image"
         check_pixels(path, max_pixels=settings.max_input_pixels, field=field, name=name)
         return str(path)

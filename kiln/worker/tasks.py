@@ -1,11 +1,12 @@
 """Running a motion task item (`kiln.task_item.TaskItem`) inside the job worker.
 
 The item's request names its inputs by reference; they are fetched into the task's work folder first
-(`kiln.worker.task_inputs`). The runner (`kiln.motion.runners`) then works in a folder that survives a crash
-(`<data_dir>/tasks/<job id>/<index>`): killed and claimed again, it continues from its checkpoints. Progress goes
-out as `item.progress` events, a cancel or lost lease stops it between steps, and animation commands sent through
-the API (`control` events of the job) reach it between frames. Its first output becomes the item's artifact; the
-others (an .srt beside a video) are written next to it and listed in the artifact's metadata.
+(`kiln.worker.task_inputs`), and a failure reason names them as the caller sent them (`kiln.worker.references`).
+The runner (`kiln.motion.runners`) then works in a folder that survives a crash (`<data_dir>/tasks/<job id>/<index>`):
+killed and claimed again, it continues from its checkpoints. Progress goes out as `item.progress` events, a cancel
+or lost lease stops it between steps, and animation commands sent through the API (`control` events of the job)
+reach it between frames. Its first output becomes the item's artifact; the others (an .srt beside a video) are
+written next to it and listed in the artifact's metadata.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from kiln.motion.runners import run_task
 from kiln.motion.task import ModelSource, TaskOutput
 from kiln.storage.errors import storage_reason
 from kiln.task_item import TaskItem
+from kiln.worker.references import shown_inputs
 from kiln.worker.task_inputs import InputStorage, resolve_inputs
 
 __all__ = ["StoreTaskControl", "TaskOutcome", "run_task_item"]
@@ -60,6 +62,7 @@ class StoreTaskControl:
     _last_poll: float = float("-inf")
     _after_event: int = 0
     _wake: threading.Event = field(default_factory=threading.Event)
+    _gone: bool = False  # the job was deleted while this ran
 
     def progress(self, done: int, total: int, message: str = "") -> None:
         now = self.clock()
@@ -73,6 +76,10 @@ class StoreTaskControl:
             data["message"] = message
         try:
             self.store.append_event(self.job_id, "item.progress", data)
+        except KeyError:  # deleted while running: expected, told once (the task stops at its next cancel check)
+            if not self._gone:
+                log.info("job %s was deleted while running; its progress is no longer recorded", self.job_id)
+            self._gone = True
         except Exception:
             log.warning("could not record progress of job %s", self.job_id, exc_info=True)
 
@@ -143,9 +150,17 @@ def run_task_item(
     work_dir.mkdir(parents=True, exist_ok=True)
     inputs = work_dir / "inputs"
 
+    local: dict[str, str] = {}  # each input file fetched → the reference it came from
+
     def resolve(data: dict[str, Any]) -> dict[str, Any]:
-        resolved: dict[str, Any] = resolve_inputs(data, storage=storage, work_dir=inputs, settings=settings)
+        resolved: dict[str, Any] = resolve_inputs(data, storage=storage, work_dir=inputs, settings=settings, seen=local)
         return resolved
+
+    def shown(reason: str) -> str:
+        """A failure reason as the client may see it: inputs named as the caller sent them, other paths inside
+        the task's folder relative to it (the server's folders are its own business)."""
+        reason = shown_inputs(reason, local, store)
+        return reason.replace(f"{work_dir}/", "").replace(str(work_dir), ".")
 
     control = StoreTaskControl(
         store, record.job_id, item.index, should_cancel, resolve, cursor_file=work_dir / "control.cursor"
@@ -156,10 +171,10 @@ def run_task_item(
     except Cancelled:
         raise
     except KilnError as exc:
-        return TaskOutcome(error=_shown(str(exc), work_dir))
+        return TaskOutcome(error=shown(str(exc)))
     except Exception as exc:
         log.warning("task item %d (%s) failed", record.id, item.kind, exc_info=True)
-        return TaskOutcome(error=_shown(f"{item.kind} failed: {type(exc).__name__}: {exc}", work_dir))
+        return TaskOutcome(error=shown(f"{item.kind} failed: {type(exc).__name__}: {exc}"))
     if not outputs:
         return TaskOutcome(error=f"{item.kind} made no output")
     try:
@@ -169,12 +184,6 @@ def run_task_item(
     except Exception as exc:  # a full disk, a storage outage: the item is retried later (its work folder stays)
         log.warning("could not store the outputs of task item %d: %s", record.id, exc)
         return TaskOutcome(storage_error=storage_reason(exc))
-
-
-def _shown(reason: str, work_dir: Path) -> str:
-    """A failure reason as the client may see it: paths inside the task's folder relative to it (the server's
-    folders are its own business)."""
-    return reason.replace(f"{work_dir}/", "").replace(str(work_dir), ".")
 
 
 def _store_outputs(outputs: list[TaskOutput], item: TaskItem, folder: str, storage: InputStorage) -> NewArtifact:

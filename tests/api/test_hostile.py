@@ -25,6 +25,7 @@ from kiln.engine.executor import Engine
 from kiln.engine.init_images import open_init_image
 from kiln.errors import InvalidInput
 from kiln.jobs.sql import SqlStore, migrate
+from kiln.media.audio import write_tone
 from kiln.storage.local import LocalStorage
 from kiln.worker.service import JobWorker
 from kiln.worker.task_inputs import resolve_inputs
@@ -71,6 +72,13 @@ class Server:
         response = self.client.post("/v1/uploads", files={"file": (name, data)}, headers=headers or self.alice)
         assert response.status_code == 201, response.text
         ref: str = response.json()["ref"]
+        return ref
+
+    def planted(self, name: str, data: bytes) -> str:
+        """An upload of alice's whose file is replaced by `data` afterwards (uploads are checked when uploaded)."""
+        ref = self.upload(name, small_png())
+        [path] = self.storage.path("uploads").rglob(f"{ref.removeprefix('upload:')}.*")
+        path.write_bytes(data)
         return ref
 
     def submit(self, body: dict[str, Any], headers: dict[str, str] | None = None) -> str:
@@ -157,7 +165,9 @@ def test_ids_with_nul_bytes_or_of_the_wrong_form_are_not_found(server: Server) -
 
 
 def test_decompression_bombs_are_refused_by_their_header(server: Server) -> None:
-    bomb = server.upload("bomb.png", bomb_png())
+    response = server.client.post("/v1/uploads", files={"file": ("bomb.png", bomb_png())}, headers=server.alice)
+    assert response.status_code == 422 and "KILN_MAX_INPUT_PIXELS" in response.text, response.text
+    bomb = server.planted("bomb.png", bomb_png())  # a file that became a bomb after its upload
     assert len(bomb_png()) < 200_000
     limit = "64,000,000 pixels"
     message = server.refused("/v1/jobs", {"items": [{"prompt": "x", **TINY, "init_image": bomb}]}, "items.0.init_image")
@@ -199,6 +209,41 @@ def test_worker_failure_reasons_show_no_server_path(server: Server) -> None:
         assert job["state"] == "failed", job
         [error] = job["errors"]
         assert "/" not in error["error"].replace("inputs/", ""), error  # at most a path inside the task's folder
+    server.stays_up()
+
+
+def test_worker_failure_reasons_name_the_input_as_the_caller_sent_it(server: Server, tmp_path: Path) -> None:
+    """Inputs that broke after submit (a truncated PNG with a valid header, a sound track that is noise) fail in
+    the worker; each reason names `upload:<id>` or `artifact:<id>`, never a stored key or a file in the task folder."""
+    whole = small_png()
+    image_ref = server.upload("start.png", whole)
+    made = server.run(server.submit({"prompts": ["a lighthouse"], "defaults": TINY}))
+    artifact_ref = f"artifact:{made['results'][0]['artifact_id']}"
+    tone = server.upload("tone.wav", write_tone(tmp_path / "tone.wav", seconds=1.0).read_bytes())
+    video = {"model": "tiny-ltx", "frames": 9, "width": 32, "height": 32, "steps": 2, "image": image_ref}
+    animation = {"model": "tiny-sd", "prompts": {"0": "a"}, "frames": 2, "width": 32, "height": 32, "audio": tone}
+    shots = {"shots": [{"image": image_ref, "duration": 0.5}], "width": 32, "height": 32}
+    jobs = {
+        image_ref: server.submit({"items": [{"prompt": "x", **TINY, "init_image": image_ref}]}),
+        artifact_ref: server.submit({"items": [{"prompt": "x", **TINY, "init_image": artifact_ref}]}),
+    }
+    motion = [
+        (image_ref, server.submit({"kind": "video", "items": [video]})),
+        (tone, server.submit({"kind": "animation", "items": [animation]})),
+        (image_ref, server.submit({"kind": "assembly", "items": [shots]})),
+    ]
+    for ref in (image_ref, tone):
+        [path] = server.storage.path("uploads").rglob(f"{ref.removeprefix('upload:')}.*")
+        path.write_bytes(path.read_bytes()[: len(whole) // 2] if ref == image_ref else bytes(range(256)) * 40)
+    [made_file] = server.storage.path("").rglob("00000_*.png")
+    made_file.write_bytes(made_file.read_bytes()[:200])
+    for ref, job_id in [*jobs.items(), *motion]:
+        job = server.run(job_id)
+        assert job["state"] == "failed", job
+        [error] = job["errors"]
+        reason: str = error["error"]
+        assert ref in reason and "inputs/" not in reason and "storage:" not in reason, (ref, reason)
+        assert "uploads/" not in reason and str(server.root) not in reason, reason
     server.stays_up()
 
 
@@ -254,7 +299,7 @@ def test_input_url_refusals_name_the_input_field_and_its_setting(server: Server)
 
 
 def test_errors_about_inputs_name_the_reference_never_a_server_path(server: Server) -> None:
-    junk = server.upload("junk.png", b"not a picture at all")
+    junk = server.planted("junk.png", b"not a picture at all")
     message = server.refused("/v1/jobs", {"items": [{"prompt": "x", **TINY, "init_image": junk}]}, "items.0.init_image")
     assert junk in message
     video = {"model": "tiny-ltx", "frames": 9, "width": 32, "height": 32, "steps": 2, "image": junk}

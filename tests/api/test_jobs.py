@@ -114,6 +114,18 @@ def test_failed_items_are_listed_and_retried(api: Api) -> None:
     assert retried["counts"] == {"pending": 1, "running": 0, "done": 2, "failed": 0, "canceled": 0}
 
 
+@pytest.mark.parametrize("store", ["memory", "sqlite", "postgres"])
+def test_a_failed_job_says_why_in_its_status_and_in_the_listing(make_api: ApiFactory, store: str) -> None:
+    api = make_api(store=store)
+    job_id = api.submit(prompts=[f"{FAIL_MARKER} alone"])["id"]
+    with api.worker:
+        job = api.wait_final(job_id)
+    reason = "no item of 1 succeeded; item 0: the fake engine was told to fail"
+    assert (job["state"], job["error"]) == ("failed", reason)
+    [listed] = api.client.get("/v1/jobs", params={"state": "failed"}).json()["data"]
+    assert (listed["id"], listed["error"]) == (job_id, reason)
+
+
 @pytest.mark.parametrize("worker", ["fake", "real"])
 def test_delete_removes_job_and_files(make_api: ApiFactory, worker: WorkerKind) -> None:
     api = make_api(worker=worker)

@@ -108,6 +108,7 @@ def test_a_finished_job_enqueues_its_summary(store: Store, clock: FakeClock) -> 
         "state": "completed",
         "total": 2,
         "counts": {"pending": 0, "running": 0, "done": 1, "failed": 1, "canceled": 0},
+        "error": None,
         "created_at": created.created_at.isoformat(),
         "finished_at": clock.now.isoformat(),
     }
@@ -127,6 +128,22 @@ def test_failed_and_canceled_jobs_enqueue_too_and_jobs_without_a_url_do_not(stor
     assert [d.payload["state"] for d in store.list_webhooks(failing.id)] == ["failed"]
     assert [d.payload["state"] for d in store.list_webhooks(canceled.id)] == ["canceled"]
     assert store.list_webhooks(silent.id) == []
+
+
+def test_every_failed_job_says_why_in_its_record_listing_and_webhook(store: Store) -> None:
+    """A job whose only item failed (a model that could not be loaded, say) carries the reason everywhere a job is
+    told: its record, the job listing, and its webhook payload."""
+    job = store.create_job(NewJob(webhook_url=HOOK), [make_item(0)])
+    unit = store.claim("w", max_items=1, lease_seconds=30)
+    assert unit is not None
+    store.fail_item(unit.id, unit.items[0].id, "the model 'x/y' could not be loaded")
+    reason = "no item of 1 succeeded; item 0: the model 'x/y' could not be loaded"
+    record = store.get_job(job.id)
+    assert record is not None and (record.state, record.error) == ("failed", reason)
+    [listed] = store.list_jobs(states=["failed"])
+    assert listed.error == reason
+    [delivery] = store.list_webhooks(job.id)
+    assert delivery.payload["error"] == reason
 
 
 def test_a_delivery_outlives_its_deleted_job(store: Store) -> None:

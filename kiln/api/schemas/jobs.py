@@ -177,6 +177,11 @@ class JobSummary(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    error: str | None = Field(
+        description="Why a failed job failed (every failed job says); while a job runs, its last storage error (an "
+        "item's file could not be stored: retried with a growing delay, failed after KILN_MAX_ATTEMPTS), cleared "
+        "once a retried item is done"
+    )
     links: JobLinks
 
 
@@ -199,10 +204,6 @@ class JobResult(BaseModel):
 class JobView(JobSummary):
     eta_seconds: float | None = Field(description="From the rate of progress since the start; null if unknown")
     elapsed_seconds: float | None
-    error: str | None = Field(
-        description="Why a failed job failed; while a job runs, its last storage error (an item's file could not be "
-        "stored: retried with a growing delay, failed after KILN_MAX_ATTEMPTS), cleared once a retried item is done"
-    )
     errors: list[ItemError] = Field(description="The first 50 failed items")
     results: list[JobResult] | None = Field(default=None, description="With ?include=results")
 
