@@ -435,3 +435,13 @@ def test_a_failure_that_cannot_be_recorded_is_not_claimed_again_at_once(server: 
     assert server.worker.run_once() is False  # nothing to claim: the item waits for its lease to expire
     [item] = server.store.list_items(job_id)
     assert item.state == "running" and item.attempts == 0, item
+
+
+def test_control_command_errors_name_the_field_as_sent(server: Server) -> None:
+    animation = {"model": "tiny-sd", "prompts": {"0": "a forest"}, "frames": 2, "width": 32, "height": 32, "steps": 2}
+    control = f"/v1/jobs/{server.submit({'kind': 'animation', 'items': [animation]})}/control"
+    assert "not an input reference" in server.refused(control, {"action": "teleport", "image": "nope.png"}, "image")
+    assert "no upload" in server.refused(control, {"action": "teleport", "image": f"upload:{'0' * 26}"}, "image")
+    assert "teleport needs an image" in server.refused(control, {"action": "teleport"}, "image")
+    assert "edit needs changes" in server.refused(control, {"action": "edit"}, "changes")
+    server.refused(control, {"action": "jump"}, "action")
