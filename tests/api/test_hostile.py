@@ -21,10 +21,12 @@ from PIL import Image
 from sqlalchemy import text
 
 from kiln.api import create_app
+from kiln.api.inputs import upload_key
 from kiln.config import Settings
 from kiln.engine.executor import Engine
 from kiln.engine.init_images import open_init_image
 from kiln.errors import InvalidInput
+from kiln.jobs.ids import new_id
 from kiln.jobs.records import NewJob
 from kiln.jobs.sql import SqlStore, migrate
 from kiln.jobs.sql.engine import make_engine
@@ -445,3 +447,40 @@ def test_control_command_errors_name_the_field_as_sent(server: Server) -> None:
     assert "teleport needs an image" in server.refused(control, {"action": "teleport"}, "image")
     assert "edit needs changes" in server.refused(control, {"action": "edit"}, "changes")
     server.refused(control, {"action": "jump"}, "action")
+
+
+def test_ids_are_case_insensitive_everywhere(server: Server) -> None:
+    """Ids are Crockford base32, which is case-insensitive: every lookup takes either case. Uploads get ids in
+    the case of every other id; an upload named in lower case (as older versions did) still resolves."""
+    older = server.submit({"prompts": ["an older job"], "defaults": TINY})
+    job_id = server.submit({"prompts": ["a lighthouse"], "defaults": TINY})
+    assert server.run(job_id)["state"] == "completed"
+    lower = job_id.lower()
+    for path in (
+        f"/v1/jobs/{lower}",
+        f"/v1/jobs/{lower}/items",
+        f"/v1/jobs/{lower}/artifacts",
+        f"/v1/jobs/{lower}/zip",
+    ):
+        assert server.client.get(path, headers=server.alice).status_code == 200, path
+    assert server.client.get(f"/v1/jobs/{lower}", headers=server.alice).json()["id"] == job_id
+    page = server.client.get("/v1/jobs", params={"before": lower}, headers=server.alice).json()
+    assert [j["id"] for j in page["data"]] == [older]
+    [artifact] = server.client.get(f"/v1/jobs/{lower}/artifacts", headers=server.alice).json()["data"]
+    assert server.client.get(f"/v1/artifacts/{artifact['id'].lower()}", headers=server.alice).status_code == 200
+    body = {"items": [{"prompt": "at night", **TINY, "init_image": f"artifact:{artifact['id'].lower()}"}]}
+    assert server.post("/v1/jobs", body)["status"] == 202
+    with server.client.websocket_connect("/v1/ws", headers=server.alice) as ws:
+        ws.send_json({"action": "subscribe", "job_id": lower})
+        assert ws.receive_json()["type"] == "ws.subscribed"
+    ref = server.upload("start.png", small_png())
+    upload_id = ref.removeprefix("upload:")
+    assert upload_id == upload_id.upper() and len(upload_id) == 26, ref
+    key = server.store.authenticate(server.alice["Authorization"].removeprefix("Bearer "))
+    assert key is not None
+    old_id = new_id().lower()  # an upload kept by an older version, named in lower case
+    server.storage.write(upload_key(key.id, old_id, ".png"), small_png("orange"))
+    for named in (ref, f"upload:{upload_id.lower()}", f"upload:{old_id}", f"upload:{old_id.upper()}"):
+        assert server.post("/v1/jobs", {"items": [{"prompt": "x", **TINY, "init_image": named}]})["status"] == 202
+    assert server.client.post(f"/v1/jobs/{older.lower()}/cancel", headers=server.alice).json()["id"] == older
+    assert server.client.delete(f"/v1/jobs/{lower}", headers=server.alice).status_code == 204

@@ -70,7 +70,7 @@ async def upload(
     data = await file.read()
     if not data:
         raise InvalidInput("file", "the file is empty")
-    upload_id = new_id().lower()
+    upload_id = new_id()  # in upper case, as every id kiln issues
     try:
         await anyio.to_thread.run_sync(services.storage.write, upload_key(caller.owner, upload_id, suffix), data)
     except OSError as exc:
