@@ -27,7 +27,8 @@ __all__ = ["SINGLE_LINE_FIELDS", "PlainText", "bad_text_at"]
 SINGLE_LINE_FIELDS = frozenset(
     {"prefix", "webhook_url", "name", "model", "video_model", "image", "init_image", "audio", "user", "voice", "id"}
 )
-_REFERENCE = re.compile(r"(?:upload|artifact|https?):", re.IGNORECASE)
+# a reference or URL holds no space (a prompt such as "Artifact: a sword" is text, not a reference)
+_REFERENCE = re.compile(r"(?:upload|artifact|https?):[^ ]*", re.IGNORECASE)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
 _CONTROL_BUT_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -39,10 +40,11 @@ def _problem(text: str, *, single_line: bool) -> str | None:
     """Why `text` may not be taken, or None."""
     if _SURROGATE.search(text):
         return _SURROGATE_REASON
-    found = (_CONTROL if single_line or _REFERENCE.match(text) else _CONTROL_BUT_LINES).search(text)
+    single_line = single_line or _REFERENCE.fullmatch(text) is not None
+    found = (_CONTROL if single_line else _CONTROL_BUT_LINES).search(text)
     if found is None:
         return None
-    allowed = "" if single_line or _REFERENCE.match(text) else " (text may hold tab, newline and carriage return)"
+    allowed = "" if single_line else " (text may hold tab, newline and carriage return)"
     return f"holds the control character {found.group()!r}{allowed}; remove it"
 
 

@@ -379,6 +379,7 @@ def test_control_characters_are_refused_naming_the_field(server: Server) -> None
         ("/v1/jobs", {"prompts": ["x"], "prefix": "a\x01b"}, "prefix"),
         ("/v1/jobs", {"items": [{"prompt": "x", "model": "tiny-sd\n"}]}, "items.0.model"),
         ("/v1/jobs", {"kind": "video", "items": [{"model": "tiny-ltx", "image": "upload:x\ny"}]}, "items.0.image"),
+        ("/v1/jobs", {"kind": "storyboard", "items": [{"music": "https://a.example/x\t.mp3"}]}, "items.0.music"),
         ("/v1/jobs", {"kind": "video", "items": [{"model": "tiny-ltx", "k\x00": 1}]}, "items.0.k\x00"),
         ("/v1/jobs", {"kind": "assembly", "items": [{"shots": [{"narration": "a\x00"}]}]}, "items.0.shots.0.narration"),
         ("/v1/images", {"prompt": "x\x00"}, "prompt"),
@@ -390,8 +391,9 @@ def test_control_characters_are_refused_naming_the_field(server: Server) -> None
     animation = {"model": "tiny-sd", "prompts": {"0": "a forest"}, "frames": 2, "width": 32, "height": 32, "steps": 2}
     job_id = server.submit({"kind": "animation", "items": [animation]})
     server.refused(f"/v1/jobs/{job_id}/control", {"action": "teleport", "image": "upload:\x00"}, "image")
-    # free text keeps its lines
-    assert server.post("/v1/jobs", {"prompts": ["a harbour,\n\tat dawn\r\n"], "defaults": TINY})["status"] == 202
+    # free text keeps its lines, even where it starts like a reference
+    for prompt in ("a harbour,\n\tat dawn\r\n", "Artifact: a sword\nglowing"):
+        assert server.post("/v1/jobs", {"prompts": [prompt], "defaults": TINY})["status"] == 202
     server.stays_up()
 
 
