@@ -16,6 +16,7 @@ from kiln.api.hot_reads import HotReads
 from kiln.api.signing import UrlSigner
 from kiln.config import Settings
 from kiln.errors import NotFound
+from kiln.jobs.ids import stored_id
 from kiln.jobs.keys import KeyStore
 from kiln.jobs.records import JobRecord
 from kiln.jobs.store import JobStore
@@ -121,9 +122,10 @@ async def owned_job(job_id: str, services: ServicesDep, caller: CallerDep, reque
     read in the last `KILN_STATUS_CACHE_SECONDS` is reused (`kiln.api.hot_reads`) unless the request says
     `Cache-Control: no-cache`."""
     fresh = "no-cache" in request.headers.get("cache-control", "").lower()
+    asked, job_id = job_id, stored_id(job_id) or job_id  # either case; one cache entry per job
     job = await services.hot.load_job(job_id, lambda: services.store.get_job(job_id), fresh=fresh)
     if job is None or (caller.owner is not None and job.owner != caller.owner):
-        raise NotFound(f"no job {job_id!r}")
+        raise NotFound(f"no job {asked!r}")
     return job
 
 

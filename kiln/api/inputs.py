@@ -73,9 +73,10 @@ def _stored(scheme: str, ident: str, services: Services, caller: Caller, field: 
     if scheme == "upload":
         if is_id(ident):
             folder = services.storage.path(upload_folder(caller.owner))
-            found = sorted(folder.glob(f"{ident.lower()}.*")) if folder.is_dir() else []
-            if found:
-                return upload_key(caller.owner, ident.lower(), found[0].suffix)
+            # ids are case-insensitive; files are named in upper case, those of older versions in lower case
+            for name in (ident.upper(), ident.lower()) if folder.is_dir() else ():
+                if found := sorted(folder.glob(f"{name}.*")):
+                    return upload_key(caller.owner, name, found[0].suffix)
         raise InvalidInput(field, f"no upload {ident[:40]!r} of this key; upload the file with POST /v1/uploads")
     artifact = services.store.get_artifact(ident)
     if artifact is None or services.store.get_job(artifact.job_id, owner=caller.owner) is None:

@@ -21,7 +21,7 @@ from kiln.jobs.planner import check_total as planned_total
 from kiln.jobs.planner import plan_items
 from kiln.jobs.records import JobRecord, NewJob
 from kiln.jobs.spec import ImageSpec
-from kiln.storage.local import safe_relative_path
+from kiln.storage.names import check_folder_names
 from kiln.types import ImageItem
 
 __all__ = ["ImageSubmission", "check_prefix", "check_total", "plan_submission", "submit_images"]
@@ -44,28 +44,13 @@ class ImageSubmission:
     request: Mapping[str, Any] = field(default_factory=dict)
 
 
-# NAME_MAX of ext4, XFS, btrfs, APFS (UTF-8 bytes: what Linux counts). A whole prefix is at most 255 characters
-# (the request schema), so 1,020 bytes: a key (owner, job id, prefix, file name) stays far under PATH_MAX (4096).
-MAX_NAME_BYTES = 255
-
-
 def check_prefix(prefix: str | None) -> str | None:
-    """A prefix that stays inside the output root and that file systems can hold, normalised; None for none or
-    blank. Lengths count UTF-8 bytes: "ä" * 130 is 130 characters but 260 bytes, too long for one folder name."""
-    if prefix is None or not prefix.strip():
+    """A prefix whose folder names keep `kiln.storage.names`' rule (so it stays inside the job's folder and file
+    systems can hold it); None for none or "". Lengths count UTF-8 bytes: "ä" * 130 is 130 characters but 260
+    bytes, too long for one folder name."""
+    if not prefix:
         return None
-    if any(ord(char) < 32 or char == "\x7f" for char in prefix):
-        raise InvalidInput("prefix", "must not contain control characters")
-    path = safe_relative_path(prefix.strip(), "prefix")
-    for part in path.parts:
-        size = len(part.encode())
-        if size > MAX_NAME_BYTES:
-            raise InvalidInput(
-                "prefix",
-                f"the folder name {part[:20]!r}... is {size} bytes in UTF-8; file systems hold at most "
-                f"{MAX_NAME_BYTES} bytes per name: shorten it or split it with '/'",
-            )
-    return str(path)
+    return check_folder_names(prefix, "prefix").as_posix()
 
 
 def check_total(specs: int, n: int, max_items: int, *, label: str = "items") -> None:

@@ -1,21 +1,27 @@
 """Sortable ids (ULID-like) and the UTC clock the stores share.
 
-An id is 26 Crockford base32 characters: 48 bits of milliseconds since the epoch, then 80 bits that are random
+An id is 26 Crockford base32 characters (case-insensitive, as Crockford's base32 is; stored in upper case, which
+`stored_id` turns any spelling into): 48 bits of milliseconds since the epoch, then 80 bits that are random
 for the first id of a millisecond and incremented for the next ones, so ids made in one process sort in the
 order they were made, even when a test clock stands still.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 import secrets
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
 
 from kiln.errors import InvalidInput
 
-__all__ = ["Clock", "cursor_id", "is_id", "new_id", "utc_now"]
+__all__ = ["Clock", "by_id", "cursor_id", "is_id", "new_id", "stored_id", "utc_now"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 Clock = Callable[[], datetime]
 
@@ -61,8 +67,31 @@ def is_id(value: object) -> bool:
     return isinstance(value, str) and _ID.fullmatch(value) is not None
 
 
+def stored_id(value: object) -> str | None:
+    """`value` as ids are stored (upper case) if it has the form of an id in either case; None otherwise."""
+    return value.upper() if isinstance(value, str) and is_id(value) else None
+
+
 def cursor_id(before: str) -> str:
     """A list's `before` cursor as the id it must be (upper case, as ids are stored); `InvalidInput` otherwise."""
-    if not is_id(before):
+    found = stored_id(before)
+    if found is None:
         raise InvalidInput("before", f"{before[:40]!r} is not a job id; give the id of the last job of a page")
-    return before.upper()
+    return found
+
+
+def by_id(missing: object) -> Callable[[F], F]:
+    """A store method whose first argument is a job or artifact id, in either case: it gets the id as stored. A
+    string that is not an id (a NUL byte, a wrong length) names nothing, so the method answers `missing` (None or
+    an empty list) without asking the database: SQLite would find nothing; PostgreSQL refuses such text with an
+    error that must not reach a caller."""
+
+    def wrap(method: F) -> F:
+        @functools.wraps(method)
+        def checked(self: object, value: str, /, *args: Any, **kwargs: Any) -> Any:
+            found = stored_id(value)
+            return copy.copy(missing) if found is None else method(self, found, *args, **kwargs)
+
+        return cast(F, checked)
+
+    return wrap

@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from kiln.jobs.ids import Clock, cursor_id, new_id, utc_now
+from kiln.jobs.ids import Clock, by_id, cursor_id, new_id, stored_id, utc_now
 from kiln.jobs.lifecycle import (
     check_items,
     empty_counts,
@@ -94,6 +94,7 @@ class MemoryStore(MemoryWorkers):
             self._job_event(record, now)
             return self._job_record(record)
 
+    @by_id(None)
     def get_job(self, job_id: str, *, owner: str | None = None) -> JobRecord | None:
         with self._lock:
             job = self._jobs.get(job_id)
@@ -122,6 +123,7 @@ class MemoryStore(MemoryWorkers):
                         break
             return found
 
+    @by_id([])
     def list_items(
         self, job_id: str, *, states: Collection[ItemState] | None = None, offset: int = 0, limit: int = 100
     ) -> list[ItemRecord]:
@@ -133,6 +135,7 @@ class MemoryStore(MemoryWorkers):
             chosen = [i for i in items if states is None or i.state in states][offset : offset + limit]
             return [item_record(i) for i in chosen]
 
+    @by_id(None)
     def cancel_job(self, job_id: str) -> JobRecord | None:
         with self._lock:
             job = self._jobs.get(job_id)
@@ -145,6 +148,7 @@ class MemoryStore(MemoryWorkers):
                 self._finish(job, "canceled", now)
             return self._job_record(job)
 
+    @by_id(None)
     def retry_job(self, job_id: str) -> JobRecord | None:
         with self._lock:
             job = self._jobs.get(job_id)
@@ -163,6 +167,7 @@ class MemoryStore(MemoryWorkers):
                 self._job_event(job, now)
             return self._job_record(job)
 
+    @by_id(None)
     def delete_job(self, job_id: str) -> list[str] | None:
         with self._lock:
             job = self._jobs.pop(job_id, None)
@@ -321,15 +326,18 @@ class MemoryStore(MemoryWorkers):
             return StoreStats(jobs, items, images, seconds, storage_errors=self._storage_errors)
 
     # artifacts and events
+    @by_id([])
     def list_artifacts(self, job_id: str) -> list[ArtifactRecord]:
         with self._lock:
             return sorted((a for a in self._artifacts.values() if a.job_id == job_id), key=lambda a: a.index)
 
+    @by_id(None)
     def get_artifact(self, artifact_id: str) -> ArtifactRecord | None:
         with self._lock:
             return self._artifacts.get(artifact_id)
 
     def append_event(self, job_id: str, type: str, data: dict[str, Any]) -> EventRecord:
+        job_id = stored_id(job_id) or job_id
         copied = json_copy(data)
         with self._lock:
             if job_id not in self._jobs:
@@ -341,6 +349,7 @@ class MemoryStore(MemoryWorkers):
                         item.progress = fraction
             return self._append(job_id, type, copied, self._clock())
 
+    @by_id([])
     def events_after(self, job_id: str, after_id: int, *, limit: int = 500) -> list[EventRecord]:
         with self._lock:
             return [e for e in self._events.get(job_id, []) if e.id > after_id][:limit]

@@ -16,6 +16,7 @@ from typing import Any
 
 from kiln.errors import InvalidInput, RunConflict
 from kiln.storage.local import LocalStorage, safe_relative_path
+from kiln.storage.names import check_folder_names
 from kiln.types import ImageItem
 
 __all__ = ["DEFAULT_FILENAME_TEMPLATE", "MANIFEST_FILE", "PLAN_FILE", "RunFolder", "render_filename"]
@@ -63,7 +64,7 @@ class RunFolder:
 
     def __init__(self, storage: LocalStorage, prefix: str, items: Sequence[ImageItem], template: str) -> None:
         self.storage = storage
-        self.prefix = safe_relative_path(prefix).as_posix() if prefix else ""
+        self.prefix = check_folder_names(prefix).as_posix() if prefix else ""
         self.items = list(items)
         self.template = template
         self.files = {item.index: render_filename(template, item) for item in self.items}

@@ -52,6 +52,7 @@ from kiln.worker.tasks import run_task_item
 __all__ = [
     "ArtifactStorage",
     "DeviceFailed",
+    "FailureNotRecorded",
     "GenerationEngine",
     "JobWorker",
     "StorageFailed",
@@ -122,6 +123,12 @@ def device_failed(exc: BaseException) -> bool:
         and not isinstance(exc, torch.OutOfMemoryError)
         and any(marker in str(exc) for marker in _DEVICE_ERRORS)
     )
+
+
+class FailureNotRecorded(KilnError):
+    """The store could not record an item's failure, not even with a plain reason (the database itself fails): the
+    unit is not released (a released item is claimed again without an attempt counted, for ever), so its lease
+    expires and counts the attempt, and the worker backs off."""
 
 
 class StorageFailed(KilnError):
@@ -283,7 +290,7 @@ class JobWorker:
         self._storage_error = None
         try:
             self._run_unit(unit)
-        except DeviceFailed:
+        except (DeviceFailed, FailureNotRecorded):
             raise  # not released: the lease expires and counts the attempt
         except BaseException:
             self._release(unit, "an error")
@@ -475,7 +482,16 @@ class JobWorker:
             log.info("item %d was no longer ours (canceled or lease lost); its result is not recorded", record.id)
 
     def _fail(self, unit: WorkUnit, record: ItemRecord, reason: str) -> None:
-        if self.store.fail_item(unit.id, record.id, reason):
+        try:
+            recorded = self.store.fail_item(unit.id, record.id, reason)
+        except Exception as exc:  # the reason may be what the database refuses: record a plain one instead
+            log.warning("could not record item %d's failure %r: %r", record.id, reason[:500], exc)
+            plain = f"the item failed; its reason could not be recorded ({type(exc).__name__}): see the worker's log"
+            try:
+                recorded = self.store.fail_item(unit.id, record.id, plain)
+            except Exception as again:
+                raise FailureNotRecorded(f"could not record the failure of item {record.id}: {again!r}") from again
+        if recorded:
             self.stats.failed += 1
         else:
             self.stats.discarded += 1

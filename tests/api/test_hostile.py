@@ -18,16 +18,22 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
+from sqlalchemy import text
 
 from kiln.api import create_app
+from kiln.api.inputs import upload_key
 from kiln.config import Settings
 from kiln.engine.executor import Engine
 from kiln.engine.init_images import open_init_image
 from kiln.errors import InvalidInput
+from kiln.jobs.ids import new_id
+from kiln.jobs.records import NewJob
 from kiln.jobs.sql import SqlStore, migrate
+from kiln.jobs.sql.engine import make_engine
 from kiln.media.audio import write_tone
 from kiln.storage.local import LocalStorage
-from kiln.worker.service import JobWorker
+from kiln.task_item import TaskItem
+from kiln.worker.service import FailureNotRecorded, JobWorker
 from kiln.worker.task_inputs import resolve_inputs
 from tests.bomb import bomb_png
 from tests.postgres import migrated_postgres
@@ -53,6 +59,7 @@ class Server:
     root: Path
     alice: dict[str, str]
     bob: dict[str, str]
+    url: str
 
     def post(self, path: str, body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
         response = self.client.post(path, json=body, headers=headers or self.alice)
@@ -95,6 +102,29 @@ class Server:
         job: dict[str, Any] = response.json()
         return job
 
+    def refuse_item_errors(self, like: str) -> None:
+        """Make the database itself refuse to store an item error LIKE `like`, as PostgreSQL refuses text it
+        cannot hold."""
+        engine = make_engine(self.url)
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text(f"ALTER TABLE items ADD CONSTRAINT refused CHECK (error NOT LIKE '{like}')"))
+            else:
+                conn.execute(
+                    text(
+                        f"CREATE TRIGGER refused BEFORE UPDATE ON items WHEN NEW.error LIKE '{like}' "
+                        "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+                    )
+                )
+        engine.dispose()
+
+    def video_job(self, request: dict[str, Any]) -> str:
+        """A video job put straight into the store (as one submitted before today's checks would be)."""
+        key = self.store.authenticate(self.alice["Authorization"].removeprefix("Bearer "))
+        assert key is not None
+        new = NewJob(kind="video", owner=key.id, request={"items": [request]})
+        return self.store.create_job(new, [TaskItem(0, "video", request, model=request["model"])]).id
+
     def stays_up(self) -> None:
         assert self.client.get("/healthz").status_code == 200
         job = self.run(self.submit({"prompts": ["still standing"], "defaults": TINY}))
@@ -111,7 +141,7 @@ def server(request: pytest.FixtureRequest, engine: Engine, tmp_path: Path) -> It
         worker = JobWorker(store, engine, storage, settings, "hostile-worker")
         keys = {name: {"Authorization": f"Bearer {store.create_key(name)[1]}"} for name in ("alice", "bob")}
         try:
-            yield Server(client, store, storage, worker, tmp_path, keys["alice"], keys["bob"])
+            yield Server(client, store, storage, worker, tmp_path, keys["alice"], keys["bob"], url)
         finally:
             client.close()
             store.close()
@@ -150,10 +180,11 @@ def test_ids_with_nul_bytes_or_of_the_wrong_form_are_not_found(server: Server) -
         assert response.status_code == 404, (repr(bad_id), response.text)
         response = server.client.get("/v1/jobs", params={"before": bad_id}, headers=server.alice)
         assert response.status_code == 422 and response.json()["error"]["field"] == "before", response.text
+        why = "control character" if "\x00" in bad_id else "no artifact"  # a NUL is refused before any lookup
         video = {"model": "tiny-ltx", "frames": 9, "image": f"artifact:{bad_id}"}
-        assert "no artifact" in server.refused("/v1/jobs", {"kind": "video", "items": [video]}, "items.0.image")
+        assert why in server.refused("/v1/jobs", {"kind": "video", "items": [video]}, "items.0.image")
         image = {"prompt": "x", **TINY, "init_image": f"artifact:{bad_id}"}
-        assert "no artifact" in server.refused("/v1/jobs", {"items": [image]}, "items.0.init_image")
+        assert why in server.refused("/v1/jobs", {"items": [image]}, "items.0.init_image")
     with server.client.websocket_connect("/v1/ws", headers=server.alice) as ws:
         for bad_id in BAD_IDS:
             ws.send_json({"action": "subscribe", "job_id": bad_id})
@@ -379,3 +410,125 @@ def test_another_keys_control_command_is_not_found(server: Server) -> None:
     assert response.status_code == 404, response.text
     response = server.client.post(f"/v1/jobs/{job_id}/control", json={"action": "pause"}, headers=server.alice)
     assert response.status_code == 202, response.text
+
+
+def test_control_characters_are_refused_naming_the_field(server: Server) -> None:
+    """A NUL (PostgreSQL text cannot hold one) or another control character in any string of a body is a 422 that
+    names the field; free text may hold tab, newline and carriage return, names and references nothing."""
+    nul_image = {"image": "https://example.com/a\x00b.png", "model": "tiny-svd", "width": 64, "height": 64, "frames": 4}
+    cases: list[tuple[str, dict[str, Any], str]] = [
+        ("/v1/jobs", {"kind": "video", "items": [nul_image]}, "items.0.image"),
+        ("/v1/jobs", {"prompts": ["x"], "webhook_url": "https://example.com/h\x00ook"}, "webhook_url"),
+        ("/v1/jobs", {"prompts": ["a\x00b"]}, "prompts.0"),
+        ("/v1/jobs", {"prompts": ["a\x1bb"]}, "prompts.0"),
+        ("/v1/jobs", {"prompts": ["x"], "prefix": "a\x01b"}, "prefix"),
+        ("/v1/jobs", {"items": [{"prompt": "x", "model": "tiny-sd\n"}]}, "items.0.model"),
+        ("/v1/jobs", {"kind": "video", "items": [{"model": "tiny-ltx", "image": "upload:x\ny"}]}, "items.0.image"),
+        ("/v1/jobs", {"kind": "storyboard", "items": [{"music": "https://a.example/x\t.mp3"}]}, "items.0.music"),
+        ("/v1/jobs", {"kind": "video", "items": [{"model": "tiny-ltx", "k\x00": 1}]}, "items.0.k\x00"),
+        ("/v1/jobs", {"kind": "assembly", "items": [{"shots": [{"narration": "a\x00"}]}]}, "items.0.shots.0.narration"),
+        ("/v1/images", {"prompt": "x\x00"}, "prompt"),
+        ("/v1/tokens", {"prompt": "x\x07"}, "prompt"),
+    ]
+    for path, body, field in cases:
+        message = server.refused(path, body, field)
+        assert "control character" in message, (body, message)
+    animation = {"model": "tiny-sd", "prompts": {"0": "a forest"}, "frames": 2, "width": 32, "height": 32, "steps": 2}
+    job_id = server.submit({"kind": "animation", "items": [animation]})
+    server.refused(f"/v1/jobs/{job_id}/control", {"action": "teleport", "image": "upload:\x00"}, "image")
+    # free text keeps its lines, even where it starts like a reference
+    for prompt in ("a harbour,\n\tat dawn\r\n", "Artifact: a sword\nglowing"):
+        assert server.post("/v1/jobs", {"prompts": [prompt], "defaults": TINY})["status"] == 202
+    server.stays_up()
+
+
+def test_a_nul_that_reached_the_store_fails_its_item_once(server: Server) -> None:
+    """A job stored before submit refused control characters: its failure (quoting the URL) is recorded, the
+    NUL as U+FFFD, and the worker goes on to other jobs instead of claiming the item for ever."""
+    request = {"image": "https://kiln.invalid/a\x00b.png", "model": "tiny-svd", "width": 64, "height": 64, "frames": 4}
+    job_id = server.video_job(request)
+    done = server.run(job_id)
+    assert done["state"] == "failed", done
+    [error] = done["errors"]
+    assert "a\ufffdb.png" in error["error"], error  # the URL as it was, its NUL shown as U+FFFD
+    [item] = server.store.list_items(job_id)
+    assert item.state == "failed" and item.attempts <= 1, item
+    event = server.store.append_event(job_id, "note", {"said": "a\x00b", "k\x00": ["\x00"]})
+    [stored] = server.store.events_after(job_id, event.id - 1)
+    assert stored.data == {"said": "a\ufffdb", "k\ufffd": ["\ufffd"]}, stored
+    server.stays_up()
+
+
+VIDEO = {"model": "tiny-svd", "width": 64, "height": 64, "frames": 4}
+
+
+def test_a_failure_reason_the_database_refuses_is_recorded_plainly(server: Server) -> None:
+    """Recording the reason fails (the database refuses it): the item still fails, with a plain reason, once."""
+    server.refuse_item_errors("%refuse-me%")
+    job_id = server.video_job({**VIDEO, "image": "https://refuse-me.invalid/a.png"})
+    done = server.run(job_id)
+    assert done["state"] == "failed", done
+    [error] = done["errors"]
+    assert "could not be recorded" in error["error"], error
+    [item] = server.store.list_items(job_id)
+    assert item.state == "failed", item
+    server.stays_up()
+
+
+def test_a_failure_that_cannot_be_recorded_is_not_claimed_again_at_once(server: Server) -> None:
+    """Not even a plain reason can be stored: the unit is kept, not released, so its lease expires and counts
+    the attempt (a released item would be claimed again, uncounted, for ever)."""
+    server.refuse_item_errors("%")
+    job_id = server.video_job({**VIDEO, "image": "https://kiln.invalid/a.png"})
+    with pytest.raises(FailureNotRecorded):
+        server.worker.run_once()
+    assert server.worker.run_once() is False  # nothing to claim: the item waits for its lease to expire
+    [item] = server.store.list_items(job_id)
+    assert item.state == "running" and item.attempts == 0, item
+
+
+def test_control_command_errors_name_the_field_as_sent(server: Server) -> None:
+    animation = {"model": "tiny-sd", "prompts": {"0": "a forest"}, "frames": 2, "width": 32, "height": 32, "steps": 2}
+    control = f"/v1/jobs/{server.submit({'kind': 'animation', 'items': [animation]})}/control"
+    assert "not an input reference" in server.refused(control, {"action": "teleport", "image": "nope.png"}, "image")
+    assert "no upload" in server.refused(control, {"action": "teleport", "image": f"upload:{'0' * 26}"}, "image")
+    assert "teleport needs an image" in server.refused(control, {"action": "teleport"}, "image")
+    assert "edit needs changes" in server.refused(control, {"action": "edit"}, "changes")
+    server.refused(control, {"action": "jump"}, "action")
+
+
+def test_ids_are_case_insensitive_everywhere(server: Server) -> None:
+    """Ids are Crockford base32, which is case-insensitive: every lookup takes either case. Uploads get ids in
+    the case of every other id; an upload named in lower case (as older versions did) still resolves."""
+    older = server.submit({"prompts": ["an older job"], "defaults": TINY})
+    job_id = server.submit({"prompts": ["a lighthouse"], "defaults": TINY})
+    assert server.run(job_id)["state"] == "completed"
+    lower = job_id.lower()
+    for path in (
+        f"/v1/jobs/{lower}",
+        f"/v1/jobs/{lower}/items",
+        f"/v1/jobs/{lower}/artifacts",
+        f"/v1/jobs/{lower}/zip",
+    ):
+        assert server.client.get(path, headers=server.alice).status_code == 200, path
+    assert server.client.get(f"/v1/jobs/{lower}", headers=server.alice).json()["id"] == job_id
+    page = server.client.get("/v1/jobs", params={"before": lower}, headers=server.alice).json()
+    assert [j["id"] for j in page["data"]] == [older]
+    [artifact] = server.client.get(f"/v1/jobs/{lower}/artifacts", headers=server.alice).json()["data"]
+    assert server.client.get(f"/v1/artifacts/{artifact['id'].lower()}", headers=server.alice).status_code == 200
+    body = {"items": [{"prompt": "at night", **TINY, "init_image": f"artifact:{artifact['id'].lower()}"}]}
+    assert server.post("/v1/jobs", body)["status"] == 202
+    with server.client.websocket_connect("/v1/ws", headers=server.alice) as ws:
+        ws.send_json({"action": "subscribe", "job_id": lower})
+        assert ws.receive_json()["type"] == "ws.subscribed"
+    ref = server.upload("start.png", small_png())
+    upload_id = ref.removeprefix("upload:")
+    assert upload_id == upload_id.upper() and len(upload_id) == 26, ref
+    key = server.store.authenticate(server.alice["Authorization"].removeprefix("Bearer "))
+    assert key is not None
+    old_id = new_id().lower()  # an upload kept by an older version, named in lower case
+    server.storage.write(upload_key(key.id, old_id, ".png"), small_png("orange"))
+    for named in (ref, f"upload:{upload_id.lower()}", f"upload:{old_id}", f"upload:{old_id.upper()}"):
+        assert server.post("/v1/jobs", {"items": [{"prompt": "x", **TINY, "init_image": named}]})["status"] == 202
+    assert server.client.post(f"/v1/jobs/{older.lower()}/cancel", headers=server.alice).json()["id"] == older
+    assert server.client.delete(f"/v1/jobs/{lower}", headers=server.alice).status_code == 204

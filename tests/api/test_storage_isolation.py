@@ -11,6 +11,7 @@ import pytest
 from kiln.jobs.records import NewArtifact, NewJob
 from kiln.jobs.storage_keys import job_folder, task_key
 from kiln.media.images import read_metadata
+from kiln.storage.names import FOLDER_NAME_RULE
 from kiln.task_item import TaskItem
 from tests.api.conftest import SMALL, ApiFactory, WorkerKind, bearer
 
@@ -107,3 +108,38 @@ def test_deleting_a_task_job_removes_its_files_and_folder_and_nothing_else(make_
     assert not any(api.storage.exists(key) for key in keys[gone.id])
     assert not api.storage.path(f"anonymous/{gone.id}").exists()  # its emptied folders went with it
     assert all(api.storage.exists(key) for key in keys[kept.id])
+
+
+@pytest.mark.parametrize(
+    ("prefix", "name", "problem"),
+    [
+        ("~", "~", "starts with '~'"),
+        ("~root/x", "~root", "starts with '~'"),
+        (" ", " ", "has leading or trailing whitespace"),
+        ("a/ b", " b", "has leading or trailing whitespace"),
+        (".", ".", "starts with '.'"),
+        ("a/..", "..", "starts with '.'"),
+        (".hidden", ".hidden", "starts with '.'"),
+        ("-rf", "-rf", "starts with '-'"),
+        ("a/", "", "is empty"),
+        ("/abs", "", "is empty"),
+        ("a//b", "", "is empty"),
+        ("a\\b", "a\\b", "holds a backslash"),
+        ("ok/" + "ä" * 130, "ä" * 40 + "...", "is 260 bytes in UTF-8"),
+    ],
+)
+def test_prefix_folder_names_keep_one_rule(make_api: ApiFactory, prefix: str, name: str, problem: str) -> None:
+    """One rule for every folder name of a prefix; the 422 names the folder name, what is wrong, and the rule."""
+    api = make_api()
+    response = api.client.post("/v1/jobs", json={"prompts": ["x"], "prefix": prefix})
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["field"] == "prefix" and problem in error["message"], error
+    assert f"the folder name {name!r} {problem}" in error["message"] and FOLDER_NAME_RULE in error["message"], error
+
+
+@pytest.mark.parametrize("prefix", ["ä" * 100, "a b/c", "runs/2024-01/x_1", "日本/ünï.cödé"])
+def test_prefixes_of_ordinary_names_are_taken(make_api: ApiFactory, prefix: str) -> None:
+    api = make_api()
+    created = api.submit(prompts=["x"], prefix=prefix)
+    assert api.store.get_job(created["id"]).prefix == prefix  # type: ignore[union-attr]

@@ -162,7 +162,7 @@ def test_a_teleport_file_carries_its_own_copy_of_the_image(tmp_path: Path) -> No
     ("command", "field"),
     [
         ({"action": "jump"}, "action"),
-        ({"action": "teleport"}, "command"),
+        ({"action": "teleport"}, "image"),  # the field that is missing
         ({"action": "teleport", "image": "/nowhere.png"}, "image"),  # the teleport image, not an init_image
         ({"action": "edit", "changes": {"strength": "0:(1.5)"}}, "strength"),
         ({"action": "edit", "changes": {"width": 128}}, "changes"),

@@ -244,6 +244,27 @@ def test_artifacts_are_recorded_with_their_item(store: Store, clock: FakeClock) 
     assert store.get_artifact("01NOSUCHARTIFACT00000000000") is None
 
 
+def test_ids_are_found_in_either_case(store: Store) -> None:
+    """Crockford base32 is case-insensitive: an id in lower (or mixed) case names the same job or artifact."""
+    older = store.create_job(NewJob(), items(1))
+    created = store.create_job(NewJob(), items(2))
+    lower = created.id.lower()
+    assert lower != created.id and job(store, lower) == job(store, created.id)
+    assert [i.index for i in store.list_items(lower)] == [0, 1]
+    assert [j.id for j in store.list_jobs(before=lower)] == [older.id]
+    store.append_event(lower, "note", {"said": "hello"})
+    assert [e.type for e in store.events_after(lower, 0)][-1] == "note"
+    canceled = store.cancel_job(older.id.lower())
+    assert canceled is not None and canceled.id == older.id and canceled.state == "canceled"
+    retried = store.retry_job(older.id.lower())
+    assert retried is not None and retried.id == older.id and retried.state == "queued"
+    complete_all(store, claim(store))
+    [first, *_] = store.list_artifacts(lower)
+    assert store.get_artifact(first.id.lower()) == first
+    assert store.get_artifact(first.id[:13] + first.id[13:].lower()) == first
+    assert store.delete_job(lower) is not None and store.get_job(created.id) is None
+
+
 # events
 
 

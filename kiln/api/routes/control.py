@@ -59,7 +59,7 @@ async def control_job(body: ControlCommand, job: JobDep, services: ServicesDep, 
     command = body.model_dump(mode="json", exclude_none=True)
     if body.action == "edit":
         await anyio.to_thread.run_sync(_check_edit, services.store, job.id, body.index, body.changes or {})
-    command = check_inputs(command, services, caller, "body")
+    command = check_inputs(command, services, caller, "")
     event = await anyio.to_thread.run_sync(services.store.append_event, job.id, "control", command)
     return ControlAccepted(job_id=job.id, event_id=event.id, command=command)
 

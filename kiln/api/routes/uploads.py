@@ -75,7 +75,7 @@ async def upload(
         raise InvalidInput("file", "the file is empty")
     max_pixels = services.settings.max_input_pixels
     content_type = await anyio.to_thread.run_sync(lambda: checked_upload(data, suffix, name, max_pixels=max_pixels))
-    upload_id = new_id().lower()
+    upload_id = new_id()  # in upper case, as every id kiln issues
     try:
         await anyio.to_thread.run_sync(services.storage.write, upload_key(caller.owner, upload_id, suffix), data)
     except OSError as exc:

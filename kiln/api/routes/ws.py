@@ -29,6 +29,7 @@ from kiln.api.deps import Services, get_services
 from kiln.api.events import event_payload
 from kiln.api.key_check import KEY_CHECK_SECONDS, REVOKED, KeyCheck
 from kiln.errors import Unauthorized
+from kiln.jobs.ids import stored_id
 
 __all__ = ["router"]
 
@@ -152,9 +153,9 @@ class _Session:
         elif not isinstance(job_id, str) or not job_id or len(job_id) > 64:
             await self._error(None, "job_id", "must be a job id")
         elif action == "subscribe":
-            await self._subscribe(job_id, message.get("after", 0))
+            await self._subscribe(stored_id(job_id) or job_id, message.get("after", 0))
         else:
-            stopped = self._stop(job_id)
+            stopped = self._stop(stored_id(job_id) or job_id)
             await self._notice(job_id, "ws.unsubscribed", subscribed=stopped)
 
     async def _receive(self) -> None:

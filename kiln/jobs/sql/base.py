@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-import copy
-import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar, cast
 
 from sqlalchemy import URL, Connection, Engine
 
-from kiln.jobs.ids import Clock, is_id, utc_now
+from kiln.jobs.ids import Clock, by_id, utc_now
 from kiln.jobs.sql.engine import IMMEDIATE, make_engine
 
 __all__ = ["SqlBase", "by_id"]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def by_id(missing: object) -> Callable[[F], F]:
-    """A store method whose first argument is a job or artifact id: a string that is not an id (a NUL byte, a
-    wrong length) names nothing, so the method answers `missing` (None or an empty list) without asking the
-    database. SQLite would find nothing; PostgreSQL refuses such text with an error that must not reach a caller."""
-
-    def wrap(method: F) -> F:
-        @functools.wraps(method)
-        def checked(self: object, value: str, /, *args: Any, **kwargs: Any) -> Any:
-            return method(self, value, *args, **kwargs) if is_id(value) else copy.copy(missing)
-
-        return cast(F, checked)
-
-    return wrap
 
 
 class SqlBase:

@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from kiln.jobs.sql.nul import dumps_without_nul
+
 __all__ = ["IMMEDIATE", "make_engine", "normalize_url"]
 
 IMMEDIATE = "kiln_sqlite_immediate"  # execution option: this connection's transactions write
@@ -32,8 +34,10 @@ def normalize_url(url: str | URL) -> URL:
 
 
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
-    """An engine for `url`; SQLite files get their folder created and the pragmas above."""
+    """An engine for `url`; SQLite files get their folder created and the pragmas above. JSON is written without
+    NUL (`kiln.jobs.sql.nul`)."""
     parsed = normalize_url(url)
+    kwargs.setdefault("json_serializer", dumps_without_nul)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):

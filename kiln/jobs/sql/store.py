@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, bindparam, delete, func, insert, or_, select, update
 
-from kiln.jobs.ids import cursor_id, is_id, new_id
+from kiln.jobs.ids import cursor_id, new_id, stored_id
 from kiln.jobs.lifecycle import (
     check_items,
     empty_counts,
@@ -397,8 +397,9 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
         return None if row is None else artifact_record(row)
 
     def append_event(self, job_id: str, type: str, data: dict[str, Any]) -> EventRecord:
-        if not is_id(job_id):
+        if (found := stored_id(job_id)) is None:
             raise KeyError(f"no job {job_id!r}")
+        job_id = found  # either case names the job
         with self._write() as conn:
             if conn.execute(select(JOBS.c.id).where(JOBS.c.id == job_id)).first() is None:
                 raise KeyError(f"no job {job_id!r}")

@@ -13,6 +13,8 @@ from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Float, ForeignKey, I
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from kiln.jobs.sql.nul import NulFreeText
+
 __all__ = [
     "API_KEYS",
     "ARTIFACTS",
@@ -82,7 +84,7 @@ class JobRow(Base):
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(NulFreeText)
 
     __table_args__ = (
         Index("ix_jobs_owner_id", "owner", "id"),
@@ -103,7 +105,7 @@ class ItemRow(Base):
     model: Mapped[str] = mapped_column(Text)
     spec: Mapped[dict[str, Any]]  # ImageItem.to_dict() or TaskItem.to_dict()
     attempts: Mapped[int]
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(NulFreeText)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     unit_id: Mapped[str | None] = mapped_column(ID)
@@ -184,7 +186,7 @@ class WebhookRow(Base):
     state: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int]
     next_attempt_at: Mapped[datetime]
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(NulFreeText)
     created_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]
 

@@ -49,10 +49,11 @@ class Command(BaseModel):
 
     @model_validator(mode="after")
     def _fields_of_action(self) -> Command:
+        # `InvalidInput` (not a ValueError) passes through pydantic as is, naming the field that is missing
         if self.action == "teleport" and not self.image:
-            raise ValueError(f"teleport needs an image: {self.image_hint}")
+            raise InvalidInput("image", f"teleport needs an image: {self.image_hint}")
         if self.action == "edit" and not self.changes:
-            raise ValueError("edit needs changes: the fields to change and their new values")
+            raise InvalidInput("changes", "edit needs changes: the fields to change and their new values")
         return self
 
 
