@@ -16,6 +16,7 @@ from kiln.config import Settings
 from kiln.errors import InvalidInput
 from kiln.motion.video_folder import VideoFolder
 from kiln.motion.video_request import VideoRequest, parse_video_request
+from kiln.storage.names import check_folder_names
 
 __all__ = ["video_command"]
 
@@ -73,7 +74,7 @@ def video_command(
     if image is not None and not _is_url(image):
         data["image"] = str(Path(image).expanduser().resolve())  # the same request from any folder
     fingerprint = hashlib.sha256(parse_video_request(data).model_dump_json().encode()).hexdigest()
-    folder = settings.output_dir / (prefix or _default_prefix(data, fingerprint))
+    folder = settings.output_dir / (check_folder_names(prefix) if prefix else _default_prefix(data, fingerprint))
     if image is not None and _is_url(image):
         data["image"] = str(_fetch(image, folder))
     _run(parse_video_request(data), folder, settings)

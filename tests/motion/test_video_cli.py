@@ -74,6 +74,7 @@ def test_image_to_video_from_a_url(tmp_path: Path, image_url: str) -> None:
         (["--prompt", "a boat", "--segments", "3", "--segment-prompt", "a", "--segment-prompt", "b"], "segments"),
         (["--prompt", "a boat", "--width", "40"], "width"),
         (["--prompt", "a boat", "--format", "gif", "--crf", "20"], "crf"),
+        (["--prompt", "a boat", "--prefix", "../elsewhere"], "prefix"),  # the folder rule of `kiln generate`
     ],
 )
 def test_bad_flags_exit_2_naming_the_field(tmp_path: Path, args: list[str], field: str) -> None:
