@@ -6,31 +6,27 @@ answer, its tests are skipped, or fail when the `CI` environment variable is set
 
 from __future__ import annotations
 
-import os
 import threading
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
-from sqlalchemy import text
 
 from kiln.jobs.ids import Clock
 from kiln.jobs.keys import KeyStore
 from kiln.jobs.memory import MemoryStore
 from kiln.jobs.outbox import WebhookOutbox
 from kiln.jobs.records import JobRecord, NewArtifact, NewJob, WorkUnit
-from kiln.jobs.sql import SqlStore, make_engine, migrate, normalize_url
+from kiln.jobs.sql import SqlStore, migrate
 from kiln.jobs.store import JobStore
 from kiln.jobs.workers import WorkerRegistry
 from kiln.types import ImageItem
 from tests.helpers import make_item
+from tests.postgres import empty_postgres
 
 LEASE = 30.0
-POSTGRES_URL = os.environ.get("KILN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 START = datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=UTC)
 
 
@@ -55,44 +51,11 @@ class FakeClock:
 StoreFactory = Callable[[Clock], Store]
 
 
-@cache
-def _postgres_problem() -> str | None:
-    """Why PostgreSQL cannot be used, or None when it answers."""
-    engine = make_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:
-        shown = normalize_url(POSTGRES_URL).render_as_string(hide_password=True)
-        return f"PostgreSQL at {shown} is required for these tests but is unreachable: {exc}"
-    finally:
-        engine.dispose()
-    return None
-
-
-def _require_postgres() -> None:
-    problem = _postgres_problem()
-    if problem is not None:
-        if os.environ.get("CI"):
-            pytest.fail(problem)
-        pytest.skip(problem)
-
-
 @pytest.fixture
 def empty_postgres_url() -> Iterator[str]:
     """A URL whose connections use a new, empty PostgreSQL schema of their own, dropped afterwards."""
-    _require_postgres()
-    schema = f"kiln_test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = normalize_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with empty_postgres() as url:
+        yield url
 
 
 @pytest.fixture
