@@ -76,6 +76,16 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def receive_until(ws: Any, type: str) -> list[dict[str, Any]]:
+    """A WebSocket's messages up to and including the first of `type`."""
+    messages = []
+    while True:
+        message: dict[str, Any] = ws.receive_json()
+        messages.append(message)
+        if message["type"] == type:
+            return messages
+
+
 ApiFactory = Callable[..., Api]
 
 

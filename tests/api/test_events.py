@@ -10,7 +10,7 @@ import httpx
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
-from tests.api.conftest import Api, bearer
+from tests.api.conftest import Api, bearer, receive_until
 from tests.api.fakes import live_server
 
 pytestmark = pytest.mark.timeout(120)
@@ -92,15 +92,6 @@ def test_sse_bad_resume_point_names_it(api: Api) -> None:
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "Last-Event-ID"
     assert api.client.get("/v1/jobs/NOPE/events").status_code == 404
-
-
-def receive_until(ws: Any, type: str) -> list[dict[str, Any]]:
-    messages = []
-    while True:
-        message: dict[str, Any] = ws.receive_json()
-        messages.append(message)
-        if message["type"] == type:
-            return messages
 
 
 def test_websocket_subscription_follows_a_job(api: Api) -> None:

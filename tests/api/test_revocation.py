@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from typing import Any
 
 import httpx
 import pytest
@@ -17,7 +16,7 @@ from kiln.api.deps import Services
 from kiln.api.hot_reads import KEY_SECONDS, HotReads
 from kiln.api.key_check import KEY_CHECK_SECONDS
 from kiln.jobs.records import EventRecord
-from tests.api.conftest import Api, bearer
+from tests.api.conftest import Api, bearer, receive_until
 from tests.api.fakes import live_server
 from tests.conditions import wait_until
 
@@ -39,15 +38,6 @@ def with_manual_clock(api: Api) -> ManualClock:
     services: Services = api.app.state.services
     api.app.state.services = dataclasses.replace(services, hot=HotReads(0.2, clock=clock))
     return clock
-
-
-def receive_until(ws: Any, type: str) -> list[dict[str, Any]]:
-    messages = []
-    while True:
-        message: dict[str, Any] = ws.receive_json()
-        messages.append(message)
-        if message["type"] == type:
-            return messages
 
 
 def test_a_key_used_once_then_again_after_the_bound_is_refused(secured: Api) -> None:
