@@ -84,9 +84,13 @@ class Server:
     def planted(self, name: str, data: bytes) -> str:
         """An upload of alice's whose file is replaced by `data` afterwards (uploads are checked when uploaded)."""
         ref = self.upload(name, small_png())
-        [path] = self.storage.path("uploads").rglob(f"{ref.removeprefix('upload:')}.*")
-        path.write_bytes(data)
+        self.upload_file(ref).write_bytes(data)
         return ref
+
+    def upload_file(self, ref: str) -> Path:
+        """The stored file of the upload `ref` names, to change it behind the API's back."""
+        [path] = self.storage.path("uploads").rglob(f"{ref.removeprefix('upload:')}.*")
+        return path
 
     def submit(self, body: dict[str, Any], headers: dict[str, str] | None = None) -> str:
         answer = self.post("/v1/jobs", body, headers)
@@ -219,8 +223,7 @@ def test_the_worker_refuses_a_bomb_that_reached_it(server: Server) -> None:
     job_id = server.submit({"items": [{"prompt": "x", **TINY, "init_image": ref}]})
     video = {"model": "tiny-ltx", "frames": 9, "width": 32, "height": 32, "steps": 2, "image": ref}
     video_job = server.submit({"kind": "video", "items": [video]})
-    [upload] = server.storage.path("uploads").rglob(f"{ref.removeprefix('upload:')}.png")
-    upload.write_bytes(bomb_png())
+    server.upload_file(ref).write_bytes(bomb_png())
     for job in (server.run(job_id), server.run(video_job)):
         assert job["state"] == "failed", job
         [error] = job["errors"]
@@ -234,8 +237,7 @@ def test_worker_failure_reasons_show_no_server_path(server: Server) -> None:
     job_id = server.submit({"items": [{"prompt": "x", **TINY, "init_image": ref}]})
     video = {"model": "tiny-ltx", "frames": 9, "width": 32, "height": 32, "steps": 2, "image": ref}
     video_job = server.submit({"kind": "video", "items": [video]})
-    [upload] = server.storage.path("uploads").rglob(f"{ref.removeprefix('upload:')}.png")
-    upload.write_bytes(b"no longer a picture")
+    server.upload_file(ref).write_bytes(b"no longer a picture")
     for job in (server.run(job_id), server.run(video_job)):
         assert job["state"] == "failed", job
         [error] = job["errors"]
@@ -264,7 +266,7 @@ def test_worker_failure_reasons_name_the_input_as_the_caller_sent_it(server: Ser
         (image_ref, server.submit({"kind": "assembly", "items": [shots]})),
     ]
     for ref in (image_ref, tone):
-        [path] = server.storage.path("uploads").rglob(f"{ref.removeprefix('upload:')}.*")
+        path = server.upload_file(ref)
         path.write_bytes(path.read_bytes()[: len(whole) // 2] if ref == image_ref else bytes(range(256)) * 40)
     [made_file] = server.storage.path("").rglob("00000_*.png")
     made_file.write_bytes(made_file.read_bytes()[:200])
