@@ -28,12 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import torch
-
 from kiln.config import Settings
 from kiln.engine.executor import BatchLatentsCallback, EngineStatus, GeneratedImage, StepCallback
 from kiln.engine.loader import LoadedModel
-from kiln.errors import Cancelled, InvalidInput, KilnError, ModelLoadError, UnknownModel
+from kiln.errors import Cancelled, InvalidInput, ModelLoadError, UnknownModel
 from kiln.jobs.records import ItemRecord, NewArtifact, WorkUnit
 from kiln.jobs.storage_keys import image_key, job_folder
 from kiln.jobs.store import JobStore
@@ -43,6 +41,7 @@ from kiln.storage.errors import storage_reason
 from kiln.task_item import TaskItem
 from kiln.types import ImageItem
 from kiln.worker.artifacts import encode_generated, recipe_of
+from kiln.worker.failures import DeviceFailed, FailureNotRecorded, StorageFailed, device_failed, failure_reason
 from kiln.worker.lease import LeaseKeeper
 from kiln.worker.presence import Presence
 from kiln.worker.previews import PreviewEvents
@@ -105,47 +104,6 @@ class WorkerStats:
     released: int = 0  # units handed back (a cancel, a lost lease, a stop past its grace)
     discarded: int = 0  # results not recorded because the item was no longer ours
     storage_errors: int = 0  # files that could not be stored (their items retried later, or failed)
-
-
-class DeviceFailed(KilnError):
-    """The accelerator is in an unrecoverable state (a CUDA error poisons the process's context): the worker
-    process must exit. Its unit is not released, so the lease expires and the attempt is counted, which fails
-    an item that keeps breaking the device after `max_attempts`."""
-
-
-_DEVICE_ERRORS = ("CUDA error", "CUBLAS_STATUS_", "CUDNN_STATUS_", "cuDNN error", "NCCL error")
-
-
-def device_failed(exc: BaseException) -> bool:
-    """Whether an error leaves the device unusable for the rest of the process (out of memory does not)."""
-    return (
-        isinstance(exc, RuntimeError)
-        and not isinstance(exc, torch.OutOfMemoryError)
-        and any(marker in str(exc) for marker in _DEVICE_ERRORS)
-    )
-
-
-class FailureNotRecorded(KilnError):
-    """The store could not record an item's failure, not even with a plain reason (the database itself fails): the
-    unit is not released (a released item is claimed again without an attempt counted, for ever), so its lease
-    expires and counts the attempt, and the worker backs off."""
-
-
-class StorageFailed(KilnError):
-    """Files of a unit could not be stored (a full or read-only disk): their items were handed back counting an
-    attempt (`JobStore.storage_failed`), and the worker backs off before claiming again."""
-
-
-def failure_reason(exc: BaseException, item: ImageItem) -> str:
-    """A reason a user can act on, for an item that failed on its own."""
-    if isinstance(exc, torch.OutOfMemoryError):
-        return (
-            f"out of memory: one {item.width}x{item.height} image of {item.model} does not fit on this device; "
-            "use a smaller size or a lighter model"
-        )
-    if isinstance(exc, KilnError):
-        return str(exc)
-    return f"generation failed: {type(exc).__name__}: {exc}"
 
 
 class _Progress:
