@@ -45,6 +45,7 @@ from kiln.worker.failures import DeviceFailed, FailureNotRecorded, StorageFailed
 from kiln.worker.lease import LeaseKeeper
 from kiln.worker.presence import Presence
 from kiln.worker.previews import PreviewEvents
+from kiln.worker.progress_events import append_progress
 from kiln.worker.references import shown_inputs
 from kiln.worker.tasks import run_task_item
 
@@ -124,13 +125,8 @@ class _Progress:
             return
         self._last = now
         for job_id, indices in list(self._jobs.items()):
-            try:
-                self._store.append_event(job_id, "item.progress", {"step": step, "steps": steps, "items": indices})
-            except KeyError:  # deleted while running: expected, told once (its unit stops at the next lease check)
-                log.info("job %s was deleted while running; its progress is no longer recorded", job_id)
+            if not append_progress(self._store, job_id, {"step": step, "steps": steps, "items": indices}):
                 del self._jobs[job_id]
-            except Exception:
-                log.warning("could not record progress of job %s", job_id, exc_info=True)
 
 
 class JobWorker:

@@ -29,6 +29,7 @@ from kiln.motion.runners import run_task
 from kiln.motion.task import ModelSource, TaskOutput
 from kiln.storage.errors import storage_reason
 from kiln.task_item import TaskItem
+from kiln.worker.progress_events import append_progress
 from kiln.worker.references import shown_inputs
 from kiln.worker.task_inputs import InputStorage, resolve_inputs
 
@@ -74,14 +75,8 @@ class StoreTaskControl:
         data: dict[str, Any] = {"step": done, "steps": total, "items": [self.index]}
         if message:
             data["message"] = message
-        try:
-            self.store.append_event(self.job_id, "item.progress", data)
-        except KeyError:  # deleted while running: expected, told once (the task stops at its next cancel check)
-            if not self._gone:
-                log.info("job %s was deleted while running; its progress is no longer recorded", self.job_id)
-            self._gone = True
-        except Exception:
-            log.warning("could not record progress of job %s", self.job_id, exc_info=True)
+        if not self._gone:
+            self._gone = not append_progress(self.store, self.job_id, data)
 
     def should_stop(self) -> bool:
         return self.cancel_check()
