@@ -18,20 +18,13 @@ from kiln.errors import InvalidInput
 from kiln.events.targets import check_url
 from kiln.jobs.ids import is_id
 from kiln.jobs.inputs import STORAGE_SCHEME, map_inputs
+from kiln.jobs.storage_keys import upload_folder, upload_key
 from kiln.media.fetch import INPUT_SETTING
 from kiln.media.pixels import check_pixels
 
 __all__ = ["UPLOAD_SUFFIXES", "check_inputs", "local_input", "upload_folder", "upload_key"]
 
 UPLOAD_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".mp4", ".webm", ".mov", ".wav", ".mp3", ".aac", ".m4a")
-
-
-def upload_folder(owner: str | None) -> str:
-    return f"uploads/{owner or 'anonymous'}"
-
-
-def upload_key(owner: str | None, upload_id: str, suffix: str) -> str:
-    return f"{upload_folder(owner)}/{upload_id}{suffix}"
 
 
 def check_inputs(request: Any, services: Services, caller: Caller, path: str) -> Any:

@@ -2,17 +2,21 @@
 
 `<owner>/<job id>/<prefix>/<index>_<seed>.<ext>` (the prefix, when a job has one, stays the readable part inside),
 so two jobs never share a file: one caller cannot overwrite another's image, and deleting a job deletes only the
-files it recorded. `kiln generate`'s run folders keep their own layout (`kiln.jobs.run_folder`).
+files it recorded. Uploads are `uploads/<owner>/<upload id>.<ext>`, a new id each. `kiln generate`'s run folders
+keep their own layout (`kiln.jobs.run_folder`).
 """
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from kiln.media.images import EXTENSIONS
 from kiln.types import ImageItem
 
-__all__ = ["ANONYMOUS", "image_key", "job_folder", "task_key"]
+__all__ = ["ANONYMOUS", "image_key", "job_folder", "task_key", "upload_folder", "upload_id_of", "upload_key"]
 
 ANONYMOUS = "anonymous"  # the owner folder of jobs submitted with authentication off
+UPLOADS = "uploads"  # the folder of every owner's uploads
 
 
 def job_folder(owner: str | None, job_id: str, prefix: str | None) -> str:
@@ -29,3 +33,18 @@ def image_key(folder: str, item: ImageItem) -> str:
 def task_key(folder: str, index: int, name: str) -> str:
     """A file a task item made (`name` is the runner's output file name)."""
     return f"{folder}/{index:05d}_{name}"
+
+
+def upload_folder(owner: str | None) -> str:
+    """The folder of one owner's uploads."""
+    return f"{UPLOADS}/{owner or ANONYMOUS}"
+
+
+def upload_key(owner: str | None, upload_id: str, suffix: str) -> str:
+    return f"{upload_folder(owner)}/{upload_id}{suffix}"
+
+
+def upload_id_of(key: str) -> str | None:
+    """The upload id of an upload's storage key; None for any other key."""
+    parts = PurePosixPath(key).parts
+    return PurePosixPath(parts[2]).stem if len(parts) == 3 and parts[0] == UPLOADS else None

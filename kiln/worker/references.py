@@ -15,6 +15,7 @@ from typing import Protocol
 
 from kiln.jobs.inputs import STORAGE_SCHEME
 from kiln.jobs.records import ArtifactRecord
+from kiln.jobs.storage_keys import upload_id_of
 
 __all__ = ["ArtifactLookup", "reference_of", "shown_inputs"]
 
@@ -28,9 +29,10 @@ def reference_of(source: str, store: ArtifactLookup) -> str:
     key = source.removeprefix(STORAGE_SCHEME)
     if key.startswith(("http://", "https://")):
         return key
+    upload_id = upload_id_of(key)
+    if upload_id is not None:
+        return f"upload:{upload_id}"
     parts = PurePosixPath(key).parts
-    if len(parts) == 3 and parts[0] == "uploads":
-        return f"upload:{PurePosixPath(parts[2]).stem}"
     if len(parts) >= 3:
         try:
             artifacts = store.list_artifacts(parts[1])
