@@ -15,10 +15,14 @@ target_metadata = Base.metadata
 
 
 def run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
-    with context.begin_transaction():
+    # One transaction around every step, begun before alembic reads the version. Alembic commits after each
+    # step on SQLite (it counts SQLite's DDL as not transactional), which would let a second process read
+    # the version between two steps and apply the next one twice. Begun here, alembic leaves it alone, and
+    # SQLite's `BEGIN IMMEDIATE` (or PostgreSQL's advisory lock) holds the others off until the last step.
+    with connection.begin():
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         context.run_migrations()
 
 
