@@ -1,0 +1,3 @@
+export function JobPage({ jobId }: { jobId: string }) {
+  return <h1>Job {jobId}</h1>;
+}
