@@ -125,6 +125,9 @@ def test_bad_bodies_get_the_same_refusals_as_a_submit(make_api: ApiFactory, stor
         ({"items": [{"prompt": "x", "model": "/srv/models/mine"}]}, "items.0.model"),
         ({"items": [{"prompt": "x", "style": "no-such-style"}]}, "items.0.style"),
         ({"prompts": ["a\x00b"]}, "prompts.0"),
+        ({"items": [{"prompt": "x", "model": "tiny\x00sd"}]}, "items.0.model"),
+        ({"prompts": ["x"], "defaults": {"scheduler": "\x1b[31m"}}, "defaults.scheduler"),
+        ({"prompts": ["x"], "start_seed": -1}, "start_seed"),
         ({"prompts": ["x"], "prefix": "../up"}, "prefix"),
         ({"prompts": ["x"], "prefix": "ä" * 130}, "prefix"),
         ({"prompts": ["x"], "webhook_url": "http://10.0.0.1/hook"}, "webhook_url"),
@@ -142,6 +145,10 @@ def test_bad_bodies_get_the_same_refusals_as_a_submit(make_api: ApiFactory, stor
         assert (error["type"], error["field"]) == (submit_error["type"], field), (body, estimated.text)
         if isinstance(body, dict):  # (a list is no job of any kind to the submit, and no object to the estimate)
             assert error["message"] == submit_error["message"], body
+    surrogate = '{"prompts": ["a\\ud800b"]}'
+    for path in ("/v1/jobs", "/v1/estimate"):
+        response = api.client.post(path, content=surrogate, headers={**alice, "content-type": "application/json"})
+        assert response.status_code == 422 and response.json()["error"]["field"] == "prompts.0", response.text
     video = {"kind": "video", "items": [{"model": "tiny-ltx", "frames": 9}]}
     refused = api.client.post("/v1/estimate", json=video, headers=alice)
     assert refused.status_code == 422 and refused.json()["error"]["field"] == "kind"
