@@ -255,13 +255,17 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
             if first.attempts == 0:
                 micro_batch = select(JOBS.c.micro_batch).where(JOBS.c.id == first.job_id)
                 cap = unit_cap(max_items, conn.execute(micro_batch).scalar_one())
-                batch = select(ITEMS.c.id, ITEMS.c.job_id)
-                batch = batch.where(ITEMS.c.signature == first.signature, ITEMS.c.attempts == 0)
+                batch = select(ITEMS.c.id, ITEMS.c.job_id).where(ITEMS.c.attempts == 0)
                 candidates: Sequence[Row[Any]] = []
-                if len(owners) > 1:  # the owner's own first
-                    candidates = conn.execute(pending(batch.where(owned_by(ITEMS.c.owner, first.owner)), cap)).all()
+                if len(owners) > 1:  # the owner's own at this priority first, by its seek (`ix_items_owner_claim`):
+                    # the signature as an expression, so that SQLite does not walk other owners' items of that
+                    # signature in `ix_items_batch` instead
+                    own = batch.where(ITEMS.c.priority == head.priority, owned_by(ITEMS.c.owner, first.owner))
+                    own = own.where(ITEMS.c.signature.concat("") == first.signature)
+                    candidates = conn.execute(pending(own, cap)).all()
                 if len(candidates) < cap:
-                    candidates = owner_first(candidates, conn.execute(pending(batch, cap)).all())
+                    anyone = batch.where(ITEMS.c.signature == first.signature)
+                    candidates = owner_first(candidates, conn.execute(pending(anyone, cap)).all())
                 ids = fit_micro_batches(_with_micro_batches(conn, candidates), cap)
             unit_id, expires = new_id(now), now + timedelta(seconds=lease_seconds)
             values = {"state": "running", "unit_id": unit_id, "worker_id": worker_id, "lease_expires_at": expires}

@@ -118,7 +118,6 @@ class ItemRow(Base):
     retry_at: Mapped[datetime | None]  # after a storage failure: not claimed again before then
 
     __table_args__ = (
-        Index("ix_items_state_signature", "state", "signature"),
         Index("ix_items_job_index", "job_id", "item_index", unique=True),
         Index("ix_items_job_state", "job_id", "state"),
         Index("ix_items_unit", "unit_id"),
@@ -128,6 +127,16 @@ class ItemRow(Base):
 
 # claim order: the best pending items first; priority descends, the rest ascends
 Index("ix_items_claim", ItemRow.state, ItemRow.priority.desc(), ItemRow.job_created, ItemRow.job_id, ItemRow.item_index)
+# a unit's batch-mates: the best pending items of one signature, in claim order
+Index(
+    "ix_items_batch",
+    ItemRow.state,
+    ItemRow.signature,
+    ItemRow.priority.desc(),
+    ItemRow.job_created,
+    ItemRow.job_id,
+    ItemRow.item_index,
+)
 # fair share: the owners with pending work at a priority, and each one's best pending item
 Index(
     "ix_items_owner_claim",
