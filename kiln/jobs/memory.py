@@ -7,6 +7,7 @@ keep as JSON (requests, metadata, event data, payloads) are copied through JSON,
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import threading
 from collections.abc import Collection, Sequence
@@ -166,6 +167,19 @@ class MemoryStore(MemoryWorkers):
                 job.started_at = job.started_at if busy else None
                 job.finished_at = job.error = None
                 self._job_event(job, now)
+            return self._job_record(job)
+
+    @by_id(None)
+    def set_priority(self, job_id: str, priority: int) -> JobRecord | None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return None
+            if job.state not in FINAL_JOB_STATES:
+                job.new = dataclasses.replace(job.new, priority=priority)
+                for item in self._job_items(job, "pending", "running", "failed", "canceled"):
+                    _, created, same_job, index = item.rank
+                    item.rank = (-priority, created, same_job, index)
             return self._job_record(job)
 
     @by_id(None)

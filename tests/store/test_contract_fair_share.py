@@ -1,5 +1,5 @@
-"""The `JobStore` contract for fair share (`kiln.jobs.fair_share`): at one priority, claims take turns between
-owners, and batching by signature still holds."""
+"""The `JobStore` contract for the queue's order: fair share (`kiln.jobs.fair_share`: at one priority, claims take
+turns between owners, and batching by signature still holds) and changing a job's priority."""
 
 from __future__ import annotations
 
@@ -113,3 +113,46 @@ def test_a_claim_for_other_models_skips_an_owner_it_cannot_serve(store: Store, c
     claim(store, max_items=BATCH, models=["tiny-sd"])  # A
     unit = claim(store, max_items=BATCH, models=["tiny-sd"])  # B's turn, but this worker can't serve B: C
     assert {i.job_id for i in unit.items} == {c.id}
+
+
+# changing a job's priority
+
+
+def test_a_new_priority_reorders_the_queue(store: Store, clock: FakeClock) -> None:
+    first = store.create_job(NewJob(), items(4))
+    clock.advance(1)
+    second = store.create_job(NewJob(), items(4, width=128))
+    claim(store, max_items=2)  # first's items 0 and 1 run
+    changed = store.set_priority(second.id, 3)
+    assert changed is not None and changed.priority == 3 and changed.state == "queued"
+    assert store.get_job(second.id) == changed
+    assert {i.job_id for i in claim(store).items} == {second.id}
+    lowered = store.set_priority(first.id, -2)
+    assert lowered is not None and lowered.priority == -2 and lowered.state == "running"
+    other = store.create_job(NewJob(), items(1, width=96))
+    assert {i.job_id for i in claim(store).items} == {other.id}  # priority 0 before first's -2
+    assert [i.index for i in claim(store).items] == [2, 3]
+
+
+def test_a_retried_item_keeps_the_new_priority(store: Store, clock: FakeClock) -> None:
+    low = store.create_job(NewJob(), items(2))
+    unit = claim(store)
+    assert store.fail_item(unit.id, unit.items[0].id, "boom")
+    assert store.set_priority(low.id, 5) is not None
+    clock.advance(1)
+    store.create_job(NewJob(priority=4), items(1, width=128))
+    assert store.retry_job(low.id) is not None
+    assert {(i.job_id, i.index) for i in claim(store).items} == {(low.id, 0)}
+
+
+def test_a_final_job_keeps_its_priority(store: Store) -> None:
+    done = store.create_job(NewJob(priority=1), items(1))
+    complete_all(store, claim(store))
+    unchanged = store.set_priority(done.id, 7)
+    assert unchanged is not None and unchanged.state == "completed" and unchanged.priority == 1
+    canceled = store.cancel_job(store.create_job(NewJob(), items(1)).id)
+    assert canceled is not None
+    kept = store.set_priority(canceled.id, 7)
+    assert kept is not None and kept.priority == 0
+    assert store.set_priority("01HZZZZZZZZZZZZZZZZZZZZZZZ", 1) is None
+    assert store.set_priority("not an id", 1) is None

@@ -203,6 +203,17 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
             return load_job(conn, job_id)
 
     @by_id(None)
+    def set_priority(self, job_id: str, priority: int) -> JobRecord | None:
+        with self._write() as conn:
+            state = conn.execute(select(JOBS.c.state).where(JOBS.c.id == job_id)).scalar_one_or_none()
+            if state is not None and state not in FINAL_JOB_STATES:
+                unfinished = ITEMS.c.job_id == job_id, ITEMS.c.state != "done"  # items first: the lock order
+                conn.execute(update(ITEMS).where(*unfinished).values(priority=priority))
+                lock_jobs(conn, [job_id])
+                conn.execute(update(JOBS).where(JOBS.c.id == job_id).values(priority=priority))
+            return load_job(conn, job_id)
+
+    @by_id(None)
     def delete_job(self, job_id: str) -> list[str] | None:
         with self._write() as conn:
             if conn.execute(select(JOBS.c.id).where(JOBS.c.id == job_id)).first() is None:
