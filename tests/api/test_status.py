@@ -90,11 +90,13 @@ def test_counts_cover_every_key_and_show_none_of_their_jobs(make_api: ApiFactory
     alice, bob = bearer(api.key("alice")), bearer(api.key("bob", quota_per_day=10))
     theirs = api.submit(bob, prompts=["bob's secret"] * 4, defaults=SMALL)["id"]
     api.submit(alice, prompts=["mine"], defaults=SMALL)
-    assert api.store.claim("w", max_items=3, lease_seconds=60) is not None  # bob's job first: 3 of his running
+    assert api.store.claim("w", max_items=3, lease_seconds=60) is not None  # 3 of the 5 items running
     response = api.client.get("/v1/status", headers=alice)
     assert response.status_code == 200 and theirs not in response.text and "secret" not in response.text
     body = response.json()
-    assert body["queue"] == {"queued_items": 2, "running_items": 3, "queued_jobs": 1, "running_jobs": 1}
+    queue = body["queue"]
+    assert (queue["queued_items"], queue["running_items"]) == (2, 3)
+    assert queue["running_jobs"] >= 1 and queue["queued_jobs"] + queue["running_jobs"] == 2  # fair share picks whose
     assert body["usage"]["key_name"] == "alice" and body["usage"]["images_last_24h"] == 1
     assert status(api, bob)["usage"]["images_last_24h"] == 4 and status(api, bob)["usage"]["remaining"] == 6
     assert api.client.get("/v1/status").status_code == 401
