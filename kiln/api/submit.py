@@ -17,6 +17,7 @@ from kiln.api.deps import Services
 from kiln.api.inputs import local_input
 from kiln.errors import InvalidInput
 from kiln.events.targets import check_url
+from kiln.jobs.grid import GridSpec, plan_grid
 from kiln.jobs.planner import check_total as planned_total
 from kiln.jobs.planner import plan_items
 from kiln.jobs.records import JobRecord, NewJob
@@ -42,6 +43,7 @@ class ImageSubmission:
     priority: int = 0
     webhook_url: str | None = None
     request: Mapping[str, Any] = field(default_factory=dict)
+    grid: GridSpec | None = None
 
 
 def check_prefix(prefix: str | None) -> str | None:
@@ -94,6 +96,18 @@ def plan_submission(services: Services, submission: ImageSubmission, caller: Cal
     if caller is not None:
         submission = _with_local_inputs(submission, services, caller)
     try:
+        if submission.grid is not None:
+            return plan_grid(
+                submission.grid,
+                submission.specs,
+                defaults=submission.defaults,
+                count=submission.n,
+                settings=services.settings,
+                styles=services.styles,
+                start_seed=submission.start_seed,
+                local_models=False,
+                local_files=caller is not None,
+            )
         return plan_items(
             submission.specs,
             defaults=submission.defaults,
@@ -125,6 +139,9 @@ def submit_images(services: Services, caller: Caller, submission: ImageSubmissio
         webhook_url=submission.webhook_url,
         max_attempts=services.settings.max_attempts,
         request=submission.request,
+        grid=submission.grid.model_dump(mode="json") if submission.grid is not None else None,
     )
     size_field = "n" if submission.n > 1 or submission.label is None else submission.label
+    if submission.grid is not None:
+        size_field = "grid"
     return services.store.create_job(job, items, charge=charge(caller, len(items), size_field))

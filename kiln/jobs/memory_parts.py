@@ -41,6 +41,9 @@ class MutableJob:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     error: str | None = None
+    grid: dict[str, Any] | None = None
+    grid_due: datetime | None = None  # a grid image is owed, and may be claimed from then (see `claim_grid`)
+    grid_artifact_id: str | None = None
 
 
 @dataclass(slots=True)

@@ -60,6 +60,7 @@ def _submission(body: ImagesJobRequest, max_items: int) -> ImageSubmission:
         priority=body.priority,
         webhook_url=body.webhook_url,
         request={"kind": body.kind, **body.model_dump(mode="json", exclude_unset=True)},
+        grid=body.grid,
     )
 
 

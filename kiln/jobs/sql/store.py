@@ -56,6 +56,7 @@ from kiln.jobs.sql.common import (
     record_progress,
     settle_job,
 )
+from kiln.jobs.sql.grids import SqlGrids
 from kiln.jobs.sql.keys import SqlKeyStore
 from kiln.jobs.sql.outbox import SqlOutbox
 from kiln.jobs.sql.tables import ARTIFACTS, COUNTERS, EVENTS, ITEMS, JOBS
@@ -90,7 +91,7 @@ _FINISH_ITEM = (
 )
 
 
-class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
+class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlGrids):
     """A `JobStore`, `KeyStore`, `WebhookOutbox` and `WorkerRegistry` on one database:
     `SqlStore(url_or_engine, clock=...)`."""
 
@@ -118,6 +119,8 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
             "prefix": job.prefix, "save": job.save, "micro_batch": job.micro_batch, "webhook_url": job.webhook_url,
             "max_attempts": job.max_attempts, "request": dict(job.request), "total": len(rows), "created_at": now,
         }  # fmt: skip
+        if job.grid is not None:  # only then: the statement of every other job stays as it was
+            values |= {"grid": dict(job.grid), "grid_due": now}
         counts = empty_counts() | {"pending": len(rows)}
         with self._write() as conn:
             if job.owner is not None:  # first: a refused job writes nothing
@@ -127,7 +130,8 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
             append_event(conn, job_id, "job.state", job_event("queued", len(rows), counts), now)
         return JobRecord(
             job_id, job.kind, "queued", job.priority, job.owner, job.prefix, job.save, job.micro_batch,
-            job.webhook_url, job.max_attempts, dict(job.request), len(rows), counts, now, None, None,
+            job.webhook_url, job.max_attempts, dict(job.request), len(rows), counts, now, None, None, None, 0.0,
+            job.grid,
         )  # fmt: skip
 
     @by_id(None)
@@ -195,6 +199,8 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
                     del values["started_at"]
                     values["state"] = "running"
                 conn.execute(update(JOBS).where(JOBS.c.id == job_id).values(values))
+                owed = JOBS.c.id == job_id, JOBS.c.grid.is_not(None)  # made again once the job completes again
+                conn.execute(update(JOBS).where(*owed).values(grid_due=now))
                 job = load_job(conn, job_id)
                 assert job is not None
                 job_state_event(conn, job, now)
