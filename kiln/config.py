@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     output_dir: Path = Field(default=Path("outputs"), description="Root folder for generated files")
     default_model: str = "tiny-sd"
     styles_file: Path | None = Field(default=None, description="JSON file of extra styles")
+    wildcards_dir: Path | None = Field(
+        default=None, description="Folder of wildcard files (`__name__` in a prompt); default: data_dir/wildcards"
+    )
 
     device: str = Field(default="auto", description="auto, cpu, cuda, cuda:N or mps")
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
@@ -72,3 +75,6 @@ class Settings(BaseSettings):
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'kiln.db'}"
+
+    def resolved_wildcards_dir(self) -> Path:
+        return self.wildcards_dir or self.data_dir / "wildcards"

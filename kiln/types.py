@@ -43,7 +43,8 @@ class Signature:
 class ImageItem:
     """One output image, fully resolved: style applied, size rounded, seed assigned.
 
-    `prompt` and `negative_prompt` are what the pipeline sees; `user_prompt` is what the user wrote. An
+    `prompt` and `negative_prompt` are what the pipeline sees; `user_prompt` is what the user wrote, its variations
+    expanded (`kiln.jobs.prompt_syntax`; the template is kept in `prompt_template`/`negative_template`). An
     img2img item (`kind="img2img"`) starts from `init_image` (a local file; the engine also takes images in
     memory); `strength` is how much of it is repainted (near 0 keeps it, 1 repaints it). txt2img ignores both.
     """
@@ -67,6 +68,8 @@ class ImageItem:
     name: str | None = None
     init_image: str | None = None
     strength: float = 1.0
+    prompt_template: str | None = None  # what the user wrote, when it held variations (`{a|b}`, `__name__`)
+    negative_template: str | None = None  # the same for the negative prompt
 
     def signature(self) -> Signature:
         return Signature(

@@ -32,7 +32,10 @@ def collect_results(store: JobStore, job: JobRecord) -> list[Result]:
         return []
     done = store.list_items(job.id, states=["done"], limit=max(job.total, 1))
     items = {record.id: record.item for record in done}
-    return [Result(artifact, items.get(artifact.item_id)) for artifact in artifacts]
+    return [
+        Result(artifact, items.get(artifact.item_id) if artifact.item_id is not None else None)
+        for artifact in artifacts
+    ]
 
 
 def task_files(artifacts: Iterable[ArtifactRecord]) -> list[str]:

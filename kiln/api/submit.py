@@ -21,6 +21,7 @@ from kiln.api.inputs import local_input
 from kiln.api.schemas.jobs import ImagesJobRequest
 from kiln.errors import InvalidInput
 from kiln.events.targets import check_url
+from kiln.jobs.grid import GridSpec, plan_grid
 from kiln.jobs.planner import check_total as planned_total
 from kiln.jobs.planner import plan_items
 from kiln.jobs.records import JobRecord, NewJob
@@ -56,6 +57,7 @@ class ImageSubmission:
     priority: int = 0
     webhook_url: str | None = None
     request: Mapping[str, Any] = field(default_factory=dict)
+    grid: GridSpec | None = None
 
 
 def check_prefix(prefix: str | None) -> str | None:
@@ -97,6 +99,7 @@ def image_submission(body: ImagesJobRequest, max_items: int) -> ImageSubmission:
         priority=body.priority,
         webhook_url=body.webhook_url,
         request={"kind": body.kind, **body.model_dump(mode="json", exclude_unset=True)},
+        grid=body.grid,
     )
 
 
@@ -135,6 +138,18 @@ def plan_submission(services: Services, submission: ImageSubmission, caller: Cal
     if caller is not None:
         submission = _with_local_inputs(submission, services, caller)
     try:
+        if submission.grid is not None:
+            return plan_grid(
+                submission.grid,
+                submission.specs,
+                defaults=submission.defaults,
+                count=submission.n,
+                settings=services.settings,
+                styles=services.styles,
+                start_seed=submission.start_seed,
+                local_models=False,
+                local_files=caller is not None,
+            )
         return plan_items(
             submission.specs,
             defaults=submission.defaults,
@@ -166,6 +181,7 @@ def plan_images(services: Services, caller: Caller, submission: ImageSubmission)
         webhook_url=submission.webhook_url,
         max_attempts=services.settings.max_attempts,
         request=submission.request,
+        grid=submission.grid.model_dump(mode="json") if submission.grid is not None else None,
     )
     return job, items
 
@@ -174,4 +190,6 @@ def submit_images(services: Services, caller: Caller, submission: ImageSubmissio
     """Plan, check and store an images job for `caller`; blocking (store calls), run it in a thread."""
     job, items = plan_images(services, caller, submission)
     size_field = "n" if submission.n > 1 or submission.label is None else submission.label
+    if submission.grid is not None:
+        size_field = "grid"
     return services.store.create_job(job, items, charge=charge(caller, len(items), size_field))

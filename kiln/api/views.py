@@ -116,6 +116,7 @@ def job_view(
             "eta_seconds": eta_seconds(job, now),
             "elapsed_seconds": _elapsed(job, now),
             "errors": [ItemError(index=item.index, error=item.error) for item in failed],
+            "grid": None if job.grid is None else {"axes": job.grid["axes"], "artifact_id": job.grid_artifact_id},
             "results": None if results is None else [_job_result(base, r) for r in results],
         }
     )

@@ -14,9 +14,11 @@ from rich.console import Console
 from kiln.config import Settings
 from kiln.errors import InvalidInput
 from kiln.jobs.bulk_input import read_bulk_file, row_labels, specs_from_rows
+from kiln.jobs.grid import GridSpec, compose_grid, parse_grid_flag, plan_grid
 from kiln.jobs.planner import plan_items
 from kiln.jobs.run_folder import DEFAULT_FILENAME_TEMPLATE, RunFolder
 from kiln.jobs.spec import ImageSpec
+from kiln.jobs.storage_keys import GRID_FILE
 from kiln.presets.styles import load_styles
 from kiln.storage.local import LocalStorage
 from kiln.types import ImageItem
@@ -47,15 +49,20 @@ def _specs(prompt: str | None, from_file: Path | None, flags: dict[str, Any]) ->
     return [spec], [""]
 
 
-def _fingerprint(specs: list[ImageSpec], settings: Settings, count: int, seed: int | None, template: str) -> str:
-    """Identifies the request, so a second run of the same command resumes and a different one is refused."""
-    body = {
+def _fingerprint(
+    specs: list[ImageSpec], settings: Settings, count: int, seed: int | None, template: str, grid: GridSpec | None
+) -> str:
+    """Identifies the request, so a second run of the same command resumes and a different one is refused. (The
+    wildcard files are not part of it: a resumed run keeps the expansions its plan holds.)"""
+    body: dict[str, Any] = {
         "specs": [spec.model_dump(exclude_none=True) for spec in specs],
         "default_model": settings.default_model,
         "n": count,
         "seed": seed,
         "template": template,
     }
+    if grid is not None:  # only then: the fingerprints of earlier runs stay what they were
+        body["grid"] = grid.model_dump(mode="json")
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -92,9 +99,24 @@ def generate_command(
     styles_file: Annotated[Path | None, typer.Option(help="A JSON file of extra styles")] = None,
     init_image: Annotated[Path | None, typer.Option(help="Start from this image (img2img)")] = None,
     strength: Annotated[float | None, typer.Option(help="img2img: how much to repaint, above 0 up to 1")] = None,
+    wildcards: Annotated[
+        Path | None, typer.Option(help="Folder of wildcard files: __name__ in a prompt is a line of name.txt")
+    ] = None,
+    grid: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A grid axis FIELD=V1,V2,... (x, then y, then z): seed, steps, guidance, style, model, sampler, or "
+            "prompt (search and replace); one image per cell and a labelled grid.png"
+        ),
+    ] = None,
 ) -> None:
-    """Generate images into <out>/<prefix>/ with a manifest. Running the same command again resumes."""
-    overrides: dict[str, Any] = _flags(output_dir=out, micro_batch=micro_batch, styles_file=styles_file)
+    """Generate images into <out>/<prefix>/ with a manifest. Running the same command again resumes.
+
+    Prompts may hold variations: {a|b|c} picks one alternative and __name__ a line of a wildcard file, per image
+    from its seed."""
+    overrides: dict[str, Any] = _flags(
+        output_dir=out, micro_batch=micro_batch, styles_file=styles_file, wildcards_dir=wildcards
+    )
     settings = Settings(**overrides)
     flags = _flags(
         negative_prompt=negative, style=style, quality=quality, aspect=aspect, megapixels=megapixels, width=width,
@@ -103,21 +125,53 @@ def generate_command(
         strength=strength,
     )  # fmt: skip
     specs, labels = _specs(prompt, from_file, flags)
-    items = plan_items(
-        specs,
-        defaults=None,
-        settings=settings,
-        styles=load_styles(settings.styles_file),
-        start_seed=seed,
-        count=n,
-        where=labels.__getitem__ if from_file is not None else None,
-    )
-    fingerprint = _fingerprint(specs, settings, n, seed, filename)
+    plot = _grid(grid)
+    if plot is not None:
+        items = plan_grid(
+            plot, specs, defaults=None, count=n, settings=settings, styles=load_styles(settings.styles_file),
+            start_seed=seed,
+        )  # fmt: skip
+    else:
+        items = plan_items(
+            specs,
+            defaults=None,
+            settings=settings,
+            styles=load_styles(settings.styles_file),
+            start_seed=seed,
+            count=n,
+            where=labels.__getitem__ if from_file is not None else None,
+        )
+    fingerprint = _fingerprint(specs, settings, n, seed, filename, plot)
     run_prefix = prefix if prefix is not None else _default_prefix(specs, from_file, fingerprint)
     run = RunFolder.open(
         LocalStorage(settings.output_dir), run_prefix, items, fingerprint=fingerprint, template=filename
     )
     _execute(run, settings)
+    if plot is not None:
+        _write_grid(run, plot)
+
+
+def _grid(flags: list[str] | None) -> GridSpec | None:
+    """The `--grid` flags as a grid (at most three axes), or None without any."""
+    if not flags:
+        return None
+    if len(flags) > 3:
+        raise InvalidInput("grid", f"{len(flags)} --grid axes; a grid has at most three (x, y and z)")
+    return GridSpec(axes=[parse_grid_flag(flag, i) for i, flag in enumerate(flags)])
+
+
+def _write_grid(run: RunFolder, plot: GridSpec) -> None:
+    """The run's labelled grid image, `grid.png` beside its images (a missing image is a crossed cell)."""
+    from PIL import Image
+
+    images: list[Image.Image | None] = []
+    for item in run.items:
+        path = run.storage.path(run.relative(item))
+        images.append(Image.open(path) if path.is_file() else None)
+    data, width, height = compose_grid(plot, images)
+    key = f"{run.prefix}/{GRID_FILE}" if run.prefix else GRID_FILE
+    run.storage.write(key, data)
+    console.print(f"Grid of {len(images)} cells ({width}x{height}): {run.storage.path(key)}")
 
 
 def _execute(run: RunFolder, settings: Settings) -> None:

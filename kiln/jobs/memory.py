@@ -82,6 +82,8 @@ class MemoryStore(MemoryWorkers):
             if job.owner is not None:  # first: a refused job writes nothing
                 self._usage.charge(job.owner, charge or Charge(len(items)), now)
             record = MutableJob(id=new_id(now), new=job, request=request, created_at=now, item_ids=[])
+            if job.grid is not None:
+                record.grid, record.grid_due = json_copy(dict(job.grid)), now
             signatures: dict[Signature, str] = {}
             for item in sorted(items, key=lambda i: i.index):
                 sig = item.signature()
@@ -168,6 +170,8 @@ class MemoryStore(MemoryWorkers):
                 job.state = "running" if busy else "queued"
                 job.started_at = job.started_at if busy else None
                 job.finished_at = job.error = None
+                if job.grid is not None:  # the grid image is made again once the job completes again
+                    job.grid_due = now
                 self._job_event(job, now)
             return self._job_record(job)
 
@@ -403,6 +407,38 @@ class MemoryStore(MemoryWorkers):
         turn = turn_order(served)[0]
         return min((i for i in top if self._jobs[i.job_id].new.owner == turn), key=lambda i: i.rank)
 
+    # grid images
+    def claim_grid(self, *, lease_seconds: float, job_id: str | None = None) -> JobRecord | None:
+        with self._lock:
+            now = self._clock()
+            if job_id is not None:
+                found = self._jobs.get(stored_id(job_id) or job_id)
+                jobs = [found] if found is not None else []
+            else:
+                jobs = list(self._jobs.values())
+            owed = [j for j in jobs if j.state == "completed" and j.grid_due is not None and j.grid_due <= now]
+            if not owed:
+                return None
+            job = min(owed, key=lambda j: (j.grid_due or now, j.id))
+            job.grid_due = now + timedelta(seconds=lease_seconds)
+            return self._job_record(job)
+
+    def record_grid(self, job_id: str, artifact: NewArtifact) -> ArtifactRecord | None:
+        metadata = json_copy(dict(artifact.metadata))
+        with self._lock:
+            job = self._jobs.get(stored_id(job_id) or job_id)
+            if job is None or job.grid_due is None:
+                return None
+            now = self._clock()
+            known = job.grid_artifact_id if job.grid_artifact_id in self._artifacts else None
+            record = ArtifactRecord(
+                known or new_id(now), job.id, None, len(job.item_ids), artifact.storage_key, artifact.content_type,
+                artifact.size_bytes, artifact.width, artifact.height, metadata, now,
+            )  # fmt: skip
+            self._artifacts[record.id] = record
+            job.grid_due, job.grid_artifact_id = None, record.id
+            return record
+
     def _append(self, job_id: str, type: str, data: dict[str, Any], now: datetime) -> EventRecord:
         event = EventRecord(self._next_event_id, job_id, type, data, now)
         self._next_event_id += 1
@@ -473,6 +509,7 @@ class MemoryStore(MemoryWorkers):
             new.webhook_url, new.max_attempts, json_copy(job.request), len(job.item_ids), dict(job.counts),
             job.created_at, job.started_at, job.finished_at, job.error,
             sum(item.progress for i in self._running if (item := self._items[i]).job_id == job.id),
+            json_copy(job.grid), job.grid_artifact_id if job.grid_due is None else None,
         )  # fmt: skip
 
 

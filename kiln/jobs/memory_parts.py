@@ -42,6 +42,9 @@ class MutableJob:
     finished_at: datetime | None = None
     error: str | None = None
     last_unit: str | None = None  # the unit that last claimed one of its items (fair share)
+    grid: dict[str, Any] | None = None
+    grid_due: datetime | None = None  # a grid image is owed, and may be claimed from then (see `claim_grid`)
+    grid_artifact_id: str | None = None
 
 
 @dataclass(slots=True)

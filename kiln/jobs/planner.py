@@ -12,6 +12,9 @@ Rules, per spec merged over the shared defaults (a spec's fields that are set an
   run, else drawn from `rng` in 0..2**32-1. Every item records its seed, so any image can be made again.
 - img2img: an `init_image` makes the item img2img with `strength` (default 0.75); see `kiln.jobs.img2img`.
 - output: png unless given; quality 95 for png (lossless, the number is unused) and 90 for jpeg/webp/avif.
+- variations: `{a|b}` and `__name__` in the prompt and the negative prompt are expanded per item from its seed
+  (`kiln.jobs.prompt_syntax`, wildcards from `settings.resolved_wildcards_dir()`), before the style is applied;
+  the item keeps what the user wrote in `prompt_template`/`negative_template`.
 Errors are `InvalidInput` naming the field, with `where` from the caller's labels ("scenes.jsonl line 7").
 """
 
@@ -19,17 +22,19 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from kiln.config import Settings
 from kiln.engine.catalog import ModelInfo, resolve_model
 from kiln.errors import InvalidInput
 from kiln.jobs.img2img import plan_img2img
+from kiln.jobs.prompt_syntax import PromptTemplate, parse_template
 from kiln.jobs.sizing import resolve_size
 from kiln.jobs.spec import MAX_SEED, ImageSpec
+from kiln.jobs.wildcards import WildcardFolder
 from kiln.presets.quality import resolve_steps
-from kiln.presets.styles import StyleBook, join_negatives
+from kiln.presets.styles import Style, StyleBook, join_negatives
 from kiln.types import ImageItem, OutputFormat
 
 __all__ = [
@@ -78,8 +83,39 @@ def _located(exc: InvalidInput, where: str) -> InvalidInput:
     return located
 
 
+@dataclass(frozen=True, slots=True)
+class _Variations:
+    """The prompt and negative prompt templates of a spec that holds variations, applied per item (by its seed)."""
+
+    prompt: PromptTemplate
+    negative: PromptTemplate | None
+    style: Style | None
+    style_negative: str | None  # None: the family takes no negative prompt
+
+    def apply(self, item: ImageItem) -> ImageItem:
+        user_prompt = self.prompt.expand(item.seed).strip()
+        if not user_prompt:
+            raise InvalidInput(
+                "prompt",
+                f"{self.prompt.text!r} is empty once expanded for seed {item.seed}; give every alternative text",
+            )
+        negative = item.negative_prompt
+        if self.style_negative is not None:
+            user_negative = self.negative.expand(item.seed) if self.negative is not None else None
+            negative = join_negatives(self.style_negative, user_negative)
+        return replace(
+            item,
+            prompt=self.style.render(user_prompt) if self.style else user_prompt,
+            user_prompt=user_prompt,
+            negative_prompt=negative,
+            prompt_template=self.prompt.text if self.prompt.varies else None,
+            negative_template=self.negative.text if self.negative is not None and self.negative.varies else None,
+        )
+
+
 class _Resolver:
-    """Turns one merged spec into an item template (index and seed still 0); caches model lookups."""
+    """Turns one merged spec into an item template (index and seed still 0) and its variations, if any; caches model
+    lookups and wildcard files."""
 
     def __init__(self, settings: Settings, styles: StyleBook, local_models: bool, local_files: bool) -> None:
         self._settings = settings
@@ -87,6 +123,7 @@ class _Resolver:
         self._local_models = local_models
         self._local_files = local_files
         self._models: dict[str, ModelInfo] = {}
+        self._wildcards = WildcardFolder(settings.resolved_wildcards_dir())
 
     def _model(self, name: str) -> ModelInfo:
         if name not in self._models:
@@ -94,7 +131,7 @@ class _Resolver:
             self._models[name] = resolve_model(name, local=local)
         return self._models[name]
 
-    def __call__(self, spec: ImageSpec) -> ImageItem:
+    def __call__(self, spec: ImageSpec) -> tuple[ImageItem, _Variations | None]:
         if not spec.prompt.strip():
             raise InvalidInput("prompt", "the prompt is empty; write what the image should show")
         info = self._model(spec.model or self._settings.default_model)
@@ -104,7 +141,16 @@ class _Resolver:
         if user_negative and not family.supports_negative:
             raise InvalidInput("negative_prompt", f"{family.name} does not use a negative prompt; remove it")
         style = self._styles.get(spec.style) if spec.style is not None else None
-        prompt = style.render(spec.prompt) if style else spec.prompt
+        prompt_template = parse_template(spec.prompt, "prompt", self._wildcards)
+        negative_template = parse_template(user_negative, "negative_prompt", self._wildcards) if user_negative else None
+        variations = None
+        if prompt_template.varies or (negative_template is not None and negative_template.varies):
+            style_negative = (style.negative if style else "") if family.supports_negative else None
+            variations = _Variations(prompt_template, negative_template, style, style_negative)
+        user_prompt = prompt_template.expand(0)  # the text itself, escapes resolved (variations: per item, later)
+        if negative_template is not None:
+            user_negative = negative_template.expand(0)
+        prompt = style.render(user_prompt) if style else user_prompt
         negative = ""
         if family.supports_negative:
             negative = join_negatives(style.negative if style else None, user_negative)
@@ -128,7 +174,7 @@ class _Resolver:
             index=0,
             prompt=prompt,
             negative_prompt=negative,
-            user_prompt=spec.prompt,
+            user_prompt=user_prompt,
             model=info.location,
             width=width,
             height=height,
@@ -144,7 +190,7 @@ class _Resolver:
             kind=img2img.kind,
             init_image=img2img.init_image,
             strength=img2img.strength,
-        )
+        ), variations
 
 
 def plan_items(
@@ -180,18 +226,19 @@ def plan_items(
     for position, spec in enumerate(specs):
         merged = merge_spec(spec, defaults)
         try:
-            template = resolve(merged)
+            template, variations = resolve(merged)
+            for copy in range(count):
+                index = len(items)
+                if merged.seed is not None:
+                    seed = (merged.seed + copy) % (MAX_SEED + 1)
+                elif start_seed is not None:
+                    seed = (start_seed + index) % (MAX_SEED + 1)
+                else:
+                    seed = rng.randrange(RANDOM_SEED_LIMIT)
+                item = replace(template, index=index, seed=seed)
+                items.append(variations.apply(item) if variations is not None else item)
         except InvalidInput as exc:
             if where is None or exc.where is not None:
                 raise
             raise _located(exc, where(position)) from exc
-        for copy in range(count):
-            index = len(items)
-            if merged.seed is not None:
-                seed = (merged.seed + copy) % (MAX_SEED + 1)
-            elif start_seed is not None:
-                seed = (start_seed + index) % (MAX_SEED + 1)
-            else:
-                seed = rng.randrange(RANDOM_SEED_LIMIT)
-            items.append(replace(template, index=index, seed=seed))
     return items

@@ -44,6 +44,7 @@ class NewJob:
     webhook_url: str | None = None
     max_attempts: int = 3
     request: Mapping[str, Any] = field(default_factory=dict)  # the request body as received, for the record
+    grid: Mapping[str, Any] | None = None  # a grid job's axes (`kiln.jobs.grid.GridSpec` as JSON): a grid image owed
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,8 @@ class JobRecord:
     finished_at: datetime | None
     error: str | None = None
     running_progress: float = 0.0  # the latest fraction done of each running item, summed
+    grid: Mapping[str, Any] | None = None  # a grid job's axes
+    grid_artifact_id: str | None = None  # its grid image, once made (None again while a retried job runs)
 
     @property
     def work_done(self) -> float:
@@ -127,9 +130,11 @@ class NewArtifact:
 
 @dataclass(frozen=True, slots=True)
 class ArtifactRecord:
+    """A recorded file: an item's, or (with `item_id` None and `index` the job's total) the job's grid image."""
+
     id: str
     job_id: str
-    item_id: int
+    item_id: int | None
     index: int
     storage_key: str
     content_type: str

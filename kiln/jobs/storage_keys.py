@@ -13,10 +13,21 @@ from pathlib import PurePosixPath
 from kiln.media.images import EXTENSIONS
 from kiln.types import ImageItem
 
-__all__ = ["ANONYMOUS", "image_key", "job_folder", "task_key", "upload_folder", "upload_id_of", "upload_key"]
+__all__ = [
+    "ANONYMOUS",
+    "GRID_FILE",
+    "grid_key",
+    "image_key",
+    "job_folder",
+    "task_key",
+    "upload_folder",
+    "upload_id_of",
+    "upload_key",
+]
 
 ANONYMOUS = "anonymous"  # the owner folder of jobs submitted with authentication off
 UPLOADS = "uploads"  # the folder of every owner's uploads
+GRID_FILE = "grid.png"  # a grid job's labelled grid image, beside its items' files (which start with a number)
 
 
 def job_folder(owner: str | None, job_id: str, prefix: str | None) -> str:
@@ -28,6 +39,11 @@ def job_folder(owner: str | None, job_id: str, prefix: str | None) -> str:
 def image_key(folder: str, item: ImageItem) -> str:
     """`<folder>/<index:05d>_<seed>.<ext>`: stable, so a retried item overwrites its own file."""
     return f"{folder}/{item.index:05d}_{item.seed}{EXTENSIONS[item.output_format]}"
+
+
+def grid_key(folder: str) -> str:
+    """A grid job's grid image: one per job, made again in place after a retry."""
+    return f"{folder}/{GRID_FILE}"
 
 
 def task_key(folder: str, index: int, name: str) -> str:

@@ -29,6 +29,11 @@ Rules every implementation keeps:
   then on (so are any it later retries or gets back from a lost lease). A final job changes nothing: the record
   returned says its state, and callers refuse the change.
 - Fair share between owners at one priority: `kiln.jobs.fair_share`.
+- Grid jobs (`NewJob.grid`) owe a grid image once `completed`: `claim_grid` hands one such job (or the one named)
+  to one maker at a time under a lease, so a maker that dies leaves it to the next after `lease_seconds`;
+  `record_grid` records the image as the job's artifact with no item (index = the job's total) and sets
+  `JobRecord.grid_artifact_id`, once: a second record while none is owed returns None. `retry_job` makes a grid
+  owed again (the same artifact is updated in place when it is made again); `delete_job` returns its key too.
 - `stats` counts jobs and items by state and artifacts, and lists the run time (`finished_at - started_at`) of
   items done within the last `window_seconds`, most recent first, at most `max_durations` of them.
 - `record_rate` and `signature_rates` keep each signature's recent seconds per image (`kiln.jobs.rates`).
@@ -104,3 +109,7 @@ class JobStore(Protocol):
     def get_artifact(self, artifact_id: str) -> ArtifactRecord | None: ...
     def append_event(self, job_id: str, type: str, data: dict[str, Any]) -> EventRecord: ...
     def events_after(self, job_id: str, after_id: int, *, limit: int = 500) -> list[EventRecord]: ...
+
+    # grid images
+    def claim_grid(self, *, lease_seconds: float, job_id: str | None = None) -> JobRecord | None: ...
+    def record_grid(self, job_id: str, artifact: NewArtifact) -> ArtifactRecord | None: ...

@@ -9,6 +9,9 @@ retried item by item so one bad item does not take its batch-mates with it. A fi
 or read-only disk) is handed to `JobStore.storage_failed` (an attempt counted, retried after a growing delay, the
 reason on the job) while its batch-mates are recorded; the worker then backs off before claiming again.
 
+Grid jobs: after a unit, the worker makes the grid image of each grid job of the unit that has completed, and
+every `_expire_leases` round it makes any grid still owed (its maker died): `kiln.worker.grids`.
+
 With a `WorkerRegistry`, `run_forever` keeps the worker's row beating (`kiln.worker.presence.Presence`) with
 `describe()`: who and where it is, what its engine holds, what it has made, and whether it is busy.
 """
@@ -42,6 +45,7 @@ from kiln.task_item import TaskItem
 from kiln.types import ImageItem
 from kiln.worker.artifacts import encode_generated, recipe_of
 from kiln.worker.failures import DeviceFailed, FailureNotRecorded, StorageFailed, device_failed, failure_reason
+from kiln.worker.grids import make_grid
 from kiln.worker.lease import LeaseKeeper
 from kiln.worker.presence import Presence
 from kiln.worker.previews import PreviewEvents
@@ -161,7 +165,7 @@ class JobWorker:
         self._stop = threading.Event()
         self._stop_seen: float | None = None
         self._next_expiry = float("-inf")
-        self._job_facts: OrderedDict[str, tuple[str, bool]] = OrderedDict()  # job id -> (folder, previews)
+        self._job_facts: OrderedDict[str, tuple[str, bool, bool]] = OrderedDict()  # id -> (folder, previews, grid)
         self._storage_error: str | None = None  # of the unit in hand
         self._registry = registry
         self._busy = False
@@ -251,6 +255,9 @@ class JobWorker:
             raise
         finally:
             self._busy = False
+        for job_id in dict.fromkeys(record.job_id for record in unit.items):
+            if self._facts(job_id)[2]:
+                self._make_grid(job_id)
         if self._storage_error is not None:  # every item is settled; back off before the next claim
             raise StorageFailed(f"files of unit {unit.id} could not be stored: {self._storage_error}")
         return True
@@ -263,6 +270,22 @@ class JobWorker:
         expired = self.store.expire_leases()
         if expired:
             log.info("returned %d items of expired leases to the queue", expired)
+        for _ in range(4):  # grids still owed (their maker died); a few a round, so units are not held up
+            if not self._make_grid(None):
+                break
+
+    def _make_grid(self, job_id: str | None) -> bool:
+        """Make the grid image of `job_id` (None: of any job that owes one) if it is owed and now ours; whether
+        one was claimed. A failure is logged: the claim's lease runs out and a worker tries again."""
+        try:
+            job = self.store.claim_grid(lease_seconds=self.settings.lease_seconds, job_id=job_id)
+            if job is None:
+                return False
+            make_grid(self.store, self.storage, job)
+        except Exception:
+            log.exception("worker %s: the grid image of job %s could not be made", self.worker_id, job_id or "(owed)")
+            return False
+        return True
 
     def _stop_due(self) -> bool:
         """True once a stop was asked for `grace_seconds` ago (the unit in flight then gives up)."""
@@ -486,13 +509,15 @@ class JobWorker:
         self.stats.released += 1
         log.info("unit %s released after %s: %d items back in the queue", unit.id, why, returned)
 
-    def _facts(self, job_id: str) -> tuple[str, bool]:
+    def _facts(self, job_id: str) -> tuple[str, bool, bool]:
         """What the worker needs of a job's options (cached: they never change): its storage folder (its owner,
-        its id, then its prefix: `kiln.jobs.storage_keys`) and whether it asked for previews."""
+        its id, then its prefix: `kiln.jobs.storage_keys`), whether it asked for previews, and whether it is a
+        grid job."""
         if job_id not in self._job_facts:
             job = self.store.get_job(job_id)
             owner, prefix = (job.owner, job.prefix) if job is not None else (None, None)
-            self._job_facts[job_id] = (job_folder(owner, job_id, prefix), bool(job and job.request.get("previews")))
+            previews, grid = bool(job and job.request.get("previews")), bool(job and job.grid is not None)
+            self._job_facts[job_id] = (job_folder(owner, job_id, prefix), previews, grid)
             while len(self._job_facts) > 256:
                 self._job_facts.popitem(last=False)
         return self._job_facts[job_id]

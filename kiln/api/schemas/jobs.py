@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
+from kiln.jobs.grid import GridAxis, GridSpec
 from kiln.jobs.spec import MAX_SEED, ImageOptions, ImageSpec
 from kiln.jobs.text import PlainText
 
@@ -24,6 +25,7 @@ __all__ = [
     "ItemView",
     "JobCounts",
     "JobCreated",
+    "JobGrid",
     "JobLinks",
     "JobList",
     "JobOptions",
@@ -82,6 +84,11 @@ class ImagesJobRequest(JobOptions):
     defaults: ImageDefaults | None = None
     n: int = Field(default=1, ge=1, description="Images per prompt or item")
     start_seed: int | None = Field(default=None, ge=0, le=MAX_SEED, description="Seed of item 0; +1 per item")
+    grid: GridSpec | None = Field(
+        default=None,
+        description="An X/Y/Z plot over the job's one item (or prompt): one item per combination of the axes' "
+        "values, and a labelled grid image (`JobView.grid`) once the job completes",
+    )
 
 
 class TaskJobRequest(JobOptions):
@@ -215,7 +222,13 @@ class JobResult(BaseModel):
     metadata: dict[str, Any]
 
 
+class JobGrid(BaseModel):
+    axes: list[GridAxis]
+    artifact_id: str | None = Field(description="The labelled grid image, once the job has completed and it is made")
+
+
 class JobView(JobSummary):
+    grid: JobGrid | None = Field(default=None, description="A grid job's axes and its grid image")
     eta_seconds: float | None = Field(description="From the rate of progress since the start; null if unknown")
     elapsed_seconds: float | None
     errors: list[ItemError] = Field(description="The first 50 failed items")
@@ -249,6 +262,8 @@ class PlannedImage(BaseModel):
     name: str | None
     init_image: str | None = None
     strength: float = 1.0
+    prompt_template: str | None = Field(default=None, description="The prompt as written, when it held variations")
+    negative_template: str | None = None
 
 
 class PlannedTask(BaseModel):
@@ -281,8 +296,8 @@ class ItemList(BaseModel):
 
 class ArtifactView(BaseModel):
     id: str
-    index: int
-    item_id: int
+    index: int = Field(description="The item's index; a grid image's is the job's total (after every item)")
+    item_id: int | None = Field(description="The item that made it; null for a grid job's grid image")
     url: str
     content_type: str
     size_bytes: int

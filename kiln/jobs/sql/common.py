@@ -50,7 +50,8 @@ def job_record(row: Row[Any], counts: dict[str, int], running_progress: float = 
     return JobRecord(
         row.id, row.kind, row.state, row.priority, row.owner, row.prefix, row.save, row.micro_batch,
         row.webhook_url, row.max_attempts, row.request, row.total, counts, row.created_at, row.started_at,
-        row.finished_at, row.error, running_progress,
+        row.finished_at, row.error, running_progress, row.grid,
+        row.grid_artifact_id if row.grid_due is None else None,
     )  # fmt: skip
 
 

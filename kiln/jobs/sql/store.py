@@ -58,6 +58,7 @@ from kiln.jobs.sql.common import (
     settle_job,
 )
 from kiln.jobs.sql.fair import last_served, owned_by, owners_waiting
+from kiln.jobs.sql.grids import SqlGrids
 from kiln.jobs.sql.keys import SqlKeyStore
 from kiln.jobs.sql.outbox import SqlOutbox
 from kiln.jobs.sql.rates import SqlRates
@@ -93,7 +94,7 @@ _FINISH_ITEM = (
 )
 
 
-class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlRates):
+class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlRates, SqlGrids):
     """A `JobStore`, `KeyStore`, `WebhookOutbox` and `WorkerRegistry` on one database:
     `SqlStore(url_or_engine, clock=...)`."""
 
@@ -121,6 +122,8 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlRates):
             "prefix": job.prefix, "save": job.save, "micro_batch": job.micro_batch, "webhook_url": job.webhook_url,
             "max_attempts": job.max_attempts, "request": dict(job.request), "total": len(rows), "created_at": now,
         }  # fmt: skip
+        if job.grid is not None:  # only then: the statement of every other job stays as it was
+            values |= {"grid": dict(job.grid), "grid_due": now}
         counts = empty_counts() | {"pending": len(rows)}
         with self._write() as conn:
             if job.owner is not None:  # first: a refused job writes nothing
@@ -130,7 +133,8 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlRates):
             append_event(conn, job_id, "job.state", job_event("queued", len(rows), counts), now)
         return JobRecord(
             job_id, job.kind, "queued", job.priority, job.owner, job.prefix, job.save, job.micro_batch,
-            job.webhook_url, job.max_attempts, dict(job.request), len(rows), counts, now, None, None,
+            job.webhook_url, job.max_attempts, dict(job.request), len(rows), counts, now, None, None, None, 0.0,
+            job.grid,
         )  # fmt: skip
 
     @by_id(None)
@@ -198,6 +202,8 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlRates):
                     del values["started_at"]
                     values["state"] = "running"
                 conn.execute(update(JOBS).where(JOBS.c.id == job_id).values(values))
+                owed = JOBS.c.id == job_id, JOBS.c.grid.is_not(None)  # made again once the job completes again
+                conn.execute(update(JOBS).where(*owed).values(grid_due=now))
                 job = load_job(conn, job_id)
                 assert job is not None
                 job_state_event(conn, job, now)

@@ -88,11 +88,15 @@ class JobRow(Base):
     finished_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(NulFreeText)
     last_unit: Mapped[str | None] = mapped_column(ID)  # the unit that last claimed one of its items (fair share)
+    grid: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))  # a grid job's axes
+    grid_due: Mapped[datetime | None]  # a grid image is owed, claimable from then (`claim_grid`'s lease)
+    grid_artifact_id: Mapped[str | None] = mapped_column(ID)  # the grid image, once made
 
     __table_args__ = (
         Index("ix_jobs_owner_id", "owner", "id"),
         Index("ix_jobs_owner_created", "owner", "created_at"),
         Index("ix_jobs_owner_last_unit", "owner", "last_unit"),  # when an owner was last served
+        Index("ix_jobs_grid_due", "grid_due"),
     )
 
 
@@ -156,7 +160,8 @@ class ArtifactRow(Base):
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     job_id: Mapped[str] = mapped_column(ID, ForeignKey("jobs.id", ondelete="CASCADE"))
-    item_id: Mapped[int] = mapped_column(SERIAL, ForeignKey("items.id", ondelete="CASCADE"))
+    # None: the job's own file (its grid image), with item_index the job's total
+    item_id: Mapped[int | None] = mapped_column(SERIAL, ForeignKey("items.id", ondelete="CASCADE"))
     item_index: Mapped[int]
     storage_key: Mapped[str] = mapped_column(Text)
     content_type: Mapped[str] = mapped_column(String(100))
