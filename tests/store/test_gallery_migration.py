@@ -28,8 +28,10 @@ def test_artifacts_recorded_before_the_gallery_are_found_by_it(empty_sql_url: st
         with old.engine.begin() as conn:
             for n, (created, content_type) in enumerate(((image, "image/png"), (video, "video/mp4"))):
                 item_id = conn.execute(select(ITEMS.c.id).where(ITEMS.c.job_id == created.id)).scalar_one()
-                values: tuple[object, ...] = (f"01ARTEFACT{n:016d}", created.id, item_id, 0, f"k/{n}", content_type, 1, 64, 64, {},
-                          created.created_at)  # fmt: skip
+                values: tuple[object, ...] = (
+                    f"01ARTEFACT{n:016d}", created.id, item_id, 0, f"k/{n}", content_type, 1, 64, 64, {},
+                    created.created_at,
+                )  # fmt: skip
                 conn.execute(insert(ARTIFACTS).values(dict(zip(columns, values, strict=True))))
     finally:
         old.close()
