@@ -2,8 +2,8 @@
 
 Rules both stores keep (`tests/store/test_contract_gallery.py` checks them):
 - An artifact's searchable fields are taken from its item when it is recorded (`gallery_fields`): the prompt the
-  user wrote (folded for search), model, style, seed, and its media (`video` for a motion task's output or a
-  `video/*` file, else `image`). Its owner is its job's.
+  user wrote (folded for search), model, style (its lookup key: any case), seed, and its media (`video` for a
+  motion task's output or a `video/*` file, else `image`). Its owner is its job's.
 - `owner=None` (authentication off) sees every owner's artifacts and boards; an owner sees only its own, and
   another owner's artifact or board reads as missing.
 - `list_gallery` answers newest first (by id), after the `before` cursor (an artifact id), every filter of the
@@ -26,6 +26,7 @@ from typing import Any, Literal, Protocol
 
 from kiln.errors import KilnError
 from kiln.jobs.records import ArtifactRecord
+from kiln.presets.styles import style_key
 from kiln.task_item import TaskItem, WorkItem
 from kiln.types import ImageItem
 
@@ -82,7 +83,7 @@ def gallery_fields(item: WorkItem | None, metadata: Mapping[str, Any], content_t
     return {
         "prompt": fold(prompt),
         "model": model,
-        "style": style,
+        "style": style_key(style) if style else None,
         "seed": seed,
         "media": "video" if video else "image",
     }

@@ -21,6 +21,7 @@ from kiln.jobs.gallery import (
 )
 from kiln.jobs.ids import Clock, cursor_id, new_id, stored_id
 from kiln.jobs.records import ArtifactRecord
+from kiln.presets.styles import style_key
 from kiln.task_item import WorkItem
 
 __all__ = ["MemoryGallery"]
@@ -71,7 +72,11 @@ class MemoryGallery:
         before = None if query.before is None else cursor_id(query.before)
         wanted: dict[str, Any] = {
             name: value
-            for name, value in (("model", query.model), ("style", query.style), ("seed", query.seed))
+            for name, value in (
+                ("model", query.model),
+                ("style", query.style and style_key(query.style)),
+                ("seed", query.seed),
+            )
             if value is not None
         }
         if query.media is not None:

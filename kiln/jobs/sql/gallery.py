@@ -30,6 +30,7 @@ from kiln.jobs.records import ArtifactRecord
 from kiln.jobs.sql.base import SqlBase
 from kiln.jobs.sql.common import artifact_record
 from kiln.jobs.sql.tables import ARTIFACTS, BOARD_ARTIFACTS, BOARDS, ITEMS
+from kiln.presets.styles import style_key
 from kiln.task_item import item_from_dict
 
 __all__ = ["SqlGallery"]
@@ -55,8 +56,9 @@ class SqlGallery(SqlBase):
             select_ = select_.where(_A.id < cursor_id(query.before))
         if query.job_id is not None:
             select_ = select_.where(_A.job_id == (stored_id(query.job_id) or ""))
+        style = query.style and style_key(query.style)
         for column, value in (
-            (_A.model, query.model), (_A.style, query.style), (_A.seed, query.seed), (_A.width, query.width),
+            (_A.model, query.model), (_A.style, style), (_A.seed, query.seed), (_A.width, query.width),
             (_A.height, query.height), (_A.starred, query.starred), (_A.media, query.media),
         ):  # fmt: skip
             if value is not None:

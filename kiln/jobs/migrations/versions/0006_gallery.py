@@ -8,6 +8,7 @@ Create Date: 2026-12-08
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -48,7 +49,7 @@ def _fields(spec: Any, metadata: Any, content_type: str) -> dict[str, Any]:
     return {
         "prompt": prompt.casefold() if isinstance(prompt, str) else "",
         "model": model if isinstance(model, str) else "",
-        "style": style if isinstance(style, str) else None,
+        "style": re.sub(r"[\s_-]+", " ", style).strip().lower() if isinstance(style, str) and style else None,
         "seed": seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
         "media": "video" if video else "image",
     }
