@@ -31,8 +31,19 @@ from kiln.sdk.events import Event
 from kiln.sdk.images import GeneratedImage
 from kiln.sdk.info import EncoderTokens, ModelInfo, StyleInfo, TokenReport, Usage
 from kiln.sdk.job import Job
-from kiln.sdk.models import Artifact, Counts, Item, ItemError, ItemPage, JobState, JobStatus, Page, Result
-from kiln.sdk.options import GenerateOptions, ImageFields, ItemSpec, JobOptions
+from kiln.sdk.models import (
+    Artifact,
+    Counts,
+    GalleryArtifact,
+    Item,
+    ItemError,
+    ItemPage,
+    JobState,
+    JobStatus,
+    Page,
+    Result,
+)
+from kiln.sdk.options import GalleryFilters, GenerateOptions, ImageFields, ItemSpec, JobOptions
 from kiln.sdk.retry import RetryPolicy
 
 __all__ = [
@@ -44,6 +55,8 @@ __all__ = [
     "Counts",
     "EncoderTokens",
     "Event",
+    "GalleryArtifact",
+    "GalleryFilters",
     "GenerateOptions",
     "GeneratedImage",
     "ImageFields",
