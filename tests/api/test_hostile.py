@@ -563,10 +563,11 @@ def test_the_gallery_refuses_junk_and_finds_nothing_in_bad_ids(server: Server) -
     for field, value in [("q", "a\x00b"), ("model", "m\x00"), ("style", "s\x01"), ("job", "\x00"), ("since", "\x00")]:
         response = server.client.get("/v1/artifacts", params={field: value}, headers=server.alice)
         assert response.status_code == 422 and response.json()["error"]["field"] == field, (field, response.text)
-    for params in [
+    bad_params: list[dict[str, str | int]] = [
         {"limit": 0}, {"limit": 10**12}, {"seed": -1}, {"seed": 2**64}, {"width": "x"}, {"media": "gif"},
         {"since": "yesterday"}, {"until": "2026-13-45"}, {"q": "x" * 501}, {"starred": "maybe"},
-    ]:  # fmt: skip
+    ]  # fmt: skip
+    for params in bad_params:
         response = server.client.get("/v1/artifacts", params=params, headers=server.alice)
         assert response.status_code == 422 and response.json()["error"]["field"] == next(iter(params)), response.text
     for body, field in [
