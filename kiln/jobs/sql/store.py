@@ -73,7 +73,9 @@ _SPEC_FIELDS = tuple(f.name for f in dataclasses.fields(ImageItem))  # all scala
 _LEASE_CLEARED = {"unit_id": None, "worker_id": None, "lease_expires_at": None}
 # Statements run once per item finished, built once with their values bound at execution (building them anew
 # each time costs more than SQLite takes to run them)
-_INSERT_ARTIFACT = insert(ARTIFACTS)
+_INSERT_ARTIFACT = insert(ARTIFACTS).values(  # the job's owner read in the same statement
+    owner=select(JOBS.c.owner).where(JOBS.c.id == bindparam("b_job_id")).scalar_subquery()
+)
 _FINISH_ITEM = (
     update(ITEMS)
     .where(
@@ -90,7 +92,6 @@ _FINISH_ITEM = (
     )
     .returning(ITEMS.c.job_id, ITEMS.c.item_index, ITEMS.c.attempts, ITEMS.c.spec)
 )
-_JOB_OWNER = select(JOBS.c.owner).where(JOBS.c.id == bindparam("b_job_id"))
 
 
 class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlGallery):
@@ -290,7 +291,7 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlGallery):
                 "storage_key": artifact.storage_key, "content_type": artifact.content_type,
                 "size_bytes": artifact.size_bytes, "width": artifact.width, "height": artifact.height,
                 "metadata": dict(artifact.metadata), "created_at": now,
-                "owner": conn.execute(_JOB_OWNER, {"b_job_id": row.job_id}).scalar_one(), "starred": False,
+                "b_job_id": row.job_id, "starred": False,
                 **gallery_fields(item_from_dict(row.spec), artifact.metadata, artifact.content_type),
             }  # fmt: skip
             conn.execute(_INSERT_ARTIFACT, values)

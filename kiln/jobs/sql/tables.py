@@ -175,7 +175,7 @@ class ArtifactRow(Base):
         Index("ix_artifacts_owner_created", "owner", "created_at"),
         Index("ix_artifacts_owner_model", "owner", "model", "id"),
         Index("ix_artifacts_owner_style", "owner", "style", "id"),
-        Index("ix_artifacts_owner_seed", "owner", "seed"),
+        Index("ix_artifacts_owner_seed", "owner", "seed", "id"),
         Index("ix_artifacts_owner_starred", "owner", "starred", "id"),
         Index("ix_artifacts_owner_media", "owner", "media", "id"),
     )

@@ -27,7 +27,7 @@ _INDEXES = {
     "ix_artifacts_owner_created": ["owner", "created_at"],
     "ix_artifacts_owner_model": ["owner", "model", "id"],
     "ix_artifacts_owner_style": ["owner", "style", "id"],
-    "ix_artifacts_owner_seed": ["owner", "seed"],
+    "ix_artifacts_owner_seed": ["owner", "seed", "id"],
     "ix_artifacts_owner_starred": ["owner", "starred", "id"],
     "ix_artifacts_owner_media": ["owner", "media", "id"],
 }
