@@ -34,6 +34,7 @@ Rules every implementation keeps:
   `record_grid` records the image as the job's artifact with no item (index = the job's total) and sets
   `JobRecord.grid_artifact_id`, once: a second record while none is owed returns None. `retry_job` makes a grid
   owed again (the same artifact is updated in place when it is made again); `delete_job` returns its key too.
+- The gallery's rules (an owner's artifacts across jobs, stars, boards): `kiln.jobs.gallery`.
 - `stats` counts jobs and items by state and artifacts, and lists the run time (`finished_at - started_at`) of
   items done within the last `window_seconds`, most recent first, at most `max_durations` of them.
 - `record_rate` and `signature_rates` keep each signature's recent seconds per image (`kiln.jobs.rates`).
@@ -45,6 +46,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from kiln.jobs.gallery import GalleryStore
 from kiln.jobs.quota import Charge
 from kiln.jobs.rates import SignatureRate
 from kiln.jobs.records import (
@@ -64,7 +66,7 @@ from kiln.task_item import WorkItem
 __all__ = ["JobStore"]
 
 
-class JobStore(Protocol):
+class JobStore(GalleryStore, Protocol):
     # jobs
     def create_job(self, job: NewJob, items: Sequence[WorkItem], *, charge: Charge | None = None) -> JobRecord: ...
     def get_job(self, job_id: str, *, owner: str | None = None) -> JobRecord | None: ...

@@ -41,8 +41,19 @@ from kiln.sdk.info import (
     WorkerStatus,
 )
 from kiln.sdk.job import Job
-from kiln.sdk.models import Artifact, Counts, Item, ItemError, ItemPage, JobState, JobStatus, Page, Result
-from kiln.sdk.options import GenerateOptions, ImageFields, ItemSpec, JobOptions
+from kiln.sdk.models import (
+    Artifact,
+    Counts,
+    GalleryArtifact,
+    Item,
+    ItemError,
+    ItemPage,
+    JobState,
+    JobStatus,
+    Page,
+    Result,
+)
+from kiln.sdk.options import GalleryFilters, GenerateOptions, ImageFields, ItemSpec, JobOptions
 from kiln.sdk.retry import RetryPolicy
 
 __all__ = [
@@ -55,6 +66,8 @@ __all__ = [
     "EncoderTokens",
     "Estimate",
     "Event",
+    "GalleryArtifact",
+    "GalleryFilters",
     "GenerateOptions",
     "GeneratedImage",
     "ImageFields",

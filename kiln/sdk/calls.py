@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from kiln.sdk.images import ImagesResponse
 from kiln.sdk.info import Estimate, ModelInfo, ServiceStatus, StyleInfo, TokenReport, Usage
-from kiln.sdk.models import Artifact, ItemPage, JobStatus, Page
+from kiln.sdk.models import Artifact, GalleryArtifact, ItemPage, JobStatus, Page
 
 __all__ = [
     "SYNC_TIMEOUT",
@@ -21,10 +21,12 @@ __all__ = [
     "ParamValue",
     "artifact",
     "cancel_job",
+    "delete_artifacts",
     "delete_job",
     "estimate",
     "events",
     "fetch",
+    "gallery",
     "generate",
     "get_job",
     "job_zip",
@@ -36,8 +38,10 @@ __all__ = [
     "plain",
     "retry_job",
     "set_priority",
+    "star",
     "status",
     "submit_job",
+    "thumbnail",
     "tokens",
     "usage",
 ]
@@ -197,6 +201,45 @@ def list_items(
 
 def list_artifacts(job_id: str) -> Call[list[Artifact]]:
     return Call("GET", f"/v1/jobs/{_seg(job_id)}/artifacts", _listing(Artifact))
+
+
+# -- the gallery ---------------------------------------------------------------------------------------------
+
+
+def _gallery_page(response: httpx.Response) -> Page[GalleryArtifact]:
+    body = response.json()
+    return Page([GalleryArtifact.model_validate(entry) for entry in body.get("data", [])], body.get("next_before"))
+
+
+def gallery(
+    filters: Mapping[str, Any], *, limit: int | None = None, before: str | None = None
+) -> Call[Page[GalleryArtifact]]:
+    """`GET /v1/artifacts`: one page of your artifacts across jobs, newest first."""
+    params = _drop_none({**filters, "limit": limit, "before": before})
+    params = {k: ("true" if v is True else "false" if v is False else v) for k, v in params.items()}
+    return Call("GET", "/v1/artifacts", _gallery_page, params=params)
+
+
+def thumbnail(artifact_id: str, size: int) -> Call[None]:
+    """`GET /v1/artifacts/{id}/thumbnail`: a WebP of at most `size` pixels a side."""
+    params: dict[str, ParamValue] = {"size": size}
+    return Call(
+        "GET", f"/v1/artifacts/{_seg(artifact_id)}/thumbnail", _nothing, params=params, headers={"Accept": "image/webp"}
+    )
+
+
+def star(artifact_id: str, starred: bool) -> Call[None]:
+    """`PUT` or `DELETE /v1/artifacts/{id}/star`: both idempotent."""
+    return Call("PUT" if starred else "DELETE", f"/v1/artifacts/{_seg(artifact_id)}/star", _nothing)
+
+
+def _deleted(response: httpx.Response) -> int:
+    return int(response.json()["deleted"])
+
+
+def delete_artifacts(ids: Sequence[str]) -> Call[int]:
+    """`POST /v1/artifacts/delete`: deleting what is already gone deletes nothing, so a repeat is safe."""
+    return Call("POST", "/v1/artifacts/delete", _deleted, json={"ids": list(ids)})
 
 
 # -- streamed ------------------------------------------------------------------------------------------------

@@ -19,8 +19,8 @@ from kiln.sdk.files import AtomicFile, target_path
 from kiln.sdk.images import GeneratedImage
 from kiln.sdk.info import Estimate, ModelInfo, ServiceStatus, StyleInfo, TokenReport, Usage
 from kiln.sdk.job import Job
-from kiln.sdk.models import Artifact, ItemPage, JobStatus, Page
-from kiln.sdk.options import GenerateOptions, ItemSpec, JobOptions
+from kiln.sdk.models import Artifact, GalleryArtifact, ItemPage, JobStatus, Page
+from kiln.sdk.options import GalleryFilters, GenerateOptions, ItemSpec, JobOptions
 from kiln.sdk.retry import RetryPolicy
 from kiln.sdk.sending import Attempts, build_request, check, connection_error
 from kiln.sdk.settings import ClientSettings
@@ -206,6 +206,37 @@ class Client:
     def artifacts(self, job_id: str) -> list[Artifact]:
         """A job's files so far."""
         return self._call(calls.list_artifacts(job_id))
+
+    # -- the gallery -------------------------------------------------------------------------------------------
+
+    def gallery(
+        self, limit: int | None = None, before: str | None = None, **filters: Unpack[GalleryFilters]
+    ) -> Page[GalleryArtifact]:
+        """One page of your artifacts across all jobs, newest first, with their recipes; `before=page.next` gets
+        the next page. Filters: see `GalleryFilters` (`q` is text in the prompt, any case)."""
+        return self._call(calls.gallery(filters, limit=limit, before=before))
+
+    def iter_gallery(self, page_size: int = 100, **filters: Unpack[GalleryFilters]) -> Iterator[GalleryArtifact]:
+        """All your artifacts that match the filters, newest first, fetched page by page."""
+        before: str | None = None
+        while True:
+            page = self.gallery(limit=page_size, before=before, **filters)
+            yield from page
+            if not page.next:
+                return
+            before = page.next
+
+    def thumbnail(self, artifact: ArtifactRef, size: int = 256) -> bytes:
+        """A WebP thumbnail of an artifact (a video's first frame), at most `size` pixels a side (64..1024)."""
+        return (self._send(calls.thumbnail(artifact_id(artifact), size))).content
+
+    def star(self, artifact: ArtifactRef, starred: bool = True) -> None:
+        """Star an artifact (`starred=False`: unstar it)."""
+        self._call(calls.star(artifact_id(artifact), starred))
+
+    def delete_artifacts(self, artifacts: Sequence[ArtifactRef]) -> int:
+        """Delete artifacts and their files (at most 1000 at once); how many were deleted. Their jobs stay."""
+        return self._call(calls.delete_artifacts([artifact_id(a) for a in artifacts]))
 
     # -- files -------------------------------------------------------------------------------------------------
 

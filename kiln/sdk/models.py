@@ -13,6 +13,7 @@ __all__ = [
     "FINAL_STATES",
     "Artifact",
     "Counts",
+    "GalleryArtifact",
     "Item",
     "ItemError",
     "ItemPage",
@@ -75,6 +76,24 @@ class Artifact(_Model):
     height: int | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
     created_at: datetime | None = None
+
+
+class GalleryArtifact(Artifact):
+    """One artifact as `GET /v1/artifacts` (the gallery) lists it: a file with its recipe, star and boards."""
+
+    job_id: str
+    prompt: str | None = None
+    negative_prompt: str | None = None
+    model: str | None = None
+    style: str | None = None
+    seed: int | None = None
+    steps: int | None = None
+    guidance: float | None = None
+    sampler: str | None = None
+    infotext: str | None = None
+    starred: bool = False
+    boards: list[str] = Field(default_factory=list)
+    thumbnail_url: str | None = None
 
 
 class Item(_Model):

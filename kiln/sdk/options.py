@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal, Required, TypedDict
 
-__all__ = ["GenerateOptions", "ImageFields", "ItemSpec", "JobOptions"]
+__all__ = ["GalleryFilters", "GenerateOptions", "ImageFields", "ItemSpec", "JobOptions"]
 
 
 class ImageFields(TypedDict, total=False):
@@ -56,3 +56,21 @@ class JobOptions(TypedDict, total=False):
     priority: int
     webhook_url: str
     previews: bool  # item.preview events with small WebP images while the images denoise
+
+
+class GalleryFilters(TypedDict, total=False):
+    """Filters of the gallery (`Client.gallery`); every one given applies. `q` is text in the prompt (any case);
+    `since` and `until` are dates (YYYY-MM-DD, `until` up to that day's end) or ISO 8601 times."""
+
+    job: str
+    model: str
+    style: str
+    q: str
+    seed: int
+    width: int
+    height: int
+    since: str
+    until: str
+    starred: bool
+    board: str
+    media: Literal["image", "video"]

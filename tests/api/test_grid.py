@@ -66,8 +66,11 @@ def test_a_grid_of_3_seeds_by_2_styles_makes_6_images_and_a_labelled_grid(make_a
         artifacts = client.get(f"/v1/jobs/{job['id']}/artifacts").json()["data"]
         grid_file = client.get(f"/v1/artifacts/{job['grid']['artifact_id']}")
         items = client.get(f"/v1/jobs/{job['id']}/items").json()["data"]
+        listed = client.get("/v1/artifacts", params={"job": job["id"]})
+        gallery = listed.json()["data"]
 
     assert job["state"] == "completed" and job["counts"]["done"] == 6
+    assert job["grid"]["artifact_id"] in [a["id"] for a in gallery] and len(gallery) == 7  # the grid is in the gallery
     assert job["grid"]["axes"] == grid["axes"]
     # x fastest: seeds 1, 2, 3 with the first style, then with the second
     assert [(i["item"]["seed"], i["item"]["style"]) for i in items] == [

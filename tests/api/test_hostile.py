@@ -556,3 +556,56 @@ def test_ids_are_case_insensitive_everywhere(server: Server) -> None:
         assert server.post("/v1/jobs", {"items": [{"prompt": "x", **TINY, "init_image": named}]})["status"] == 202
     assert server.client.post(f"/v1/jobs/{older.lower()}/cancel", headers=server.alice).json()["id"] == older
     assert server.client.delete(f"/v1/jobs/{lower}", headers=server.alice).status_code == 204
+
+
+def test_the_gallery_refuses_junk_and_finds_nothing_in_bad_ids(server: Server) -> None:
+    job = server.run(server.submit({"prompts": ["a gallery image"], "defaults": TINY}))
+    mine = job["results"][0]["artifact_id"]
+    board = server.post("/v1/boards", {"name": "B"})
+    assert board["status"] == 201, board
+    for bad_id in BAD_IDS:
+        bad = quote(bad_id, safe="")
+        for method, path in [
+            ("GET", f"/v1/artifacts/{bad}/thumbnail"),
+            ("PUT", f"/v1/artifacts/{bad}/star"),
+            ("DELETE", f"/v1/artifacts/{bad}/star"),
+            ("DELETE", f"/v1/artifacts/{bad}"),
+            ("GET", f"/v1/boards/{bad}"),
+            ("DELETE", f"/v1/boards/{bad}"),
+        ]:
+            response = server.client.request(method, path, headers=server.alice)
+            assert response.status_code == 404, (method, repr(path), response.text)
+        response = server.client.get("/v1/artifacts", params={"before": bad_id}, headers=server.alice)
+        assert response.status_code == 422 and response.json()["error"]["field"] == "before", response.text
+        listed = server.client.get("/v1/artifacts", params={"job": bad_id}, headers=server.alice)
+        assert listed.status_code == 422 if "\x00" in bad_id else listed.json()["data"] == [], listed.text
+        answer = server.post(f"/v1/boards/{board['id']}/artifacts", {"add": [mine, bad_id]})
+        assert answer["status"] in (404, 422), answer
+        assert server.post("/v1/artifacts/delete", {"ids": [bad_id]}).get("deleted", 0) == 0
+    for field, value in [("q", "a\x00b"), ("model", "m\x00"), ("style", "s\x01"), ("job", "\x00"), ("since", "\x00")]:
+        response = server.client.get("/v1/artifacts", params={field: value}, headers=server.alice)
+        assert response.status_code == 422 and response.json()["error"]["field"] == field, (field, response.text)
+    bad_params: list[dict[str, str | int]] = [
+        {"limit": 0}, {"limit": 10**12}, {"seed": -1}, {"seed": 2**64}, {"width": "x"}, {"media": "gif"},
+        {"since": "yesterday"}, {"until": "2026-13-45"}, {"q": "x" * 501}, {"starred": "maybe"},
+    ]  # fmt: skip
+    for params in bad_params:
+        response = server.client.get("/v1/artifacts", params=params, headers=server.alice)
+        assert response.status_code == 422 and response.json()["error"]["field"] == next(iter(params)), response.text
+    for body, field in [
+        ({"name": "x\x00"}, "name"), ({"name": ["B"]}, "name"), ({}, "name"),
+        ({"name": "B", "extra": 1}, "extra"),
+    ]:  # fmt: skip
+        assert server.post("/v1/boards", body)["error"]["field"] == field, body
+    surrogate = server.client.post(
+        "/v1/boards", content=b'{"name": "a\\ud800"}', headers=server.alice | {"Content-Type": "application/json"}
+    )
+    assert surrogate.status_code == 422 and surrogate.json()["error"]["field"] == "name", surrogate.text
+    assert server.post("/v1/boards", {"name": "B"})["status"] == 409
+    assert server.refused("/v1/artifacts/zip", {"ids": "not a list"}, "ids")
+    assert server.refused("/v1/artifacts/delete", {"ids": [mine] * 1001}, "ids")
+    assert server.refused(f"/v1/boards/{board['id']}/artifacts", {"add": ["x" * 65]}, "add.0")
+    found = server.client.get("/v1/artifacts", params={"q": "%_%' OR 1=1 --"}, headers=server.alice)
+    assert found.status_code == 200 and found.json()["data"] == []
+    assert server.client.get("/v1/artifacts", params={"q": "GALLERY"}, headers=server.alice).json()["data"]
+    server.stays_up()

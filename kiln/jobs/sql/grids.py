@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select, update
 
+from kiln.jobs.gallery import gallery_fields
 from kiln.jobs.ids import new_id, stored_id
 from kiln.jobs.records import ArtifactRecord, JobRecord, NewArtifact
 from kiln.jobs.sql.base import SqlBase
@@ -49,7 +50,9 @@ class SqlGrids(SqlBase):
             return None
         with self._write() as conn:
             lock_jobs(conn, [job_id])
-            query = select(JOBS.c.total, JOBS.c.grid_due, JOBS.c.grid_artifact_id).where(JOBS.c.id == job_id)
+            query = select(JOBS.c.total, JOBS.c.owner, JOBS.c.grid_due, JOBS.c.grid_artifact_id).where(
+                JOBS.c.id == job_id
+            )
             job = conn.execute(query).one_or_none()
             if job is None or job.grid_due is None:
                 return None
@@ -58,6 +61,8 @@ class SqlGrids(SqlBase):
                 "job_id": job_id, "item_id": None, "item_index": job.total, "storage_key": artifact.storage_key,
                 "content_type": artifact.content_type, "size_bytes": artifact.size_bytes, "width": artifact.width,
                 "height": artifact.height, "metadata": dict(artifact.metadata), "created_at": now,
+                # in the owner's gallery, as an image of no item
+                "owner": job.owner, **gallery_fields(None, artifact.metadata, artifact.content_type),
             }  # fmt: skip
             known = ARTIFACTS.c.id == job.grid_artifact_id, ARTIFACTS.c.job_id == job_id
             artifact_id = job.grid_artifact_id
