@@ -15,7 +15,21 @@ from kiln.api.events import EventSource
 from kiln.api.hot_reads import HotReads
 from kiln.api.limits import RequestSizeLimit
 from kiln.api.metrics import metrics_registry
-from kiln.api.routes import artifacts, control, events, health, images, info, jobs, metrics, openai, uploads, ws
+from kiln.api.routes import (
+    artifacts,
+    control,
+    events,
+    health,
+    images,
+    info,
+    jobs,
+    metrics,
+    openai,
+    session,
+    uploads,
+    ws,
+)
+from kiln.api.session import SessionSigner
 from kiln.api.signing import UrlSigner, load_url_secret
 from kiln.api.studio import StudioApp, bundled_dist
 from kiln.config import Settings
@@ -29,7 +43,8 @@ __all__ = ["create_app"]
 
 DESCRIPTION = """Bulk image generation. Submit a job of up to thousands of images, follow it over Server-Sent
 Events or a WebSocket, and fetch the files one by one or as a ZIP. `POST /v1/images` and the OpenAI-compatible
-`POST /v1/images/generations` answer with the images themselves. Send an API key as `Authorization: Bearer ...`.
+`POST /v1/images/generations` answer with the images themselves. Send an API key as `Authorization: Bearer ...`
+(the studio at `/` signs in once with `POST /v1/session` and then sends its session cookie).
 """
 
 
@@ -45,6 +60,7 @@ def create_app(
     worker registry, for readiness and metrics; by default the store, when it is one)."""
     if workers is None and isinstance(store, WorkerRegistry):
         workers = store
+    secret = load_url_secret(settings)
     app = FastAPI(title="kiln", version=__version__, description=DESCRIPTION, docs_url="/docs")
     app.state.services = Services(
         settings=settings,
@@ -53,13 +69,14 @@ def create_app(
         storage=storage,
         styles=load_styles(settings.styles_file),
         events=EventSource(store),
-        signer=UrlSigner(load_url_secret(settings)),
+        signer=UrlSigner(secret),
+        sessions=SessionSigner(secret),
         metrics=metrics_registry(store, workers, LIVE_BEATS * settings.heartbeat_seconds),
         workers=workers,
         hot=HotReads(settings.status_cache_seconds),
     )
     install_error_handlers(app)
-    for module in (jobs, control, uploads, events, artifacts, images, openai, info, ws, health, metrics):
+    for module in (jobs, control, uploads, events, artifacts, images, openai, info, session, ws, health, metrics):
         app.include_router(module.router)
     if settings.studio:  # what no route matches: the studio's files and client-side routes
         app.router.default = StudioApp(settings.studio_dir or bundled_dist(), app.router.default)
