@@ -26,6 +26,7 @@ from kiln.api.routes import (
     metrics,
     openai,
     session,
+    status,
     uploads,
     ws,
 )
@@ -76,7 +77,8 @@ def create_app(
         hot=HotReads(settings.status_cache_seconds),
     )
     install_error_handlers(app)
-    for module in (jobs, control, uploads, events, artifacts, images, openai, info, session, ws, health, metrics):
+    routers = (jobs, control, uploads, events, artifacts, images, openai, info, status, session, ws, health, metrics)
+    for module in routers:
         app.include_router(module.router)
     if settings.studio:  # what no route matches: the studio's files and client-side routes
         app.router.default = StudioApp(settings.studio_dir or bundled_dist(), app.router.default)

@@ -1,5 +1,6 @@
-"""From a request to a stored job: plan the items, check the prefix and the webhook URL, write job and items at
-once with the quota checked and charged in the same step (one image per item).
+"""From a request to a stored job: the body read into an `ImageSubmission`, the items planned, the prefix and the
+webhook URL checked (`plan_images`, which `POST /v1/estimate` shares), then job and items written at once with
+the quota checked and charged in the same step (one image per item).
 
 Planner errors are re-labelled with the request's field path: `items.3.width` when the item set the field,
 `defaults.width` when the defaults did. Callers name built-in and hub models only (or the default model): the
@@ -12,9 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from kiln.api.auth import Caller, charge
 from kiln.api.deps import Services
 from kiln.api.inputs import local_input
+from kiln.api.schemas.jobs import ImagesJobRequest
 from kiln.errors import InvalidInput
 from kiln.events.targets import check_url
 from kiln.jobs.planner import check_total as planned_total
@@ -24,7 +28,17 @@ from kiln.jobs.spec import ImageSpec
 from kiln.storage.names import check_folder_names
 from kiln.types import ImageItem
 
-__all__ = ["ImageSubmission", "check_prefix", "check_total", "plan_submission", "submit_images"]
+__all__ = [
+    "ImageSubmission",
+    "check_prefix",
+    "check_total",
+    "image_submission",
+    "plan_images",
+    "plan_submission",
+    "submit_images",
+]
+
+_SPECS = TypeAdapter(list[ImageSpec])
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +71,33 @@ def check_total(specs: int, n: int, max_items: int, *, label: str = "items") -> 
     """Refuse a job over `max_items` before any spec is built, naming `label` (the list) or `n`; the planner
     checks again, the same way."""
     planned_total(specs, n, max_items, label=label)
+
+
+def image_submission(body: ImagesJobRequest, max_items: int) -> ImageSubmission:
+    """The submission an images job body describes (`POST /v1/jobs` and `POST /v1/estimate` alike)."""
+    if body.items is not None and body.prompts is not None:
+        raise InvalidInput("prompts", "give either items or prompts, not both")
+    label = "items" if body.items is not None else "prompts"
+    check_total(len(body.items or body.prompts or ()), body.n, max_items, label=label)
+    if body.items is not None:
+        specs: list[ImageSpec] = body.items
+    elif body.prompts is not None:
+        specs = _SPECS.validate_python([{"prompt": p} for p in body.prompts])  # one call: faster than constructing
+    else:
+        raise InvalidInput("items", "nothing to generate: give items (image specs) or prompts (with defaults)")
+    return ImageSubmission(
+        specs=specs,
+        label=label,
+        defaults=body.defaults.to_spec() if body.defaults is not None else None,
+        n=body.n,
+        start_seed=body.start_seed,
+        prefix=body.prefix,
+        save=body.save,
+        micro_batch=body.micro_batch,
+        priority=body.priority,
+        webhook_url=body.webhook_url,
+        request={"kind": body.kind, **body.model_dump(mode="json", exclude_unset=True)},
+    )
 
 
 def _relabel(exc: InvalidInput, submission: ImageSubmission) -> InvalidInput:
@@ -109,8 +150,8 @@ def plan_submission(services: Services, submission: ImageSubmission, caller: Cal
         raise _relabel(exc, submission) from exc
 
 
-def submit_images(services: Services, caller: Caller, submission: ImageSubmission) -> JobRecord:
-    """Plan, check and store an images job for `caller`; blocking (store calls), run it in a thread."""
+def plan_images(services: Services, caller: Caller, submission: ImageSubmission) -> tuple[NewJob, list[ImageItem]]:
+    """Everything a submit checks and plans, storing and charging nothing: the job to store and its items."""
     prefix = check_prefix(submission.prefix)
     if submission.webhook_url is not None:  # the SSRF guard's DNS-free part; the dispatcher checks again
         check_url(submission.webhook_url, allow_private=services.settings.webhook_allow_private)
@@ -126,5 +167,11 @@ def submit_images(services: Services, caller: Caller, submission: ImageSubmissio
         max_attempts=services.settings.max_attempts,
         request=submission.request,
     )
+    return job, items
+
+
+def submit_images(services: Services, caller: Caller, submission: ImageSubmission) -> JobRecord:
+    """Plan, check and store an images job for `caller`; blocking (store calls), run it in a thread."""
+    job, items = plan_images(services, caller, submission)
     size_field = "n" if submission.n > 1 or submission.label is None else submission.label
     return services.store.create_job(job, items, charge=charge(caller, len(items), size_field))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from kiln.api.auth import Caller
 from kiln.api.results import Result
+from kiln.api.schemas.info import Usage
 from kiln.api.schemas.jobs import (
     ArtifactView,
     ItemError,
@@ -19,6 +21,7 @@ from kiln.api.schemas.jobs import (
     PlannedImage,
     PlannedTask,
 )
+from kiln.jobs.quota import QUOTA_RULE, QUOTA_WINDOW
 from kiln.jobs.records import FINAL_JOB_STATES, ArtifactRecord, ItemRecord, JobRecord
 from kiln.task_item import TaskItem
 
@@ -31,6 +34,7 @@ __all__ = [
     "job_links",
     "job_summary",
     "job_view",
+    "usage_view",
 ]
 
 
@@ -160,4 +164,18 @@ def artifact_view(base: str, artifact: ArtifactRecord) -> ArtifactView:
         height=artifact.height,
         metadata=dict(artifact.metadata),
         created_at=artifact.created_at,
+    )
+
+
+def usage_view(caller: Caller, used: int) -> Usage:
+    """The caller's usage (`used`: images charged in the window) against its quota."""
+    quota = caller.quota
+    return Usage(
+        owner=caller.owner,
+        key_name=caller.key_name,
+        images_last_24h=used,
+        quota=quota,
+        remaining=None if quota is None else max(quota - used, 0),
+        window_hours=round(QUOTA_WINDOW.total_seconds() / 3600),
+        rule=QUOTA_RULE,
     )

@@ -33,6 +33,7 @@ from kiln.jobs.lifecycle import (
 from kiln.jobs.memory_parts import MemoryWorkers, MutableItem, MutableJob, item_record, json_copy
 from kiln.jobs.memory_usage import UsageLedger
 from kiln.jobs.quota import Charge
+from kiln.jobs.rates import SignatureRate, checked_rate, next_rate
 from kiln.jobs.records import (
     FINAL_JOB_STATES,
     ArtifactRecord,
@@ -68,6 +69,7 @@ class MemoryStore(MemoryWorkers):
         self._next_event_id = 1
         self._usage = UsageLedger()
         self._storage_errors = 0
+        self._rates: dict[str, SignatureRate] = {}
 
     # jobs
     def create_job(self, job: NewJob, items: Sequence[WorkItem], *, charge: Charge | None = None) -> JobRecord:
@@ -324,6 +326,16 @@ class MemoryStore(MemoryWorkers):
             seconds = tuple(max((end - start).total_seconds(), 0.0) for end, start in recent if start is not None)
             images = len(self._artifacts)
             return StoreStats(jobs, items, images, seconds, storage_errors=self._storage_errors)
+
+    # rates
+    def record_rate(self, signature: str, seconds_per_image: float) -> None:
+        sample = checked_rate(seconds_per_image)
+        with self._lock:
+            self._rates[signature] = next_rate(self._rates.get(signature), sample, self._clock())
+
+    def signature_rates(self, signatures: Collection[str]) -> dict[str, SignatureRate]:
+        with self._lock:
+            return {key: self._rates[key] for key in signatures if key in self._rates}
 
     # artifacts and events
     @by_id([])

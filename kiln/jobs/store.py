@@ -27,6 +27,7 @@ Rules every implementation keeps:
   done). Each call adds one to `stats().storage_errors`, a count that outlives deleted jobs.
 - `stats` counts jobs and items by state and artifacts, and lists the run time (`finished_at - started_at`) of
   items done within the last `window_seconds`, most recent first, at most `max_durations` of them.
+- `record_rate` and `signature_rates` keep each signature's recent seconds per image (`kiln.jobs.rates`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from kiln.jobs.quota import Charge
+from kiln.jobs.rates import SignatureRate
 from kiln.jobs.records import (
     ArtifactRecord,
     EventRecord,
@@ -87,6 +89,10 @@ class JobStore(Protocol):
     def expire_leases(self) -> int: ...
     def pending_count(self) -> int: ...
     def stats(self, *, window_seconds: float = 3600.0, max_durations: int = 5000) -> StoreStats: ...
+
+    # rates (seconds per image by signature key, for estimates)
+    def record_rate(self, signature: str, seconds_per_image: float) -> None: ...
+    def signature_rates(self, signatures: Collection[str]) -> dict[str, SignatureRate]: ...
 
     # artifacts and events
     def list_artifacts(self, job_id: str) -> list[ArtifactRecord]: ...

@@ -29,7 +29,17 @@ from kiln.sdk.errors import (
 )
 from kiln.sdk.events import Event
 from kiln.sdk.images import GeneratedImage
-from kiln.sdk.info import EncoderTokens, ModelInfo, StyleInfo, TokenReport, Usage
+from kiln.sdk.info import (
+    EncoderTokens,
+    Estimate,
+    ModelInfo,
+    QueueDepth,
+    ServiceStatus,
+    StyleInfo,
+    TokenReport,
+    Usage,
+    WorkerStatus,
+)
 from kiln.sdk.job import Job
 from kiln.sdk.models import Artifact, Counts, Item, ItemError, ItemPage, JobState, JobStatus, Page, Result
 from kiln.sdk.options import GenerateOptions, ImageFields, ItemSpec, JobOptions
@@ -43,6 +53,7 @@ __all__ = [
     "Client",
     "Counts",
     "EncoderTokens",
+    "Estimate",
     "Event",
     "GenerateOptions",
     "GeneratedImage",
@@ -63,14 +74,17 @@ __all__ = [
     "Page",
     "PayloadTooLargeError",
     "PermissionDeniedError",
+    "QueueDepth",
     "QuotaExceededError",
     "Result",
     "RetryPolicy",
     "ServerError",
+    "ServiceStatus",
     "StreamUnavailable",
     "StyleInfo",
     "TokenReport",
     "Usage",
     "ValidationError",
     "WaitTimeout",
+    "WorkerStatus",
 ]

@@ -12,7 +12,7 @@ import httpx
 from pydantic import BaseModel
 
 from kiln.sdk.images import ImagesResponse
-from kiln.sdk.info import ModelInfo, StyleInfo, TokenReport, Usage
+from kiln.sdk.info import Estimate, ModelInfo, ServiceStatus, StyleInfo, TokenReport, Usage
 from kiln.sdk.models import Artifact, ItemPage, JobStatus, Page
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "artifact",
     "cancel_job",
     "delete_job",
+    "estimate",
     "events",
     "fetch",
     "generate",
@@ -34,6 +35,7 @@ __all__ = [
     "list_styles",
     "plain",
     "retry_job",
+    "status",
     "submit_job",
     "tokens",
     "usage",
@@ -110,15 +112,14 @@ def _job_page(response: httpx.Response) -> Page[JobStatus]:
 # -- jobs ----------------------------------------------------------------------------------------------------
 
 
-def submit_job(
-    *,
+def _images_job(
     prompts: Sequence[str] | None,
     items: Sequence[Mapping[str, Any]] | None,
     defaults: Mapping[str, Any] | None,
     n: int,
     options: Mapping[str, Any],
-) -> Call[JobStatus]:
-    """`POST /v1/jobs`. Not idempotent: sent again only when the server cannot have seen it."""
+) -> dict[str, Any]:
+    """The body of an images job (`POST /v1/jobs`, `POST /v1/estimate`)."""
     if isinstance(prompts, str):
         raise TypeError("prompts must be a list of strings, not one string; use [prompt]")
     body: dict[str, Any] = {"kind": "images", **_drop_none(options), "n": n}
@@ -128,7 +129,32 @@ def submit_job(
         body["items"] = [_drop_none(item) for item in items]
     if defaults is not None:
         body["defaults"] = _drop_none(defaults)
+    return body
+
+
+def submit_job(
+    *,
+    prompts: Sequence[str] | None,
+    items: Sequence[Mapping[str, Any]] | None,
+    defaults: Mapping[str, Any] | None,
+    n: int,
+    options: Mapping[str, Any],
+) -> Call[JobStatus]:
+    """`POST /v1/jobs`. Not idempotent: sent again only when the server cannot have seen it."""
+    body = _images_job(prompts, items, defaults, n, options)
     return Call("POST", "/v1/jobs", _model(JobStatus), json=body, idempotent=False)
+
+
+def estimate(
+    *,
+    prompts: Sequence[str] | None,
+    items: Sequence[Mapping[str, Any]] | None,
+    defaults: Mapping[str, Any] | None,
+    n: int,
+    options: Mapping[str, Any],
+) -> Call[Estimate]:
+    """`POST /v1/estimate`, the body of `submit_job`: it stores nothing, so it is safe to retry."""
+    return Call("POST", "/v1/estimate", _model(Estimate), json=_images_job(prompts, items, defaults, n, options))
 
 
 def get_job(job_id: str, *, results: bool = False) -> Call[JobStatus]:
@@ -219,6 +245,10 @@ def list_styles() -> Call[list[StyleInfo]]:
 
 def usage() -> Call[Usage]:
     return Call("GET", "/v1/usage", _model(Usage))
+
+
+def status() -> Call[ServiceStatus]:
+    return Call("GET", "/v1/status", _model(ServiceStatus))
 
 
 def plain(path: str) -> Call[Any]:

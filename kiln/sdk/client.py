@@ -17,7 +17,7 @@ from kiln.sdk.calls import Call
 from kiln.sdk.events import Event, EventCursor
 from kiln.sdk.files import AtomicFile, target_path
 from kiln.sdk.images import GeneratedImage
-from kiln.sdk.info import ModelInfo, StyleInfo, TokenReport, Usage
+from kiln.sdk.info import Estimate, ModelInfo, ServiceStatus, StyleInfo, TokenReport, Usage
 from kiln.sdk.job import Job
 from kiln.sdk.models import Artifact, ItemPage, JobStatus, Page
 from kiln.sdk.options import GenerateOptions, ItemSpec, JobOptions
@@ -256,6 +256,23 @@ class Client:
             yield None
 
     # -- the rest ----------------------------------------------------------------------------------------------
+
+    def estimate(
+        self,
+        prompts: Sequence[str] | None = None,
+        items: Sequence[ItemSpec | Mapping[str, Any]] | None = None,
+        defaults: ItemSpec | Mapping[str, Any] | None = None,
+        n: int = 1,
+        **options: Unpack[JobOptions],
+    ) -> Estimate:
+        """What `submit_job` with the same arguments would take (`POST /v1/estimate`): items, batches and seconds
+        (None until the workers have run each of its signatures); nothing is queued or charged."""
+        call = calls.estimate(prompts=prompts, items=items, defaults=defaults, n=n, options=options)
+        return self._call(call)
+
+    def status(self) -> ServiceStatus:
+        """The server's version and auth, its live workers (device, loaded models), the queue and this key's usage."""
+        return self._call(calls.status())
 
     def tokens(self, prompt: str, model: str | None = None) -> TokenReport:
         """How many tokens each text encoder of a model reads from `prompt`, and which words fall past its limit."""

@@ -1,10 +1,23 @@
-"""What the server tells about itself: token counts, models, styles and a key's usage."""
+"""What the server tells about itself: token counts, models, styles, a key's usage, what a job would take, and
+how the service stands (workers, queue, version)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["EncoderTokens", "ModelInfo", "StyleInfo", "TokenReport", "Usage"]
+__all__ = [
+    "EncoderTokens",
+    "Estimate",
+    "ModelInfo",
+    "QueueDepth",
+    "ServiceStatus",
+    "StyleInfo",
+    "TokenReport",
+    "Usage",
+    "WorkerStatus",
+]
 
 
 class _Model(BaseModel):
@@ -58,3 +71,48 @@ class Usage(_Model):
     remaining: int | None = None
     window_hours: int = 24
     rule: str = "images per rolling 24 hours"
+
+
+class Estimate(_Model):
+    """What a job would take (`Client.estimate`): its `items`, the pipeline calls (`batches`) they group into, and
+    `seconds` from the workers' recent rate per signature (None: unknown until a worker has run each of them);
+    `basis` says where the numbers come from. `queue_ahead_items`: every key's work queued or running now."""
+
+    items: int
+    batches: int
+    seconds: float | None = None
+    seconds_per_image: float | None = None
+    basis: str = ""
+    queue_ahead_items: int = 0
+
+
+class WorkerStatus(_Model):
+    """A live worker as it last reported itself."""
+
+    worker_id: str
+    host: str | None = None
+    device: str | None = None
+    state: str | None = None
+    models: tuple[str, ...] = ()
+    images: int = 0
+    seen_at: datetime | None = None
+
+
+class QueueDepth(_Model):
+    """Counts over every key's jobs."""
+
+    queued_items: int = 0
+    running_items: int = 0
+    queued_jobs: int = 0
+    running_jobs: int = 0
+
+
+class ServiceStatus(_Model):
+    """`Client.status()`: the server's version, whether keys are needed, its live workers, the queue and this key's
+    usage."""
+
+    version: str
+    auth: str
+    workers: tuple[WorkerStatus, ...] = ()
+    queue: QueueDepth = QueueDepth()
+    usage: Usage = Usage()

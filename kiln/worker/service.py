@@ -298,13 +298,14 @@ class JobWorker:
                 self._run_task(unit, keeper, should_cancel)
                 return
             try:
-                outcomes = self._generate(unit.items, progress, should_cancel)
+                outcomes, started = self._generate(unit.items, progress, should_cancel)
             except Cancelled as exc:
                 reason = "a stop" if self._stop_due() else "a cancel or lost lease"
                 self._release(unit, f"{reason} ({exc})")
                 return
             held = keeper.renew()
             encoded = self._encode([o for r, o in outcomes if r.id in held and not isinstance(o, str)])
+            done = self.stats.done
             for record, outcome in outcomes:
                 if record.id not in held:
                     self.stats.discarded += 1
@@ -312,6 +313,8 @@ class JobWorker:
                     self._fail(unit, record, outcome)
                 else:
                     self._complete(unit, record, outcome, encoded[id(outcome)])
+            if started is not None and self.stats.done - done == len(unit.items):
+                self._record_rate(unit, (self._clock() - started) / len(unit.items))
 
     def _run_task(self, unit: WorkUnit, keeper: LeaseKeeper, should_cancel: Callable[[], bool]) -> None:
         """A task item (a unit holds one): run it in its work folder, then record its artifact or its failure."""
@@ -343,25 +346,29 @@ class JobWorker:
 
     def _generate(
         self, records: Sequence[ItemRecord], on_step: StepCallback, should_cancel: Callable[[], bool]
-    ) -> list[tuple[ItemRecord, Outcome]]:
-        """Run the unit as one call; if that fails, run its items one by one so only the bad ones fail."""
+    ) -> tuple[list[tuple[ItemRecord, Outcome]], float | None]:
+        """Run the unit as one call; if that fails, run its items one by one so only the bad ones fail. With the
+        outcomes, when the one call made every image: the clock's reading as it began, after the model was
+        loaded (a load is not the signature's rate)."""
         watched = [record for record in records if self._facts(record.job_id)[1]]
         previews = PreviewEvents(self.store, watched, self._clock) if watched else None
         try:
+            self.engine.model(records[0].image.model)
+            started = self._clock()
             images = self.engine.run(
                 _images(records), on_step=on_step, should_cancel=should_cancel, on_latents=previews
             )
-            return list(zip(records, images, strict=True))
+            return list(zip(records, images, strict=True)), started
         except Cancelled:
             raise
         except Exception as exc:
             if device_failed(exc):
                 raise DeviceFailed(f"the device is unusable: {exc}") from exc
             if isinstance(exc, ModelLoadError | UnknownModel):  # every item would fail the same way
-                return [(record, self._reason(exc, record)) for record in records]
+                return [(record, self._reason(exc, record)) for record in records], None
             if len(records) == 1:
                 log.warning("item %d failed: %s", records[0].id, exc)
-                return [(records[0], self._reason(exc, records[0]))]
+                return [(records[0], self._reason(exc, records[0]))], None
             log.warning("a unit of %d items failed (%s); running them one by one", len(records), exc)
         outcomes: list[tuple[ItemRecord, Outcome]] = []
         for record in records:
@@ -377,7 +384,7 @@ class JobWorker:
                     raise DeviceFailed(f"the device is unusable: {exc}") from exc
                 log.warning("item %d failed: %s", record.id, exc)
                 outcomes.append((record, self._reason(exc, record)))
-        return outcomes
+        return outcomes, None
 
     def _reason(self, exc: BaseException, record: ItemRecord) -> str:
         """`failure_reason`, naming the item's init image as its caller sent it (`upload:<id>`, `artifact:<id>`),
@@ -461,6 +468,14 @@ class JobWorker:
             self.stats.failed += 1
         elif state is None:
             self.stats.discarded += 1
+
+    def _record_rate(self, unit: WorkUnit, seconds_per_image: float) -> None:
+        """Tell the store how long a unit whose every image was recorded took per image, from the start of its
+        pipeline call to its last record (`POST /v1/estimate` reads it); a failure to record is only logged."""
+        try:
+            self.store.record_rate(unit.items[0].image.signature().key(), seconds_per_image)
+        except Exception:
+            log.warning("could not record the rate of unit %s", unit.id, exc_info=True)
 
     def _release(self, unit: WorkUnit, why: str) -> None:
         try:

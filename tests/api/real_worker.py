@@ -9,6 +9,7 @@ from types import TracebackType
 
 from kiln.config import Settings
 from kiln.jobs.store import JobStore
+from kiln.jobs.workers import WorkerRegistry
 from kiln.storage.local import LocalStorage
 from kiln.worker.service import GenerationEngine, JobWorker
 
@@ -16,10 +17,20 @@ __all__ = ["RealWorker"]
 
 
 class RealWorker:
-    """A `JobWorker` in a thread while used as a context manager (or between `start()` and `stop()`)."""
+    """A `JobWorker` in a thread while used as a context manager (or between `start()` and `stop()`); with a
+    `registry`, it beats there as the product's workers do."""
 
-    def __init__(self, store: JobStore, storage: LocalStorage, settings: Settings, engine: GenerationEngine) -> None:
-        self.worker = JobWorker(store, engine, storage, settings, "api-test-worker", poll_seconds=0.02)
+    def __init__(
+        self,
+        store: JobStore,
+        storage: LocalStorage,
+        settings: Settings,
+        engine: GenerationEngine,
+        registry: WorkerRegistry | None = None,
+    ) -> None:
+        self.worker = JobWorker(
+            store, engine, storage, settings, "api-test-worker", poll_seconds=0.02, registry=registry
+        )
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 

@@ -237,3 +237,26 @@ def test_async_client(server: LiveServer) -> None:
     assert seen[-1] == final
     assert [e.id for e in events] == sorted({e.id for e in events}) and events[-1].is_final
     assert data == stored
+
+
+def test_estimate_and_status(server: LiveServer, kiln: Client) -> None:
+    unknown = kiln.estimate(["a fox", "a heron"], defaults={**SPEC, "steps": 3}, n=3, micro_batch=4)
+    assert (unknown.items, unknown.batches, unknown.seconds) == (6, 2, None)
+    assert unknown.basis.startswith("unknown")
+    with pytest.raises(ValidationError) as invalid:
+        kiln.estimate(["x"], defaults={"width": 10**6})
+    assert invalid.value.status == 422 and invalid.value.field == "defaults.width"
+    status = kiln.status()
+    assert status.auth == "on" and status.usage == kiln.usage()
+    assert [w.worker_id for w in status.workers] == ["fake-worker"] and status.workers[0].models == ("tiny-sd",)
+
+    async def main() -> float | None:
+        async with AsyncClient(server.url, api_key=server.key, timeout=20) as client:
+            assert (await client.status()).version == status.version
+            return (await client.estimate(items=[{"prompt": "a fox", "model": "tiny-sd", **SPEC}])).seconds
+
+    job = kiln.submit_job(items=[{"prompt": "a fox", "model": "tiny-sd", **SPEC}])
+    job.wait(timeout=60, poll_interval=0.05)
+    [item] = server.store.list_items(job.id)
+    server.store.record_rate(item.image.signature().key(), 0.25)  # as a real worker would have
+    assert asyncio.run(main()) == pytest.approx(0.25)

@@ -18,10 +18,10 @@ from kiln.api.schemas.info import (
     TokensResponse,
     Usage,
 )
+from kiln.api.views import usage_view
 from kiln.engine.catalog import list_models, resolve_model
 from kiln.engine.families import FAMILIES, QUALITY_NAMES
 from kiln.engine.tokens import analyse_tokens
-from kiln.jobs.quota import QUOTA_RULE, QUOTA_WINDOW
 from kiln.presets.aspect import ASPECT_RATIOS, DEFAULT_ASPECT, size_for_aspect
 from kiln.types import OUTPUT_FORMATS
 
@@ -102,14 +102,4 @@ def presets(_caller: CallerDep) -> Presets:
 
 @router.get("/usage", response_model=Usage, summary="Images charged in the rolling 24 hours before now, and the quota")
 def get_usage(store: StoreDep, caller: CallerDep) -> Usage:
-    used = usage(store, caller)
-    quota = caller.quota
-    return Usage(
-        owner=caller.owner,
-        key_name=caller.key_name,
-        images_last_24h=used,
-        quota=quota,
-        remaining=None if quota is None else max(quota - used, 0),
-        window_hours=round(QUOTA_WINDOW.total_seconds() / 3600),
-        rule=QUOTA_RULE,
-    )
+    return usage_view(caller, usage(store, caller))

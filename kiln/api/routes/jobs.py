@@ -6,12 +6,10 @@ from typing import Annotated, Literal
 
 import anyio.to_thread
 from fastapi import APIRouter, Query, Response
-from pydantic import TypeAdapter
 
 from kiln.api.deps import BaseUrlDep, CallerDep, JobDep, ServicesDep, StorageDep, StoreDep
 from kiln.api.results import collect_results, task_files
 from kiln.api.schemas.jobs import (
-    ImagesJobRequest,
     ItemList,
     JobCreated,
     JobList,
@@ -20,12 +18,11 @@ from kiln.api.schemas.jobs import (
     JobView,
     TaskJobRequest,
 )
-from kiln.api.submit import ImageSubmission, check_total, submit_images
+from kiln.api.submit import image_submission, submit_images
 from kiln.api.task_submit import submit_tasks
 from kiln.api.views import item_view, job_created, job_summary, job_view
-from kiln.errors import InvalidInput, NotFound
+from kiln.errors import NotFound
 from kiln.jobs.records import ItemState, JobRecord, JobState
-from kiln.jobs.spec import ImageSpec
 from kiln.jobs.storage_keys import job_folder
 from kiln.jobs.store import JobStore
 from kiln.jobs.task_folders import forget_tasks
@@ -34,33 +31,6 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 MAX_ERRORS_SHOWN = 50
-_SPECS = TypeAdapter(list[ImageSpec])
-
-
-def _submission(body: ImagesJobRequest, max_items: int) -> ImageSubmission:
-    if body.items is not None and body.prompts is not None:
-        raise InvalidInput("prompts", "give either items or prompts, not both")
-    label = "items" if body.items is not None else "prompts"
-    check_total(len(body.items or body.prompts or ()), body.n, max_items, label=label)
-    if body.items is not None:
-        specs: list[ImageSpec] = body.items
-    elif body.prompts is not None:
-        specs = _SPECS.validate_python([{"prompt": p} for p in body.prompts])  # one call: faster than constructing
-    else:
-        raise InvalidInput("items", "nothing to generate: give items (image specs) or prompts (with defaults)")
-    return ImageSubmission(
-        specs=specs,
-        label=label,
-        defaults=body.defaults.to_spec() if body.defaults is not None else None,
-        n=body.n,
-        start_seed=body.start_seed,
-        prefix=body.prefix,
-        save=body.save,
-        micro_batch=body.micro_batch,
-        priority=body.priority,
-        webhook_url=body.webhook_url,
-        request={"kind": body.kind, **body.model_dump(mode="json", exclude_unset=True)},
-    )
 
 
 @router.post("", status_code=202, response_model=JobCreated, summary="Submit a job")
@@ -71,7 +41,7 @@ def submit_job(body: JobRequest, services: ServicesDep, caller: CallerDep, base:
         request = body.model_dump(mode="json", exclude_unset=True) | {"kind": body.kind}
         job = submit_tasks(services, caller, kind=body.kind, items=body.items, options=options, request=request)
     else:
-        job = submit_images(services, caller, _submission(body, services.settings.max_items))
+        job = submit_images(services, caller, image_submission(body, services.settings.max_items))
     return job_created(base, job)
 
 

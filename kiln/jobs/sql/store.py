@@ -58,6 +58,7 @@ from kiln.jobs.sql.common import (
 )
 from kiln.jobs.sql.keys import SqlKeyStore
 from kiln.jobs.sql.outbox import SqlOutbox
+from kiln.jobs.sql.rates import SqlRates
 from kiln.jobs.sql.tables import ARTIFACTS, COUNTERS, EVENTS, ITEMS, JOBS
 from kiln.jobs.sql.usage import SqlUsage, charge_usage
 from kiln.jobs.sql.workers import SqlWorkerRegistry
@@ -90,7 +91,7 @@ _FINISH_ITEM = (
 )
 
 
-class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
+class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlRates):
     """A `JobStore`, `KeyStore`, `WebhookOutbox` and `WorkerRegistry` on one database:
     `SqlStore(url_or_engine, clock=...)`."""
 

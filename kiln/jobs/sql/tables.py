@@ -22,6 +22,7 @@ __all__ = [
     "EVENTS",
     "ITEMS",
     "JOBS",
+    "RATES",
     "USAGE",
     "WEBHOOKS",
     "WORKERS",
@@ -32,6 +33,7 @@ __all__ = [
     "EventRow",
     "ItemRow",
     "JobRow",
+    "RateRow",
     "UsageRow",
     "UtcDateTime",
     "WebhookRow",
@@ -233,6 +235,17 @@ class CounterRow(Base):
     value: Mapped[int] = mapped_column(BigInteger)
 
 
+class RateRow(Base):
+    """A signature's recent seconds per image, recorded by the workers (`kiln.jobs.rates`)."""
+
+    __tablename__ = "signature_rates"
+
+    signature: Mapped[str] = mapped_column(Text, primary_key=True)  # Signature.key(), as in items.signature
+    seconds_per_image: Mapped[float] = mapped_column(Float)
+    units: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime]
+
+
 def _table(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
@@ -248,3 +261,4 @@ WEBHOOKS = _table(WebhookRow)
 WORKERS = _table(WorkerRow)
 USAGE = _table(UsageRow)
 COUNTERS = _table(CounterRow)
+RATES = _table(RateRow)
