@@ -66,7 +66,13 @@ class Studio:
 
 class PageFactory(Protocol):
     def __call__(
-        self, key: str | None = None, *, phone: bool = False, path: str = "/", allowed_errors: Iterable[str] = ()
+        self,
+        key: str | None = None,
+        *,
+        phone: bool = False,
+        dark: bool = False,
+        path: str = "/",
+        allowed_errors: Iterable[str] = (),
     ) -> Page: ...
 
 
@@ -116,14 +122,20 @@ def sign_in(page: Page, key: str) -> None:
 
 @pytest.fixture
 def new_page(browser: Browser, studio: Studio) -> Iterator[Callable[..., Page]]:
-    """`new_page(phone=False, allowed_errors=())`: a fresh browser context (no cookie) and page, not yet opened at
-    any address. Each fails its test on a console error or page error that no pattern of `allowed_errors` matches."""
+    """`new_page(phone=False, dark=False, allowed_errors=())`: a fresh browser context (no cookie; the system's
+    colour scheme light, or dark) and page, not yet opened at any address. Each fails its test on a console error
+    or page error that no pattern of `allowed_errors` matches."""
     watches: list[ErrorWatch] = []
     contexts = []
 
-    def make(*, phone: bool = False, allowed_errors: Iterable[str] = ()) -> Page:
-        viewport = PHONE if phone else DESKTOP
-        context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone, base_url=studio.base_url)
+    def make(*, phone: bool = False, dark: bool = False, allowed_errors: Iterable[str] = ()) -> Page:
+        context = browser.new_context(
+            viewport=PHONE if phone else DESKTOP,
+            is_mobile=phone,
+            has_touch=phone,
+            color_scheme="dark" if dark else "light",
+            base_url=studio.base_url,
+        )
         context.set_default_timeout(20_000)
         contexts.append(context)
         page = context.new_page()
@@ -139,13 +151,18 @@ def new_page(browser: Browser, studio: Studio) -> Iterator[Callable[..., Page]]:
 
 @pytest.fixture
 def signed_in_page(new_page: Callable[..., Page], studio: Studio) -> PageFactory:
-    """`signed_in_page(key, phone=False, path="/")`: a page at `path`, signed in as `key` (default: key A) through
-    the sign-in form."""
+    """`signed_in_page(key, phone=False, dark=False, path="/")`: a page at `path`, signed in as `key` (default: key
+    A) through the sign-in form."""
 
     def make(
-        key: str | None = None, *, phone: bool = False, path: str = "/", allowed_errors: Iterable[str] = ()
+        key: str | None = None,
+        *,
+        phone: bool = False,
+        dark: bool = False,
+        path: str = "/",
+        allowed_errors: Iterable[str] = (),
     ) -> Page:
-        page = new_page(phone=phone, allowed_errors=allowed_errors)
+        page = new_page(phone=phone, dark=dark, allowed_errors=allowed_errors)
         page.goto(studio.url(path))
         sign_in(page, key or studio.key_a)
         return page

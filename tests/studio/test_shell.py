@@ -53,8 +53,8 @@ def test_sign_in_with_a_wrong_key_then_the_right_one_and_out(
 
 def test_the_status_page_shows_the_worker_queue_usage_and_version(studio: Studio, signed_in_page: PageFactory) -> None:
     version = studio.client(studio.key_a).get("/v1/status").json()["version"]
-    for phone in (False, True):
-        page = signed_in_page(studio.key_a, phone=phone, path="/status")
+    for phone, dark in ((False, False), (True, False), (False, True)):
+        page = signed_in_page(studio.key_a, phone=phone, dark=dark, path="/status")
         expect(page.get_by_role("heading", name="Status", exact=True)).to_be_visible()
         worker = page.get_by_role("listitem", name=re.compile(r"^Worker "))
         expect(worker).to_have_count(1)
@@ -66,7 +66,7 @@ def test_the_status_page_shows_the_worker_queue_usage_and_version(studio: Studio
         expect(page.get_by_role("link", name=re.compile("^Status: 1 worker alive"))).to_contain_text(
             re.compile(r"● \d+ running · \d+ queued")
         )
-        screenshot(page, f"status-{'phone' if phone else 'desktop'}")
+        screenshot(page, f"status-{'phone' if phone else 'desktop'}{'-dark' if dark else ''}")
 
 
 def test_the_status_line_follows_the_queue_live(studio: Studio, signed_in_page: PageFactory) -> None:
