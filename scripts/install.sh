@@ -23,3 +23,12 @@ if ! command -v espeak-ng >/dev/null; then
     echo "install espeak-ng (e.g. brew install espeak-ng) to narrate videos" >&2
   fi
 fi
+# chromium: the studio's browser tests (tests/studio) drive Debian's Chromium through Playwright; only tests need it.
+if [ ! -x /usr/bin/chromium ] && [ -z "${KILN_TEST_CHROMIUM:-}" ]; then
+  if command -v apt-get >/dev/null; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null \
+      || echo "could not install chromium with apt-get; the studio's browser tests need it" >&2
+  else
+    echo "install Chromium (or set KILN_TEST_CHROMIUM to a Chromium binary) for the studio's browser tests" >&2
+  fi
+fi

@@ -27,12 +27,15 @@ from kiln.api.routes import (
     jobs,
     metrics,
     openai,
+    session,
     status,
     thumbnails,
     uploads,
     ws,
 )
+from kiln.api.session import SessionSigner
 from kiln.api.signing import UrlSigner, load_url_secret
+from kiln.api.studio import StudioApp, bundled_dist
 from kiln.config import Settings
 from kiln.jobs.keys import KeyStore
 from kiln.jobs.store import JobStore
@@ -44,7 +47,8 @@ __all__ = ["create_app"]
 
 DESCRIPTION = """Bulk image generation. Submit a job of up to thousands of images, follow it over Server-Sent
 Events or a WebSocket, and fetch the files one by one or as a ZIP. `POST /v1/images` and the OpenAI-compatible
-`POST /v1/images/generations` answer with the images themselves. Send an API key as `Authorization: Bearer ...`.
+`POST /v1/images/generations` answer with the images themselves. Send an API key as `Authorization: Bearer ...`
+(the studio at `/` signs in once with `POST /v1/session` and then sends its session cookie).
 """
 
 
@@ -60,6 +64,7 @@ def create_app(
     worker registry, for readiness and metrics; by default the store, when it is one)."""
     if workers is None and isinstance(store, WorkerRegistry):
         workers = store
+    secret = load_url_secret(settings)
     app = FastAPI(title="kiln", version=__version__, description=DESCRIPTION, docs_url="/docs")
     app.state.services = Services(
         settings=settings,
@@ -68,15 +73,18 @@ def create_app(
         storage=storage,
         styles=load_styles(settings.styles_file),
         events=EventSource(store),
-        signer=UrlSigner(load_url_secret(settings)),
+        signer=UrlSigner(secret),
+        sessions=SessionSigner(secret),
         metrics=metrics_registry(store, workers, LIVE_BEATS * settings.heartbeat_seconds),
         workers=workers,
         hot=HotReads(settings.status_cache_seconds),
     )
     install_error_handlers(app)
-    routers = (jobs, control, uploads, events, artifacts, gallery, thumbnails, boards, images, openai, info, status, ws)
-    for module in (*routers, health, metrics):
+    routers = (jobs, control, uploads, events, artifacts, gallery, thumbnails, boards, images, openai, info, status)
+    for module in (*routers, session, ws, health, metrics):
         app.include_router(module.router)
+    if settings.studio:  # what no route matches: the studio's files and client-side routes
+        app.router.default = StudioApp(settings.studio_dir or bundled_dist(), app.router.default)
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes, upload_bytes=settings.input_max_bytes)
     if settings.cors_origins:  # outermost, so refusals (401, 413) carry CORS headers too
         app.add_middleware(

@@ -1,7 +1,8 @@
 """API keys: who is calling (a `Caller`), their usage, and what a request costs their quota (`kiln.jobs.quota`).
 
 A key is sent as `Authorization: Bearer <token>` (WebSockets may use `?token=` instead, since browsers cannot
-set headers there). With `settings.auth == "off"` everyone is the anonymous caller, whose owner is None.
+set headers there), or a browser signed in once and sends the session cookie, which names the key's id
+(`kiln.api.session`). With `settings.auth == "off"` everyone is the anonymous caller, whose owner is None.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from kiln.jobs.keys import KeyStore
 from kiln.jobs.quota import QUOTA_WINDOW, Charge, over_quota
 from kiln.jobs.store import JobStore
 
-__all__ = ["ANONYMOUS", "Caller", "authenticate", "bearer_token", "charge", "usage"]
+__all__ = ["ANONYMOUS", "Caller", "authenticate", "bearer_token", "charge", "session_caller", "usage"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,15 @@ def authenticate(keys: KeyStore, *, auth: str, token: str | None) -> Caller:
     record = keys.authenticate(token)
     if record is None:
         raise Unauthorized("the API key is not valid (unknown or revoked)")
+    return Caller(owner=record.id, key_name=record.name, quota=record.quota_per_day)
+
+
+def session_caller(keys: KeyStore, key_id: str) -> Caller:
+    """The caller of a session cookie that names `key_id` (already verified); `Unauthorized` once the key is
+    revoked or gone."""
+    record = keys.get_key(key_id)
+    if record is None or not record.active:
+        raise Unauthorized("the API key of this session was revoked: sign in again with a valid key")
     return Caller(owner=record.id, key_name=record.name, quota=record.quota_per_day)
 
 

@@ -10,12 +10,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client.registry import CollectorRegistry
 from starlette.requests import HTTPConnection
 
-from kiln.api.auth import Caller, authenticate
+from kiln.api.auth import ANONYMOUS, Caller, authenticate, session_caller
 from kiln.api.events import EventSource
 from kiln.api.hot_reads import HotReads
+from kiln.api.session import COOKIE, SAFE_METHODS, SessionSigner, require_same_origin
 from kiln.api.signing import UrlSigner
 from kiln.config import Settings
-from kiln.errors import NotFound
+from kiln.errors import NotFound, Unauthorized
 from kiln.jobs.ids import stored_id
 from kiln.jobs.keys import KeyStore
 from kiln.jobs.records import JobRecord
@@ -27,6 +28,8 @@ from kiln.storage.local import LocalStorage
 __all__ = [
     "BaseUrlDep",
     "CallerDep",
+    "Credentials",
+    "CredentialsDep",
     "EventsDep",
     "JobDep",
     "Services",
@@ -35,8 +38,11 @@ __all__ = [
     "StorageDep",
     "StoreDep",
     "TokenDep",
+    "caller_now",
+    "credentials_of",
     "current_caller",
     "get_services",
+    "load_caller",
     "owned_job",
 ]
 
@@ -53,6 +59,7 @@ class Services:
     events: EventSource
     signer: UrlSigner
     metrics: CollectorRegistry
+    sessions: SessionSigner = field(default_factory=lambda: SessionSigner(b""))  # create_app: the URL secret's
     hot: HotReads = field(default_factory=lambda: HotReads(0.0))  # short-lived caches of polled reads
     workers: WorkerRegistry | None = None  # None: no worker registry, so never ready
 
@@ -103,15 +110,73 @@ BaseUrlDep = Annotated[str, Depends(_base_url)]  # the server's URL as the clien
 
 _bearer = HTTPBearer(auto_error=False, description="A kiln API key")
 TokenDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+_NO_KEY = "this API needs a key: send the header 'Authorization: Bearer <your kiln key>', or sign in to the studio"
 
 
-async def current_caller(services: ServicesDep, credentials: TokenDep) -> Caller:
-    """The caller of this request; 401 without a valid key (unless auth is off). Keys are remembered briefly."""
-    token = credentials.credentials if credentials is not None else None
-    settings = services.settings
-    if token is None or settings.auth == "off":
-        return authenticate(services.keys, auth=settings.auth, token=token)  # no store call
-    return await services.hot.load_caller(token, lambda: authenticate(services.keys, auth=settings.auth, token=token))
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What a request proves who it is with: a key's token (a Bearer header), or the id of the key a valid session
+    cookie names (`kiln.api.session`); neither with auth off or when none was sent. A header wins over a cookie."""
+
+    token: str | None = None
+    session_key: str | None = None
+
+
+def credentials_of(services: Services, conn: HTTPConnection, token: str | None) -> Credentials:
+    """The credentials of a request that sent `token` (or None); a session cookie that is not valid (tampered,
+    expired, from another secret) is a 401, so the studio asks to sign in again."""
+    if services.settings.auth == "off":
+        return Credentials()
+    if token is not None:
+        return Credentials(token=token)
+    cookie = conn.cookies.get(COOKIE)
+    if cookie is None:
+        return Credentials()
+    key_id = services.sessions.verify(cookie)
+    if key_id is None:
+        raise Unauthorized("the session has expired or is not valid: sign in again")
+    return Credentials(session_key=key_id)
+
+
+async def _credentials(request: Request, services: ServicesDep, bearer: TokenDep) -> Credentials:
+    return credentials_of(services, request, bearer.credentials if bearer is not None else None)
+
+
+CredentialsDep = Annotated[Credentials, Depends(_credentials)]
+
+
+async def load_caller(services: Services, credentials: Credentials) -> Caller:
+    """The caller `credentials` prove; keys are remembered briefly (`kiln.api.hot_reads`). 401 without any, unless
+    auth is off."""
+    keys, auth = services.keys, services.settings.auth
+    if auth == "off":
+        return ANONYMOUS
+    token, key_id = credentials.token, credentials.session_key
+    if token is not None:
+        return await services.hot.load_caller(token, lambda: authenticate(keys, auth=auth, token=token))
+    if key_id is not None:
+        return await services.hot.load_session(key_id, lambda: session_caller(keys, key_id))
+    raise Unauthorized(_NO_KEY)
+
+
+def caller_now(services: Services, credentials: Credentials) -> Caller:
+    """`load_caller` read from the store now, for the synchronous routes."""
+    keys, auth = services.keys, services.settings.auth
+    if auth == "off":
+        return ANONYMOUS
+    if credentials.token is not None:
+        return authenticate(keys, auth=auth, token=credentials.token)
+    if credentials.session_key is not None:
+        return session_caller(keys, credentials.session_key)
+    raise Unauthorized(_NO_KEY)
+
+
+async def current_caller(request: Request, services: ServicesDep, credentials: CredentialsDep) -> Caller:
+    """The caller of this request; 401 without a valid key or session (unless auth is off), 403 for a change
+    signed in by the cookie but sent from another origin."""
+    if credentials.session_key is not None and request.method not in SAFE_METHODS:
+        require_same_origin(request)
+    return await load_caller(services, credentials)
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]

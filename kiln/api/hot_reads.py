@@ -108,6 +108,7 @@ class HotReads:
 
     def __init__(self, job_seconds: float, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._callers: _Fresh[Caller] = _Fresh(KEY_SECONDS / 2, KEY_SECONDS, 1024, clock)
+        self._sessions: _Fresh[Caller] = _Fresh(KEY_SECONDS / 2, KEY_SECONDS, 1024, clock)  # by key id
         self._jobs: _Fresh[JobRecord] = _Fresh(job_seconds, job_seconds * MAX_STALE, 4096, clock)
         self._bodies: LRUCache[str, tuple[JobRecord, bytes]] = LRUCache(maxsize=4096)
 
@@ -115,6 +116,12 @@ class HotReads:
         """The caller of `token`, from the cache or from `authenticate()` (whose errors propagate, uncached)."""
         caller = await self._callers.get(token, authenticate)
         assert caller is not None  # `authenticate` raises rather than answering None
+        return caller
+
+    async def load_session(self, key_id: str, authenticate: Callable[[], Caller]) -> Caller:
+        """The caller of a session cookie naming `key_id`, like `load_caller` (kept apart: ids are not tokens)."""
+        caller = await self._sessions.get(key_id, authenticate)
+        assert caller is not None
         return caller
 
     async def load_job(

@@ -11,8 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import TypeVar
 
-from kiln.api.auth import authenticate
-from kiln.api.deps import Services
+from kiln.api.deps import Credentials, Services, load_caller
 from kiln.errors import Unauthorized
 
 __all__ = ["KEY_CHECK_SECONDS", "REVOKED", "KeyCheck", "until_revoked"]
@@ -25,22 +24,22 @@ T = TypeVar("T")
 class KeyCheck:
     """Whether the key an answer began with still works (always, with auth off or without a key)."""
 
-    def __init__(self, services: Services, token: str | None) -> None:
+    def __init__(self, services: Services, credentials: Credentials) -> None:
         self._services = services
-        self._token = token if services.settings.auth != "off" else None
+        needed = services.settings.auth != "off" and credentials != Credentials()
+        self._credentials = credentials if needed else None
 
     @property
     def needed(self) -> bool:
-        return self._token is not None
+        return self._credentials is not None
 
     async def valid(self) -> bool:
-        """False once the key is revoked (or unknown); a store that cannot answer raises."""
-        token = self._token
-        if token is None:
+        """False once the key (of the header or of the session cookie) is revoked or unknown; a store that cannot
+        answer raises."""
+        if self._credentials is None:
             return True
-        keys, auth = self._services.keys, self._services.settings.auth
         try:
-            await self._services.hot.load_caller(token, lambda: authenticate(keys, auth=auth, token=token))
+            await load_caller(self._services, self._credentials)
         except Unauthorized:
             return False
         return True

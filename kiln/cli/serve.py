@@ -1,5 +1,6 @@
 """`kiln serve`: the embedded mode in one command: migrate the store, start the workers and the webhook
-dispatcher, and serve the API in this process until Ctrl+C or SIGTERM, then stop it all.
+dispatcher, and serve the API and the studio in this process until Ctrl+C or SIGTERM, then stop it all. Once it
+listens, it prints the address to open in a browser.
 
 This process never imports torch (the GPU lives in the worker processes only): everything here, and everything
 it imports, stays off `kiln.engine`'s loading and execution modules.
@@ -8,8 +9,10 @@ it imports, stays off `kiln.engine`'s loading and execution modules.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 import signal
+import socket
 from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
@@ -21,7 +24,7 @@ from kiln.config import Settings
 if TYPE_CHECKING:
     import uvicorn
 
-__all__ = ["run_server", "serve_command"]
+__all__ = ["open_addresses", "run_server", "serve_command"]
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,9 @@ def run_server(settings: Settings) -> None:
     where = "KILN_WEBHOOK_SECRET" if settings.webhook_secret else str(settings.data_dir / SECRET_FILE)
     log.info("webhooks are signed (Standard Webhooks) with the secret in %s", where)
     # once shutting down, no more restarts (Ctrl+C reaches the workers too: they are in this process group)
-    server = _server(uvicorn.Config(app, host=settings.host, port=settings.port), on_exit=supervisor.hold)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port)
+    _redact_uvicorn_logs()  # after the Config, which sets uvicorn's logging up
+    server = _server(config, on_exit=supervisor.hold, on_started=lambda: _announce(settings))
     supervisor.start()
     dispatcher.start()
     try:
@@ -64,16 +69,54 @@ def run_server(settings: Settings) -> None:
         client.close()
 
 
-def _server(config: uvicorn.Config, on_exit: Callable[[], None]) -> uvicorn.Server:
-    """uvicorn's server, calling `on_exit` as soon as a signal asks it to stop."""
+def _server(config: uvicorn.Config, on_exit: Callable[[], None], on_started: Callable[[], None]) -> uvicorn.Server:
+    """uvicorn's server, calling `on_started` once it listens and `on_exit` as soon as a signal asks it to stop."""
     import uvicorn
 
     class Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                on_started()
+
         def handle_exit(self, sig: int, frame: FrameType | None) -> None:
             on_exit()
             super().handle_exit(sig, frame)
 
     return Server(config)
+
+
+def _redact_uvicorn_logs() -> None:
+    """uvicorn logs each request's path with its query: `?token=` (a WebSocket client's key) shows redacted."""
+    from kiln.api.redact import SecretQueryFilter
+
+    for name in ("uvicorn.access", "uvicorn.error"):
+        logging.getLogger(name).addFilter(SecretQueryFilter())
+
+
+def open_addresses(host: str, port: int) -> list[str]:
+    """The URLs to open for a server listening on `host`: for an address that means every interface (0.0.0.0,
+    ::), this machine's loopback first and then its name, which other machines may reach."""
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return [f"http://{host}:{port}/"]  # a name, as given
+    if address.is_unspecified:
+        loopback = "127.0.0.1" if address.version == 4 else "[::1]"
+        return [f"http://{loopback}:{port}/", f"http://{socket.gethostname()}:{port}/"]
+    shown = f"[{address}]" if address.version == 6 else str(address)
+    return [f"http://{shown}:{port}/"]
+
+
+def _announce(settings: Settings) -> None:
+    """Prints where to open the studio (or the API's docs) and how to sign in."""
+    first, *others = open_addresses(settings.host, settings.port)
+    line = f"kiln studio: {first}" if settings.studio else f"kiln API: {first}docs (KILN_STUDIO=off)"
+    if others:
+        line += f" (listening on every interface; from other machines: {', '.join(others)})"
+    print(line, flush=True)
+    if settings.studio and settings.auth == "on":
+        print("sign in with an API key (make one with: kiln keys create --name NAME)", flush=True)
 
 
 @contextlib.contextmanager

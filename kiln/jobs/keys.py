@@ -36,6 +36,7 @@ class ApiKeyRecord:
 class KeyStore(Protocol):
     def create_key(self, name: str, quota_per_day: int | None = None) -> tuple[ApiKeyRecord, str]: ...
     def authenticate(self, token: str) -> ApiKeyRecord | None: ...  # None: unknown or revoked
+    def get_key(self, key_id: str) -> ApiKeyRecord | None: ...  # None: unknown (a revoked key is returned)
     def list_keys(self) -> list[ApiKeyRecord]: ...  # oldest first, revoked ones included
     def revoke_key(self, key_id: str) -> bool: ...  # False: no such key (revoking twice is True)
 

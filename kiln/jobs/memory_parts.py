@@ -102,6 +102,10 @@ class MemoryKeysAndOutbox:
             record = self._keys.get(key_id) if key_id is not None else None
             return record if record is not None and record.active else None
 
+    def get_key(self, key_id: str) -> ApiKeyRecord | None:
+        with self._lock:
+            return self._keys.get(key_id)
+
     def list_keys(self) -> list[ApiKeyRecord]:
         with self._lock:
             return sorted(self._keys.values(), key=lambda k: k.id)

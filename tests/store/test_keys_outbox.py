@@ -44,6 +44,17 @@ def test_keys_are_listed_oldest_first_and_revoked_keys_stop_working(store: Store
     assert not store.revoke_key("01NOSUCHKEY0000000000000000")
 
 
+def test_a_key_is_read_by_its_id_revoked_or_not(store: Store, clock: FakeClock) -> None:
+    """What a session cookie (which names a key's id, never its token) is checked against."""
+    record, _ = store.create_key("studio", 40)
+    assert store.get_key(record.id) == record
+    clock.advance(1)
+    store.revoke_key(record.id)
+    revoked = store.get_key(record.id)
+    assert revoked is not None and not revoked.active and revoked.revoked_at == clock.now
+    assert store.get_key("01NOSUCHKEY0000000000000000") is None
+
+
 # the outbox
 
 

@@ -1,11 +1,15 @@
-// The studio's shell: the navigation and one page per route. Client-side routes; the server answers every
-// unknown path with index.html.
+// The studio's shell: sign-in when the server asks for keys, then the top bar (navigation, live status line,
+// key and sign-out) and one page per route. Client-side routes; the server answers every other path with
+// index.html.
 import { Link, Route, Switch } from "wouter";
 import { CreatePage } from "./pages/CreatePage";
 import { GalleryPage } from "./pages/GalleryPage";
 import { JobPage } from "./pages/JobPage";
 import { QueuePage } from "./pages/QueuePage";
 import { StatusPage } from "./pages/StatusPage";
+import { useSession, useSignOut, type Session } from "./session/session";
+import { SignIn } from "./session/SignIn";
+import { StatusLine } from "./status/StatusLine";
 
 const NAV = [
   { href: "/", label: "Create" },
@@ -15,6 +19,25 @@ const NAV = [
 ] as const;
 
 export function App() {
+  const session = useSession();
+  if (session.isPending) return <div className="app" aria-busy="true" />;
+  if (session.isError) {
+    return (
+      <main className="signin">
+        <p role="alert">
+          The kiln server could not be reached ({session.error.message}).{" "}
+          <button type="button" onClick={() => void session.refetch()}>
+            Try again
+          </button>
+        </p>
+      </main>
+    );
+  }
+  if (session.data.auth === "on" && !session.data.signed_in) return <SignIn />;
+  return <Shell session={session.data} />;
+}
+
+function Shell({ session }: { session: Session }) {
   return (
     <div className="app">
       <header className="topbar">
@@ -26,6 +49,8 @@ export function App() {
             </Link>
           ))}
         </nav>
+        <StatusLine />
+        {session.auth === "on" && <Account keyName={session.key_name} />}
       </header>
       <main className="page">
         <Switch>
@@ -42,6 +67,22 @@ export function App() {
           </Route>
         </Switch>
       </main>
+    </div>
+  );
+}
+
+function Account({ keyName }: { keyName: string | null }) {
+  const signOut = useSignOut();
+  return (
+    <div className="account">
+      {keyName !== null && (
+        <span className="key-name" title={`Signed in with the key ${keyName}`}>
+          {keyName}
+        </span>
+      )}
+      <button type="button" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
+        Sign out
+      </button>
     </div>
   );
 }

@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 
-from kiln.api.auth import authenticate
-from kiln.api.deps import BaseUrlDep, JobDep, ServicesDep, StorageDep, StoreDep, TokenDep
+from kiln.api.deps import BaseUrlDep, JobDep, ServicesDep, StorageDep, StoreDep, TokenDep, caller_now, credentials_of
 from kiln.api.errors import ApiError
 from kiln.api.schemas.jobs import ArtifactList
 from kiln.api.views import artifact_view
@@ -56,18 +55,20 @@ def list_artifacts(job: JobDep, store: StoreDep, base: BaseUrlDep) -> ArtifactLi
 )
 def get_artifact(
     artifact_id: str,
+    request: Request,
     services: ServicesDep,
     credentials: TokenDep,
     expires: Annotated[str | None, Query(max_length=20, description="Of a signed URL")] = None,
     signature: Annotated[str | None, Query(max_length=128, description="Of a signed URL")] = None,
 ) -> FileResponse:
-    """The file of an artifact: for its key's owner, or for anyone holding an unexpired signed URL."""
+    """The file of an artifact: for its key's owner (by header or session cookie), or for anyone holding an
+    unexpired signed URL."""
     store = services.store
     signed = services.signer.verify(artifact_id, expires, signature)
     caller = None
     if not signed:
         token = credentials.credentials if credentials is not None else None
-        caller = authenticate(services.keys, auth=services.settings.auth, token=token)
+        caller = caller_now(services, credentials_of(services, request, token))
     artifact = store.get_artifact(artifact_id)
     if artifact is None or (caller is not None and store.get_job(artifact.job_id, owner=caller.owner) is None):
         raise NotFound(f"no artifact {artifact_id!r}")

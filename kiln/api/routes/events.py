@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 
-from kiln.api.deps import EventsDep, JobDep, ServicesDep, TokenDep
+from kiln.api.deps import CredentialsDep, EventsDep, JobDep, ServicesDep
 from kiln.api.key_check import REVOKED, KeyCheck, until_revoked
 from kiln.api.sse import EventStreamResponse, sse_lines
 from kiln.errors import InvalidInput
@@ -42,12 +42,12 @@ async def job_events(
     job: JobDep,
     events: EventsDep,
     services: ServicesDep,
-    credentials: TokenDep,
+    credentials: CredentialsDep,
     after: Annotated[int | None, Query(ge=0, le=10**18 - 1, description="Resume after this event id")] = None,
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
 ) -> EventStreamResponse:
     """Every event of the job after the resume point; the stream ends after the job's final event."""
     start = _resume_point(last_event_id, after)
     lines = sse_lines(events.follow(job.id, start, heartbeat=events.keep_alive_seconds))
-    check = KeyCheck(services, credentials.credentials if credentials is not None else None)
+    check = KeyCheck(services, credentials)
     return EventStreamResponse(until_revoked(lines, check, f": {REVOKED}\n\n"))

@@ -7,7 +7,10 @@ the server pushes `{"id", "job_id", "type", "data"}` for each event. Its own mes
 final and every event is out; `data.state`), `gone` (the job was deleted), `error` (following failed;
 `data.message`, and `data.after`, the last event id sent, to subscribe again from) or `key_revoked`.
 
-A key comes in the `Authorization` header or `?token=`. It is checked again on every subscribe and every
+A key comes in the `Authorization` header, or the studio's session cookie (`kiln.api.session`; the handshake's
+`Origin` must then be this server, so no other page can open a socket on the user's behalf), or `?token=` for
+clients that can do neither (uvicorn's log lines show it redacted, `kiln.api.redact`). It is checked again on
+every subscribe and every
 `KEY_CHECK_SECONDS` (`kiln.api.key_check`): once it is revoked, every subscription ends with `ws.end` and the
 socket closes with 1008 (policy violation), within `KEY_CHECK_SECONDS + KEY_SECONDS`.
 """
@@ -24,10 +27,11 @@ import anyio.to_thread
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from kiln.api.auth import Caller, authenticate, bearer_token
-from kiln.api.deps import Services, get_services
+from kiln.api.auth import Caller, bearer_token
+from kiln.api.deps import Credentials, Services, credentials_of, get_services, load_caller
 from kiln.api.events import event_payload
 from kiln.api.key_check import KEY_CHECK_SECONDS, REVOKED, KeyCheck
+from kiln.api.session import is_same_origin
 from kiln.errors import Unauthorized
 from kiln.jobs.ids import stored_id
 
@@ -41,11 +45,11 @@ POLICY_VIOLATION = 1008
 class _Session:
     """One connection's subscriptions: a task per followed job, all sending through one lock."""
 
-    def __init__(self, websocket: WebSocket, services: Services, caller: Caller, token: str | None) -> None:
+    def __init__(self, websocket: WebSocket, services: Services, caller: Caller, credentials: Credentials) -> None:
         self._ws = websocket
         self._services = services
         self._caller = caller
-        self._key = KeyCheck(services, token)
+        self._key = KeyCheck(services, credentials)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._send_lock = asyncio.Lock()
         self._closed = asyncio.Event()
@@ -188,11 +192,13 @@ class _Session:
 async def websocket_events(websocket: WebSocket) -> None:
     services = get_services(websocket)
     token = bearer_token(websocket.headers.get("authorization")) or websocket.query_params.get("token")
-    auth = services.settings.auth
     try:
-        caller = await anyio.to_thread.run_sync(lambda: authenticate(services.keys, auth=auth, token=token))
+        credentials = credentials_of(services, websocket, token)
+        if credentials.session_key is not None and not is_same_origin(websocket):
+            raise Unauthorized("the session cookie is accepted only from this server's own pages (Origin)")
+        caller = await load_caller(services, credentials)
     except Unauthorized as exc:
         await websocket.close(code=POLICY_VIOLATION, reason=str(exc)[:120])
         return
     await websocket.accept()
-    await _Session(websocket, services, caller, token).run()
+    await _Session(websocket, services, caller, credentials).run()

@@ -43,6 +43,11 @@ class SqlKeyStore(SqlBase):
             row = conn.execute(query).one_or_none()
         return None if row is None else _key_record(row)
 
+    def get_key(self, key_id: str) -> ApiKeyRecord | None:
+        with self._read() as conn:
+            row = conn.execute(select(API_KEYS).where(API_KEYS.c.id == key_id)).one_or_none()
+        return None if row is None else _key_record(row)
+
     def list_keys(self) -> list[ApiKeyRecord]:
         with self._read() as conn:
             return [_key_record(row) for row in conn.execute(select(API_KEYS).order_by(API_KEYS.c.id))]

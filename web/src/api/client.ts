@@ -3,7 +3,13 @@
 import createClient from "openapi-fetch";
 import type { paths } from "./schema";
 
-export const api = createClient<paths>({ baseUrl: "", credentials: "same-origin" });
+// The page's own origin (requests need an absolute URL outside a browser, e.g. in unit tests), and the global
+// fetch looked up per call, so tests can stub it.
+export const api = createClient<paths>({
+  baseUrl: globalThis.location?.origin ?? "",
+  credentials: "same-origin",
+  fetch: (request: Request) => globalThis.fetch(request),
+});
 
 /** The API's error body: `{"error": {"type", "message", "field"}}`. */
 export interface ApiErrorBody {

@@ -60,11 +60,32 @@ export interface paths {
         };
         /**
          * One file (supports Range)
-         * @description The file of an artifact: for its key's owner, or for anyone holding an unexpired signed URL.
+         * @description The file of an artifact: for its key's owner (by header or session cookie), or for anyone holding an
+         *     unexpired signed URL.
          */
         get: operations["get_artifact_v1_artifacts__artifact_id__get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What an images job would take: items, batches and seconds; nothing is stored or charged
+         * @description The body of `POST /v1/jobs` for images, checked and planned the same way (the same 422s; no quota check).
+         */
+        post: operations["estimate_job_v1_estimate_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -302,6 +323,42 @@ export interface paths {
         };
         /** Quality presets per family, aspect ratios, formats */
         get: operations["presets_v1_presets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether this browser is signed in, and as which key */
+        get: operations["get_session_v1_session_get"];
+        put?: never;
+        /** Sign in: the key in the Authorization header becomes an HttpOnly session cookie */
+        post: operations["sign_in_v1_session_post"];
+        /** Sign out: clear the session cookie */
+        delete: operations["sign_out_v1_session_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Live workers, queue depth, my usage, the version */
+        get: operations["service_status_v1_status_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -585,6 +642,42 @@ export interface components {
             tokens: number;
             /** Truncated */
             truncated: boolean;
+        };
+        /**
+         * Estimate
+         * @description What an images job would take, planned as `POST /v1/jobs` would plan it; nothing is stored or charged.
+         */
+        Estimate: {
+            /**
+             * Basis
+             * @description Where the numbers come from, or why they are unknown, in words
+             */
+            basis: string;
+            /**
+             * Batches
+             * @description Pipeline calls: the items grouped by signature (model, size, steps, guidance, sampler...), each group cut into micro-batches
+             */
+            batches: number;
+            /**
+             * Items
+             * @description Images the job would make
+             */
+            items: number;
+            /**
+             * Queue Ahead Items
+             * @description Items of every key queued or running now
+             */
+            queue_ahead_items: number;
+            /**
+             * Seconds
+             * @description The workers' recent seconds per image of each signature times its items, summed (one worker's time, not counting the queue ahead); null: unknown, until a worker has run every signature
+             */
+            seconds: number | null;
+            /**
+             * Seconds Per Image
+             * @description `seconds` over `items`; null when `seconds` is
+             */
+            seconds_per_image: number | null;
         };
         /** FamilyPresets */
         FamilyPresets: {
@@ -1308,6 +1401,20 @@ export interface components {
             /** Qualities */
             qualities: string[];
         };
+        /**
+         * QueueDepth
+         * @description Counts over every key's jobs (never their contents).
+         */
+        QueueDepth: {
+            /** Queued Items */
+            queued_items: number;
+            /** Queued Jobs */
+            queued_jobs: number;
+            /** Running Items */
+            running_items: number;
+            /** Running Jobs */
+            running_jobs: number;
+        };
         /** Readiness */
         Readiness: {
             checks: components["schemas"]["ReadinessChecks"];
@@ -1350,6 +1457,43 @@ export interface components {
              * @description Workers that beat within three heartbeats (KILN_HEARTBEAT_SECONDS)
              */
             workers: number;
+        };
+        /** ServiceStatus */
+        ServiceStatus: {
+            /**
+             * Auth
+             * @enum {string}
+             */
+            auth: "on" | "off";
+            queue: components["schemas"]["QueueDepth"];
+            /** @description The caller's usage against its quota, as `GET /v1/usage` */
+            usage: components["schemas"]["Usage"];
+            /** Version */
+            version: string;
+            /**
+             * Workers
+             * @description Workers that beat within three heartbeats (KILN_HEARTBEAT_SECONDS), as `/readyz` counts them
+             */
+            workers: components["schemas"]["WorkerStatus"][];
+        };
+        /** SessionView */
+        SessionView: {
+            /**
+             * Auth
+             * @description Whether this server asks for API keys ('off': no sign-in)
+             * @enum {string}
+             */
+            auth: "on" | "off";
+            /**
+             * Key Name
+             * @description The name of the key signed in with
+             */
+            key_name: string | null;
+            /**
+             * Signed In
+             * @description The request carries a valid key (session cookie or Bearer header)
+             */
+            signed_in: boolean;
         };
         /**
          * StoryboardJobRequest
@@ -1547,6 +1691,42 @@ export interface components {
              */
             webhook_url?: string | null;
         };
+        /**
+         * WorkerStatus
+         * @description A live worker, as it last reported itself (a field it did not report is null, or empty).
+         */
+        WorkerStatus: {
+            /**
+             * Device
+             * @description `cpu`, `cuda:0`, `mps`...
+             */
+            device: string | null;
+            /** Host */
+            host: string | null;
+            /**
+             * Images
+             * @description Images it has made since it started
+             */
+            images: number;
+            /**
+             * Models
+             * @description The models it holds loaded, least recently used first
+             */
+            models: string[];
+            /**
+             * Seen At
+             * Format: date-time
+             * @description Its last beat
+             */
+            seen_at: string;
+            /**
+             * State
+             * @description `idle` or `busy` (loading a model counts as busy)
+             */
+            state: string | null;
+            /** Worker Id */
+            worker_id: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -1656,6 +1836,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    estimate_job_v1_estimate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImagesJobRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Estimate"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -2146,6 +2359,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Presets"];
+                };
+            };
+        };
+    };
+    get_session_v1_session_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionView"];
+                };
+            };
+        };
+    };
+    sign_in_v1_session_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    sign_out_v1_session_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    service_status_v1_status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceStatus"];
                 };
             };
         };
