@@ -7,12 +7,14 @@ keep as JSON (requests, metadata, event data, payloads) are copied through JSON,
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import threading
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from kiln.jobs.fair_share import owner_first, turn_order
 from kiln.jobs.ids import Clock, by_id, cursor_id, new_id, stored_id, utc_now
 from kiln.jobs.lifecycle import (
     check_items,
@@ -168,6 +170,19 @@ class MemoryStore(MemoryWorkers):
             return self._job_record(job)
 
     @by_id(None)
+    def set_priority(self, job_id: str, priority: int) -> JobRecord | None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return None
+            if job.state not in FINAL_JOB_STATES:
+                job.new = dataclasses.replace(job.new, priority=priority)
+                for item in self._job_items(job, "pending", "running", "failed", "canceled"):
+                    _, created, same_job, index = item.rank
+                    item.rank = (-priority, created, same_job, index)
+            return self._job_record(job)
+
+    @by_id(None)
     def delete_job(self, job_id: str) -> list[str] | None:
         with self._lock:
             job = self._jobs.pop(job_id, None)
@@ -200,16 +215,22 @@ class MemoryStore(MemoryWorkers):
                 candidates = [i for i in candidates if i.item.model in models]
             if not candidates:
                 return None
-            best = min(candidates, key=lambda i: i.rank)
-            chosen = [best]
-            if best.attempts == 0:
-                cap = unit_cap(max_items, self._jobs[best.job_id].new.micro_batch)
-                batch = (i for i in candidates if i.signature == best.signature and i.attempts == 0)
-                ranked = heapq.nsmallest(cap, batch, key=lambda i: i.rank)
-                chosen = fit_micro_batches(((i, self._jobs[i.job_id].new.micro_batch) for i in ranked), cap)
+            first = self._take_turn(candidates)
+            chosen = [first]
+            if first.attempts == 0:
+                cap = unit_cap(max_items, self._jobs[first.job_id].new.micro_batch)
+                batch = [i for i in candidates if i.signature == first.signature and i.attempts == 0]
+                owner = self._jobs[first.job_id].new.owner
+                own = [i.id for i in batch if self._jobs[i.job_id].new.owner == owner]
+                ranked = [i.id for i in heapq.nsmallest(cap, batch, key=lambda i: i.rank)]
+                ranked = owner_first(heapq.nsmallest(cap, own, key=lambda i: self._items[i].rank), ranked)
+                chosen = fit_micro_batches(
+                    ((self._items[i], self._jobs[self._items[i].job_id].new.micro_batch) for i in ranked), cap
+                )
             unit_id, expires = new_id(now), now + timedelta(seconds=lease_seconds)
             for job_id in sorted({i.job_id for i in chosen}):
                 job = self._jobs[job_id]
+                job.last_unit = unit_id  # its owner is served
                 if job.state == "queued":
                     job.state, job.started_at = "running", now
                     self._job_event(job, now)
@@ -355,6 +376,21 @@ class MemoryStore(MemoryWorkers):
             return [e for e in self._events.get(job_id, []) if e.id > after_id][:limit]
 
     # internals, called with the lock held
+    def _take_turn(self, candidates: list[MutableItem]) -> MutableItem:
+        """The item that leads the next unit: the best of the owner whose turn it is (`kiln.jobs.fair_share`)."""
+        best = min(candidates, key=lambda i: i.rank)
+        top = [i for i in candidates if i.rank[0] == best.rank[0]]
+        waiting = {self._jobs[i.job_id].new.owner for i in top}
+        if len(waiting) == 1:
+            return best
+        served: dict[str | None, str | None] = dict.fromkeys(waiting)
+        for job in self._jobs.values():
+            latest = served.get(job.new.owner)
+            if job.new.owner in waiting and job.last_unit is not None and (latest is None or job.last_unit > latest):
+                served[job.new.owner] = job.last_unit
+        turn = turn_order(served)[0]
+        return min((i for i in top if self._jobs[i.job_id].new.owner == turn), key=lambda i: i.rank)
+
     def _append(self, job_id: str, type: str, data: dict[str, Any], now: datetime) -> EventRecord:
         event = EventRecord(self._next_event_id, job_id, type, data, now)
         self._next_event_id += 1

@@ -41,6 +41,7 @@ class MutableJob:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     error: str | None = None
+    last_unit: str | None = None  # the unit that last claimed one of its items (fair share)
 
 
 @dataclass(slots=True)

@@ -25,6 +25,10 @@ Rules every implementation keeps:
   `pending` and is not claimed again for `retry_in` seconds, else it becomes `failed`; either way with the reason
   on the item and, while the job runs, on the job (`JobRecord.error`, cleared when a retried item of the job is
   done). Each call adds one to `stats().storage_errors`, a count that outlives deleted jobs.
+- `set_priority` gives a job that is not final a new priority: its items not yet claimed are claimed by it from
+  then on (so are any it later retries or gets back from a lost lease). A final job changes nothing: the record
+  returned says its state, and callers refuse the change.
+- Fair share between owners at one priority: `kiln.jobs.fair_share`.
 - `stats` counts jobs and items by state and artifacts, and lists the run time (`finished_at - started_at`) of
   items done within the last `window_seconds`, most recent first, at most `max_durations` of them.
 """
@@ -70,6 +74,7 @@ class JobStore(Protocol):
     ) -> list[ItemRecord]: ...
     def cancel_job(self, job_id: str) -> JobRecord | None: ...
     def retry_job(self, job_id: str) -> JobRecord | None: ...
+    def set_priority(self, job_id: str, priority: int) -> JobRecord | None: ...
     def delete_job(self, job_id: str) -> list[str] | None: ...  # storage keys of its artifacts, to delete
     def images_since(self, owner: str, since: datetime) -> int: ...  # the owner's charges (usage ledger)
 

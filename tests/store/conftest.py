@@ -151,9 +151,12 @@ def complete_all(store: Store, unit: WorkUnit) -> None:
 
 
 def add_jobs_for_claimers(store: Store) -> list[JobRecord]:
-    """200 items: four jobs of two priorities, each of two signatures."""
+    """200 items: four jobs of two priorities and three owners (one of them None), each of two signatures."""
+    owners = (None, "key-a", "key-b", "key-a")
     return [
-        store.create_job(NewJob(priority=n % 2), [make_item(i, width=64 + 64 * (i % 2)) for i in range(50)])
+        store.create_job(
+            NewJob(priority=n % 2, owner=owners[n]), [make_item(i, width=64 + 64 * (i % 2)) for i in range(50)]
+        )
         for n in range(4)
     ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -31,27 +32,59 @@ def test_migrations_are_idempotent_and_match_the_models(sql_url: str) -> None:
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(conn)
-            assert context.get_current_revision() == "0005"
+            assert context.get_current_revision() == "0006"
             assert compare_metadata(context, Base.metadata) == []
     finally:
         engine.dispose()
 
 
+def _insert_first_schema_job(url: str, job_id: str, owner: str) -> None:
+    """A job of two pending items as schema 0001 stores them (today's store writes columns it lacks)."""
+    engine = make_engine(url)
+    now = datetime(2026, 1, 2, 3, 4, 5)
+    job = {"id": job_id, "owner": owner, "now": now}
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO jobs (id, kind, state, priority, owner, save, max_attempts, request, total,"
+                    " created_at)"
+                    " VALUES (:id, 'images', 'queued', 0, :owner, true, 3, '{}', 2, :now)"
+                ),
+                job,
+            )
+            for index in range(2):
+                conn.execute(
+                    text(
+                        "INSERT INTO items (job_id, item_index, state, priority, job_created, signature, model, spec,"
+                        " attempts) VALUES (:id, :index, 'pending', 0, :now, :signature, 'tiny-sd', :spec, 0)"
+                    ),
+                    job | {"index": index, "signature": make_item(index).signature().key(), "spec": _spec(index)},
+                )
+    finally:
+        engine.dispose()
+
+
+def _spec(index: int) -> str:
+    return json.dumps(make_item(index).to_dict())
+
+
 def test_a_database_of_the_first_schema_upgrades_with_its_jobs(empty_sql_url: str) -> None:
     command.upgrade(alembic_config(empty_sql_url), "0001")
-    before = SqlStore(empty_sql_url)
-    try:
-        created = before.create_job(NewJob(), [make_item(0), make_item(1)])
-    finally:
-        before.close()
+    job_id = "01HZZZZZZZZZZZZZZZZZZZZZZZ"
+    _insert_first_schema_job(empty_sql_url, job_id, "key-1")
     migrate(empty_sql_url)
     store = SqlStore(empty_sql_url)
     try:
         assert store.pending_count() == 2 and store.stats().jobs["queued"] == 1
         store.beat("w", {"state": "idle"})
         assert [w.worker_id for w in store.live_workers(60)] == ["w"]
-        job = store.get_job(created.id)
+        job = store.get_job(job_id, owner="key-1")
         assert job is not None and job.total == 2
+        with store.engine.connect() as conn:  # 0006 copied each item's owner from its job
+            assert conn.execute(text("SELECT DISTINCT owner FROM items")).scalars().all() == ["key-1"]
+        unit = store.claim("w", max_items=5, lease_seconds=30)
+        assert unit is not None and [i.index for i in unit.items] == [0, 1]
     finally:
         store.close()
 

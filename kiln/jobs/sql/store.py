@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, bindparam, delete, func, insert, or_, select, update
 
+from kiln.jobs.fair_share import owner_first, turn_order
 from kiln.jobs.ids import cursor_id, new_id, stored_id
 from kiln.jobs.lifecycle import (
     check_items,
@@ -56,6 +57,7 @@ from kiln.jobs.sql.common import (
     record_progress,
     settle_job,
 )
+from kiln.jobs.sql.fair import last_served, owned_by, owners_waiting
 from kiln.jobs.sql.keys import SqlKeyStore
 from kiln.jobs.sql.outbox import SqlOutbox
 from kiln.jobs.sql.tables import ARTIFACTS, COUNTERS, EVENTS, ITEMS, JOBS
@@ -106,7 +108,7 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
             key = signatures.get(signature) or signatures.setdefault(signature, signature.key())
             rows.append({
                 "job_id": job_id, "item_index": item.index, "state": "pending", "priority": job.priority,
-                "job_created": now, "signature": key, "model": item.model, "attempts": 0,
+                "job_created": now, "owner": job.owner, "signature": key, "model": item.model, "attempts": 0,
                 "spec": (  # ImageItem.to_dict(), faster
                     {name: getattr(item, name) for name in _SPEC_FIELDS}
                     if isinstance(item, ImageItem)
@@ -201,6 +203,17 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
             return load_job(conn, job_id)
 
     @by_id(None)
+    def set_priority(self, job_id: str, priority: int) -> JobRecord | None:
+        with self._write() as conn:
+            state = conn.execute(select(JOBS.c.state).where(JOBS.c.id == job_id)).scalar_one_or_none()
+            if state is not None and state not in FINAL_JOB_STATES:
+                unfinished = ITEMS.c.job_id == job_id, ITEMS.c.state != "done"  # items first: the lock order
+                conn.execute(update(ITEMS).where(*unfinished).values(priority=priority))
+                lock_jobs(conn, [job_id])
+                conn.execute(update(JOBS).where(JOBS.c.id == job_id).values(priority=priority))
+            return load_job(conn, job_id)
+
+    @by_id(None)
     def delete_job(self, job_id: str) -> list[str] | None:
         with self._write() as conn:
             if conn.execute(select(JOBS.c.id).where(JOBS.c.id == job_id)).first() is None:
@@ -232,17 +245,38 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
             return query.order_by(*_CLAIM_ORDER).limit(limit).with_for_update(skip_locked=True, key_share=True)
 
         with self._write() as conn:
-            best = select(ITEMS.c.id, ITEMS.c.job_id, ITEMS.c.signature, ITEMS.c.attempts)
-            first = conn.execute(pending(best, 1)).first()
-            if first is None:
+            columns = select(ITEMS.c.id, ITEMS.c.job_id, ITEMS.c.signature, ITEMS.c.attempts, ITEMS.c.owner)
+            head = conn.execute(pending(columns.add_columns(ITEMS.c.priority), 1)).first()
+            if head is None:
                 return None
+            first: Row[Any] | None = head
+            owners = owners_waiting(conn, head.priority)
+            if len(owners) > 1:  # take turns (kiln.jobs.fair_share); head is its owner's best item
+                at = columns.where(ITEMS.c.priority == head.priority)
+                for owner in turn_order(last_served(conn, owners)):
+                    first = (
+                        head
+                        if owner == head.owner
+                        else conn.execute(pending(at.where(owned_by(ITEMS.c.owner, owner)), 1)).first()
+                    )
+                    if first is not None:
+                        break
+            assert first is not None  # head's owner is among the owners
             ids = [first.id]
             if first.attempts == 0:
                 micro_batch = select(JOBS.c.micro_batch).where(JOBS.c.id == first.job_id)
                 cap = unit_cap(max_items, conn.execute(micro_batch).scalar_one())
-                batch = select(ITEMS.c.id, ITEMS.c.job_id)
-                batch = batch.where(ITEMS.c.signature == first.signature, ITEMS.c.attempts == 0)
-                candidates = conn.execute(pending(batch, cap)).all()
+                batch = select(ITEMS.c.id, ITEMS.c.job_id).where(ITEMS.c.attempts == 0)
+                candidates: Sequence[Row[Any]] = []
+                if len(owners) > 1:  # the owner's own at this priority first, by its seek (`ix_items_owner_claim`):
+                    # the signature as an expression, so that SQLite does not walk other owners' items of that
+                    # signature in `ix_items_batch` instead
+                    own = batch.where(ITEMS.c.priority == head.priority, owned_by(ITEMS.c.owner, first.owner))
+                    own = own.where(ITEMS.c.signature.concat("") == first.signature)
+                    candidates = conn.execute(pending(own, cap)).all()
+                if len(candidates) < cap:
+                    anyone = batch.where(ITEMS.c.signature == first.signature)
+                    candidates = owner_first(candidates, conn.execute(pending(anyone, cap)).all())
                 ids = fit_micro_batches(_with_micro_batches(conn, candidates), cap)
             unit_id, expires = new_id(now), now + timedelta(seconds=lease_seconds)
             values = {"state": "running", "unit_id": unit_id, "worker_id": worker_id, "lease_expires_at": expires}
@@ -251,6 +285,7 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
             rows = conn.execute(select(ITEMS).where(ITEMS.c.id.in_(ids)).order_by(*_CLAIM_ORDER)).all()
             job_ids = sorted({row.job_id for row in rows})
             lock_jobs(conn, job_ids)
+            conn.execute(update(JOBS).where(JOBS.c.id.in_(job_ids)).values(last_unit=unit_id))  # their owners served
             started = update(JOBS).where(JOBS.c.id.in_(job_ids), JOBS.c.state == "queued")
             started_ids = conn.execute(started.values(state="running", started_at=now).returning(JOBS.c.id)).scalars()
             for job_id in sorted(started_ids):

@@ -85,10 +85,12 @@ class JobRow(Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(NulFreeText)
+    last_unit: Mapped[str | None] = mapped_column(ID)  # the unit that last claimed one of its items (fair share)
 
     __table_args__ = (
         Index("ix_jobs_owner_id", "owner", "id"),
         Index("ix_jobs_owner_created", "owner", "created_at"),
+        Index("ix_jobs_owner_last_unit", "owner", "last_unit"),  # when an owner was last served
     )
 
 
@@ -101,6 +103,7 @@ class ItemRow(Base):
     state: Mapped[str] = mapped_column(String(16))
     priority: Mapped[int]  # the job's, for claim order
     job_created: Mapped[datetime]  # the job's, for claim order
+    owner: Mapped[str | None] = mapped_column(String(64))  # the job's, for fair share between owners
     signature: Mapped[str] = mapped_column(Text)  # Signature.key()
     model: Mapped[str] = mapped_column(Text)
     spec: Mapped[dict[str, Any]]  # ImageItem.to_dict() or TaskItem.to_dict()
@@ -115,7 +118,6 @@ class ItemRow(Base):
     retry_at: Mapped[datetime | None]  # after a storage failure: not claimed again before then
 
     __table_args__ = (
-        Index("ix_items_state_signature", "state", "signature"),
         Index("ix_items_job_index", "job_id", "item_index", unique=True),
         Index("ix_items_job_state", "job_id", "state"),
         Index("ix_items_unit", "unit_id"),
@@ -125,6 +127,26 @@ class ItemRow(Base):
 
 # claim order: the best pending items first; priority descends, the rest ascends
 Index("ix_items_claim", ItemRow.state, ItemRow.priority.desc(), ItemRow.job_created, ItemRow.job_id, ItemRow.item_index)
+# a unit's batch-mates: the best pending items of one signature, in claim order
+Index(
+    "ix_items_batch",
+    ItemRow.state,
+    ItemRow.signature,
+    ItemRow.priority.desc(),
+    ItemRow.job_created,
+    ItemRow.job_id,
+    ItemRow.item_index,
+)
+# fair share: the owners with pending work at a priority, and each one's best pending item
+Index(
+    "ix_items_owner_claim",
+    ItemRow.state,
+    ItemRow.priority.desc(),
+    ItemRow.owner,
+    ItemRow.job_created,
+    ItemRow.job_id,
+    ItemRow.item_index,
+)
 
 
 class ArtifactRow(Base):
