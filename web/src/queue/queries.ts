@@ -19,7 +19,7 @@ export const queueKeys = {
 /** Refetch periods: quick while something runs (a safety net under the live events), slow otherwise (to pick up
  * jobs submitted from elsewhere: another tab, the CLI). */
 export const ACTIVE_REFETCH_MS = 2000;
-export const IDLE_REFETCH_MS = 10_000;
+export const IDLE_REFETCH_MS = 3000;
 
 function anyActive(data: JobPages | undefined): boolean {
   return data?.pages.some((page) => page.data.some(isActive)) ?? false;
