@@ -185,6 +185,11 @@ class AsyncClient:
         """Queue a job's failed and canceled items again."""
         return await self._call(calls.retry_job(job_id))
 
+    async def set_priority(self, job_id: str, priority: int) -> JobStatus:
+        """Give a job a new priority (-10..10, higher runs first) for its items not yet claimed; a finished job is
+        refused (`KilnAPIError` with status 409)."""
+        return await self._call(calls.set_priority(job_id, priority))
+
     async def delete(self, job_id: str) -> None:
         """Delete a job, its items and its files."""
         await self._call(calls.delete_job(job_id))

@@ -108,5 +108,9 @@ class AsyncJob:
         self._status = await self._client.retry(self.id)
         return self._status
 
+    async def set_priority(self, priority: int) -> JobStatus:
+        self._status = await self._client.set_priority(self.id, priority)
+        return self._status
+
     async def delete(self) -> None:
         await self._client.delete(self.id)

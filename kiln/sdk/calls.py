@@ -34,6 +34,7 @@ __all__ = [
     "list_styles",
     "plain",
     "retry_job",
+    "set_priority",
     "submit_job",
     "tokens",
     "usage",
@@ -151,6 +152,10 @@ def cancel_job(job_id: str) -> Call[JobStatus]:
 
 def retry_job(job_id: str) -> Call[JobStatus]:
     return Call("POST", f"/v1/jobs/{_seg(job_id)}/retry", _model(JobStatus))
+
+
+def set_priority(job_id: str, priority: int) -> Call[JobStatus]:
+    return Call("PATCH", f"/v1/jobs/{_seg(job_id)}", _model(JobStatus), json={"priority": priority})
 
 
 def delete_job(job_id: str) -> Call[None]:

@@ -184,6 +184,11 @@ class Client:
         """Queue a job's failed and canceled items again."""
         return self._call(calls.retry_job(job_id))
 
+    def set_priority(self, job_id: str, priority: int) -> JobStatus:
+        """Give a job a new priority (-10..10, higher runs first) for its items not yet claimed; a finished job is
+        refused (`KilnAPIError` with status 409)."""
+        return self._call(calls.set_priority(job_id, priority))
+
     def delete(self, job_id: str) -> None:
         """Delete a job, its items and its files."""
         self._call(calls.delete_job(job_id))

@@ -114,5 +114,9 @@ class Job:
         self._status = self._client.retry(self.id)
         return self._status
 
+    def set_priority(self, priority: int) -> JobStatus:
+        self._status = self._client.set_priority(self.id, priority)
+        return self._status
+
     def delete(self) -> None:
         self._client.delete(self.id)

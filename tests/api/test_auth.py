@@ -64,6 +64,8 @@ def test_a_key_sees_only_its_own_jobs(make_api: ApiFactory, worker: WorkerKind) 
         response = secured.client.request(method, path, headers=bob)
         assert response.status_code == 404, (method, path)
         assert response.json()["error"]["type"] == "not_found"
+    response = secured.client.patch(f"/v1/jobs/{job_id}", json={"priority": 1}, headers=bob)
+    assert response.status_code == 404 and response.json()["error"]["type"] == "not_found"
     assert secured.client.get("/v1/jobs", headers=bob).json()["data"] == []
     assert [j["id"] for j in secured.client.get("/v1/jobs", headers=alice).json()["data"]] == [job_id]
     assert secured.client.get(f"/v1/artifacts/{artifact['id']}", headers=alice).status_code == 200

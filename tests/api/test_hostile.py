@@ -182,6 +182,8 @@ def test_ids_with_nul_bytes_or_of_the_wrong_form_are_not_found(server: Server) -
             assert response.status_code == 404, (method, repr(path), response.text)
         response = server.client.post(f"/v1/jobs/{bad}/control", json={"action": "pause"}, headers=server.alice)
         assert response.status_code == 404, (repr(bad_id), response.text)
+        response = server.client.patch(f"/v1/jobs/{bad}", json={"priority": 1}, headers=server.alice)
+        assert response.status_code == 404, (repr(bad_id), response.text)
         response = server.client.get("/v1/jobs", params={"before": bad_id}, headers=server.alice)
         assert response.status_code == 422 and response.json()["error"]["field"] == "before", response.text
         why = "control character" if "\x00" in bad_id else "no artifact"  # a NUL is refused before any lookup
@@ -412,6 +414,26 @@ def test_another_keys_control_command_is_not_found(server: Server) -> None:
     assert response.status_code == 404, response.text
     response = server.client.post(f"/v1/jobs/{job_id}/control", json={"action": "pause"}, headers=server.alice)
     assert response.status_code == 202, response.text
+
+
+def test_hostile_priorities_are_refused_naming_the_field(server: Server) -> None:
+    job_id = server.submit({"prompts": ["queued"], "defaults": TINY})
+    for value in (10**100, -(10**100), 2**63, "9" * 5000, "1\x00", None, True, {"$gt": 0}, float("nan")):
+        body = {"priority": value} if not isinstance(value, float) else '{"priority": NaN}'
+        if isinstance(body, str):
+            response = server.client.patch(
+                f"/v1/jobs/{job_id}", content=body, headers=server.alice | {"content-type": "application/json"}
+            )
+        else:
+            response = server.client.patch(f"/v1/jobs/{job_id}", json=body, headers=server.alice)
+        assert response.status_code == 422, (value if not isinstance(value, str) else value[:20], response.text)
+        assert response.json()["error"]["field"] == "priority", response.text
+    response = server.client.patch(f"/v1/jobs/{job_id}", json={"priority": 1}, headers=server.bob)
+    assert response.status_code == 404, response.text
+    response = server.client.patch(f"/v1/jobs/{job_id}", json={"priority": 1, "owner": "bob"}, headers=server.alice)
+    assert response.status_code == 422 and response.json()["error"]["field"] == "owner", response.text
+    assert server.client.get(f"/v1/jobs/{job_id}", headers=server.alice).json()["priority"] == 0
+    server.stays_up()
 
 
 def test_control_characters_are_refused_naming_the_field(server: Server) -> None:

@@ -21,6 +21,7 @@ from kiln.sdk import (
     ImageFields,
     Job,
     JobStatus,
+    KilnAPIError,
     NotFoundError,
     ValidationError,
 )
@@ -172,7 +173,11 @@ def test_failures_retry_cancel_and_delete(server: LiveServer, kiln: Client) -> N
     server.worker.gate = threading.Semaphore(0)  # nothing runs: the job stays queued
     try:
         held = kiln.submit_job(["never made"], defaults=SPEC)
+        assert held.set_priority(4).priority == 4
         assert held.cancel().state == "canceled"
+        with pytest.raises(KilnAPIError) as refused:
+            held.set_priority(5)
+        assert refused.value.status == 409 and "is canceled" in refused.value.message
         assert held.wait(timeout=10).state == "canceled"
     finally:
         server.worker.gate = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from kiln.sdk import Artifact, Client, JobStatus, Result
 from kiln.sdk.calls import SYNC_TIMEOUT, generate
-from tests.sdk.fakes import BASE, KEY, Recorder, client, job_body
+from tests.sdk.fakes import BASE, KEY, Recorder, async_client, client, job_body
 
 
 def created(job_id: str = "job_1") -> httpx.Response:
@@ -131,6 +132,23 @@ def test_list_jobs_paginates() -> None:
         assert recorder.last.url.params.get_list("state") == ["queued", "running"]
         assert [job.id for job in kiln.iter_jobs(page_size=2)] == ["j3", "j2", "j1"]
     assert recorder.last.url.params["limit"] == "2"
+
+
+def test_set_priority_patches_the_job() -> None:
+    recorder = Recorder(lambda request: httpx.Response(200, json=job_body(state="queued") | {"priority": 4}))
+    with client(recorder) as kiln:
+        assert kiln.set_priority("job_1", 4).priority == 4
+        assert kiln.get_job("job_1").set_priority(4).priority == 4
+
+    async def main() -> None:
+        async with async_client(recorder) as akiln:
+            assert (await akiln.set_priority("job_1", 4)).priority == 4
+            assert (await (await akiln.get_job("job_1")).set_priority(4)).priority == 4
+
+    asyncio.run(main())
+    patches = [n for n, r in enumerate(recorder.requests) if r.method == "PATCH"]
+    assert {recorder.requests[n].url.path for n in patches} == {"/v1/jobs/job_1"}
+    assert [recorder.json(n) for n in patches] == [{"priority": 4}] * 4
 
 
 def test_cancel_retry_delete() -> None:

@@ -1,4 +1,5 @@
-"""`/v1/jobs`: submit, list, inspect, cancel, retry and delete jobs, and page through their items."""
+"""`/v1/jobs`: submit, list, inspect, change the priority of, cancel, retry and delete jobs, and page through
+their items."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import TypeAdapter
 
 from kiln.api.deps import BaseUrlDep, CallerDep, JobDep, ServicesDep, StorageDep, StoreDep
+from kiln.api.errors import ApiError
 from kiln.api.results import collect_results, task_files
 from kiln.api.schemas.jobs import (
     ImagesJobRequest,
@@ -17,6 +19,7 @@ from kiln.api.schemas.jobs import (
     JobList,
     JobOptions,
     JobRequest,
+    JobUpdate,
     JobView,
     TaskJobRequest,
 )
@@ -24,7 +27,7 @@ from kiln.api.submit import ImageSubmission, check_total, submit_images
 from kiln.api.task_submit import submit_tasks
 from kiln.api.views import item_view, job_created, job_summary, job_view
 from kiln.errors import InvalidInput, NotFound
-from kiln.jobs.records import ItemState, JobRecord, JobState
+from kiln.jobs.records import FINAL_JOB_STATES, ItemState, JobRecord, JobState
 from kiln.jobs.spec import ImageSpec
 from kiln.jobs.storage_keys import job_folder
 from kiln.jobs.store import JobStore
@@ -127,6 +130,19 @@ def retry_job(job: JobDep, store: StoreDep, services: ServicesDep, base: BaseUrl
     if retried is None:
         raise NotFound(f"no job {job.id!r}")
     return _view(store, base, retried)
+
+
+@router.patch("/{job_id}", response_model=JobView, summary="Change a job's priority")
+def update_job(body: JobUpdate, job: JobDep, store: StoreDep, services: ServicesDep, base: BaseUrlDep) -> JobView:
+    """The job's items not yet claimed take the new priority; a finished job is refused (409)."""
+    updated = store.set_priority(job.id, body.priority)
+    services.hot.forget_job(job.id)
+    if updated is None:
+        raise NotFound(f"no job {job.id!r}")
+    if updated.state in FINAL_JOB_STATES:  # the store left it as it was
+        message = f"job {job.id} is {updated.state}: it has nothing left to run, so its priority can't change"
+        raise ApiError(409, "conflict", message, field="priority")
+    return _view(store, base, updated)
 
 
 @router.delete("/{job_id}", status_code=204, response_class=Response, summary="Delete a job and its files")

@@ -30,6 +30,7 @@ __all__ = [
     "JobRequest",
     "JobResult",
     "JobSummary",
+    "JobUpdate",
     "JobView",
     "PlannedImage",
     "PlannedTask",
@@ -133,6 +134,19 @@ JobRequest = Annotated[
     | Annotated[StoryboardJobRequest, Tag("storyboard")],
     Discriminator(_job_kind),
 ]
+
+
+class JobUpdate(BaseModel):
+    """`PATCH /v1/jobs/{id}`: what may change while a job waits or runs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    priority: int = Field(
+        ge=-10,
+        le=10,
+        strict=True,  # a JSON integer: not true, "3" or 3.0
+        description="-10..10, higher runs first (as at submit); the job's items not yet claimed take it",
+    )
 
 
 class JobLinks(BaseModel):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, select
+from sqlalchemy import ColumnElement, Connection, bindparam, func, select
 
 from kiln.jobs.sql.tables import ITEMS, JOBS
 
@@ -20,24 +20,32 @@ def owned_by(column: ColumnElement[Any], owner: str | None) -> ColumnElement[boo
     return column.is_(None) if owner is None else column == owner
 
 
+# built once, values bound at execution: a claim runs them once per owner waiting
+_AT = select(ITEMS.c.owner).where(ITEMS.c.state == "pending", ITEMS.c.priority == bindparam("b_priority"))
+_ANONYMOUS = _AT.where(ITEMS.c.owner.is_(None)).limit(1)
+_FIRST_OWNER = _AT.where(ITEMS.c.owner.is_not(None)).order_by(ITEMS.c.owner).limit(1)
+_NEXT_OWNER = _AT.where(ITEMS.c.owner > bindparam("b_after", type_=ITEMS.c.owner.type)).order_by(ITEMS.c.owner).limit(1)
+_LATEST = select(func.max(JOBS.c.last_unit))
+_SERVED = _LATEST.where(JOBS.c.owner == bindparam("b_owner", type_=JOBS.c.owner.type))
+_SERVED_ANONYMOUS = _LATEST.where(JOBS.c.owner.is_(None))
+
+
 def owners_waiting(conn: Connection, priority: int) -> list[str | None]:
     """The owners with pending items at `priority` (claimable or not: a claim skips owners it finds nothing of);
     a loose index scan, one seek per owner."""
-    at = select(ITEMS.c.owner).where(ITEMS.c.state == "pending", ITEMS.c.priority == priority)
     owners: list[str | None] = []
-    if conn.execute(at.where(ITEMS.c.owner.is_(None)).limit(1)).first() is not None:
+    if conn.execute(_ANONYMOUS, {"b_priority": priority}).first() is not None:
         owners.append(None)
-    after: str | None = None
-    while len(owners) < MAX_OWNERS_SEEN:
-        query = at.where(ITEMS.c.owner.is_not(None) if after is None else ITEMS.c.owner > after)
-        after = conn.execute(query.order_by(ITEMS.c.owner).limit(1)).scalar_one_or_none()
-        if after is None:
-            break
+    after = conn.execute(_FIRST_OWNER, {"b_priority": priority}).scalar_one_or_none()
+    while after is not None and len(owners) < MAX_OWNERS_SEEN:
         owners.append(after)
+        after = conn.execute(_NEXT_OWNER, {"b_priority": priority, "b_after": after}).scalar_one_or_none()
     return owners
 
 
 def last_served(conn: Connection, owners: Collection[str | None]) -> dict[str | None, str | None]:
     """Each owner's latest claimed unit (the greatest `jobs.last_unit` of its jobs), None when never served."""
-    latest = select(func.max(JOBS.c.last_unit))
-    return {owner: conn.execute(latest.where(owned_by(JOBS.c.owner, owner))).scalar_one_or_none() for owner in owners}
+    return {
+        owner: conn.execute(_SERVED_ANONYMOUS if owner is None else _SERVED, {"b_owner": owner}).scalar_one_or_none()
+        for owner in owners
+    }
