@@ -135,6 +135,10 @@ def test_cancel_from_the_queue_stops_the_running_unit_within_a_step_and_retry_fi
         row = card(page, job_id)
         row.wait_for()
         wait_until(lambda: 0 < progress_of(page, job_id) < 100, timeout=120, interval=0.05, what="the job to run")
+        priority = row.get_by_label("Priority")
+        priority.fill("5")
+        priority.press("Enter")
+        wait_until(lambda: client.get_job(job_id).status.priority == 5, timeout=30, what="the new priority")
         cancel = row.get_by_role("button", name="Cancel")
         assert cancel.is_visible()  # always there on running work
         cancel.click()

@@ -33,18 +33,9 @@ export async function deleteJob(id: string): Promise<void> {
   throw new ApiError(response.status, await response.json().catch(() => null));
 }
 
-/** `PATCH /v1/jobs/{id}` `{"priority"}` (contract, branch fairshare): the job's queued items take the new priority.
- * A plain fetch until the generated schema has the route. */
+/** `PATCH /v1/jobs/{id}` `{"priority"}`: the job's items not yet claimed take the new priority (409 once final). */
 export async function setPriority(id: string, priority: number): Promise<JobView> {
-  const response = await fetch(`/v1/jobs/${encodeURIComponent(id)}`, {
-    method: "PATCH",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify({ priority }),
-  });
-  const body: unknown = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, body);
-  return body as JobView;
+  return unwrap(await api.PATCH("/v1/jobs/{job_id}", { params: { path: { job_id: id } }, body: { priority } }));
 }
 
 export async function listItems(
