@@ -71,6 +71,12 @@ def download_zip(page: Page, link: Locator, path: Path) -> Path:
     return path
 
 
+def first_images_loaded(page: Page, count: int) -> None:
+    """Waits until the first `count` result thumbnails have loaded (for a screenshot worth looking at)."""
+    loaded = f"() => [...document.querySelectorAll('.item-media img')].slice(0, {count})"
+    page.wait_for_function(loaded + ".every((img) => img.complete && img.naturalWidth > 0)")
+
+
 def submit(client: Client, prompts: int, **options: Any) -> str:
     defaults = {**TINY, **options.pop("defaults", {})}
     job = client.submit_job([f"a lighthouse at dusk, take {i}" for i in range(prompts)], defaults=defaults, **options)
@@ -115,6 +121,7 @@ def test_a_bulk_job_rises_to_100_live_and_its_zip_holds_every_image(
         page.get_by_role("img", name="Item 0: a lighthouse at dusk, take 0").wait_for()
         assert page.evaluate("window.__loadedOnce") is True  # a client-side route
         assert page.get_by_role("progressbar").get_attribute("aria-valuenow") == "100"
+        first_images_loaded(page, 6)
         screenshot(page, "job-desktop", full_page=False)
     finally:
         stop(sdk["A"], job_id)
@@ -141,6 +148,7 @@ def test_cancel_from_the_queue_stops_the_running_unit_within_a_step_and_retry_fi
         wait_until(lambda: client.get_job(job_id).status.priority == 5, timeout=30, what="the new priority")
         cancel = row.get_by_role("button", name="Cancel")
         assert cancel.is_visible()  # always there on running work
+        screenshot(page, "queue-running-desktop")
         cancel.click()
         row.get_by_text("Canceled", exact=True).wait_for()
         page.get_by_role("status").get_by_text("Job canceled.").wait_for()
@@ -240,4 +248,5 @@ def test_queue_and_job_pages_on_a_phone(studio: Studio, signed_in_page: PageFact
     row.get_by_role("link", name="6 images").click()
     page.get_by_role("img", name="Item 5: a lighthouse at dusk, take 5").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    first_images_loaded(page, 2)
     screenshot(page, "job-phone", full_page=False)

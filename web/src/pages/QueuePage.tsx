@@ -28,9 +28,9 @@ export function QueuePage() {
     <section className="queue-page" aria-labelledby="queue-heading">
       <header className="queue-header">
         <h1 id="queue-heading">Queue</h1>
-        {list.isSuccess && (
-          <p className="muted" aria-live="polite">
-            {running} running · {queued} queued
+        {active.length > 0 && (
+          <p className="muted">
+            yours: {running} running · {queued} queued
           </p>
         )}
       </header>
