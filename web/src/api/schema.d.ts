@@ -168,7 +168,11 @@ export interface paths {
         delete: operations["delete_job_v1_jobs__job_id__delete"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change a job's priority
+         * @description The job's items not yet claimed take the new priority; a finished job is refused (409).
+         */
+        patch: operations["update_job_v1_jobs__job_id__patch"];
         trace?: never;
     };
     "/v1/jobs/{job_id}/artifacts": {
@@ -1182,6 +1186,17 @@ export interface components {
             /** Total */
             total: number;
         };
+        /**
+         * JobUpdate
+         * @description `PATCH /v1/jobs/{id}`: what may change while a job waits or runs.
+         */
+        JobUpdate: {
+            /**
+             * Priority
+             * @description -10..10, higher runs first (as at submit); the job's items not yet claimed take it
+             */
+            priority: number;
+        };
         /** JobView */
         JobView: {
             counts: components["schemas"]["JobCounts"];
@@ -2073,6 +2088,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_job_v1_jobs__job_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
             };
             /** @description Validation Error */
             422: {
