@@ -5,13 +5,15 @@ import { useEffect, useLayoutEffect, useRef, useState, type MouseEvent } from "r
 import { ArtifactCard } from "./ArtifactCard";
 import type { GalleryArtifact } from "./types";
 
-const MIN_CELL = 150; // px: the smallest thumbnail; columns are as many as fit
 const GAP = 6;
+const MIN_CELL = 160; // px: the smallest thumbnail; columns are as many as fit
+const MIN_CELL_NARROW = 110; // on a phone, three columns
 const OVERSCAN_ROWS = 2;
 const FETCH_AHEAD_ROWS = 4;
 
 export function columnsFor(width: number): number {
-  return Math.max(2, Math.floor((width + GAP) / (MIN_CELL + GAP)));
+  const min = width < 600 ? MIN_CELL_NARROW : MIN_CELL;
+  return Math.max(2, Math.floor((width + GAP) / (min + GAP)));
 }
 
 interface Props {

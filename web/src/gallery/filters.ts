@@ -92,5 +92,5 @@ export function toApiQuery(filters: GalleryFilters): URLSearchParams {
 
 /** Whether any search field (not the board or starred view) is filled in. */
 export function hasSearch(filters: GalleryFilters): boolean {
-  return searchFromFilters({ ...filters, board: "", starred: false }).trim() !== "";
+  return TEXT_KEYS.some((key) => key !== "board" && filters[key].trim() !== "");
 }
