@@ -112,13 +112,12 @@ export function BoardsPanel({ view, onView }: Props) {
               <button
                 type="button"
                 className="g-board"
+                aria-label={`${board.name} (${board.count})`}
                 aria-current={view.board === board.id ? "page" : undefined}
                 onClick={() => onView({ board: board.id, starred: false })}
               >
                 <span className="g-board-name">{board.name}</span>
-                <span className="muted" aria-label={`${board.count} images`}>
-                  {board.count}
-                </span>
+                <span className="muted">{board.count}</span>
               </button>
               <button type="button" className="g-icon" aria-label={`Rename board ${board.name}`} onClick={() => setRenaming(board.id)}>
                 ✎
@@ -131,7 +130,7 @@ export function BoardsPanel({ view, onView }: Props) {
                   if (window.confirm(`Delete the board "${board.name}"? Its images stay in the gallery.`)) remove.mutate(board.id);
                 }}
               >
-                🗑
+                ✕
               </button>
             </li>
           ),

@@ -45,6 +45,8 @@ export function FilterBar({ filters, onChange }: Props) {
   const errors = filterErrors(draft);
   const set = (key: Key | "q", value: string) => setDraft((now) => ({ ...now, [key]: value }));
   const extra = FIELDS.filter((field) => draft[field.key] !== "").length;
+  // Open at first when the URL has such filters; after that the user opens and closes it.
+  const [openAtFirst] = useState(extra > 0);
 
   return (
     <div role="search" className="g-filters">
@@ -62,7 +64,7 @@ export function FilterBar({ filters, onChange }: Props) {
           </button>
         )}
       </div>
-      <details className="g-more" open={extra > 0 ? true : undefined}>
+      <details className="g-more" open={openAtFirst}>
         <summary>Filters{extra > 0 ? ` (${extra})` : ""}</summary>
         <div className="g-fields">
           {FIELDS.map((field) => (

@@ -19,6 +19,7 @@ import { usePendingDelete } from "../gallery/usePendingDelete";
 import { recipeOf, storeUseSettings } from "../gallery/useSettings";
 import "../gallery/gallery.css";
 
+const NOTICE_MS = 6_000; // how long a message that is not an error stays
 const PREFETCH_IN_LIGHTBOX = 5; // fetch the next page when the lightbox is this close to the end of what is loaded
 
 function saveBlob(blob: Blob, name: string) {
@@ -51,6 +52,12 @@ export function GalleryPage() {
   const onError = useCallback((error: unknown) => {
     setNotice({ text: error instanceof Error ? error.message : "Something went wrong; try again", error: true });
   }, []);
+
+  useEffect(() => {
+    if (notice === null || notice.error) return;
+    const timer = window.setTimeout(() => setNotice(null), NOTICE_MS);
+    return () => window.clearTimeout(timer);
+  }, [notice]);
 
   const gallery = useGallery(filters);
   const boards = useBoards();
