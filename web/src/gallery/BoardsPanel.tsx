@@ -72,7 +72,10 @@ export function BoardsPanel({ view, onView }: Props) {
     mutationFn: deleteBoard,
     onSuccess: (_data, id) => {
       if (view.board === id) onView({ board: "", starred: false });
-      void client.invalidateQueries({ queryKey: GALLERY_KEY });
+      // The board's own list is gone (refetching it would be a 404); the others' artifacts lose the board's id.
+      const ofBoard = (key: readonly unknown[]) => String(key[1]).includes(`board=${id}`);
+      client.removeQueries({ queryKey: GALLERY_KEY, predicate: (query) => ofBoard(query.queryKey) });
+      void client.invalidateQueries({ queryKey: GALLERY_KEY, predicate: (query) => !ofBoard(query.queryKey) });
     },
     onSettled: refresh,
   });

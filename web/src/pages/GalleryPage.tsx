@@ -77,7 +77,8 @@ export function GalleryPage() {
   const selection = keepOnly(rawSelection, present);
   const selectedIds = useMemo(() => new Set(selection.ids), [selection.ids]);
   const [selecting, setSelecting] = useState(false);
-  const [openId, setOpenId] = useState<string | null>(null);
+  const [open, setOpen] = useState<{ id: string; index: number } | null>(null);
+  const openId = open?.id ?? null;
   const [comparePick, setComparePick] = useState<GalleryArtifact | null>(null);
   const [comparePair, setComparePair] = useState<[GalleryArtifact, GalleryArtifact] | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
@@ -85,8 +86,19 @@ export function GalleryPage() {
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = gallery;
   const loadMore = useCallback(() => void fetchNextPage(), [fetchNextPage]);
 
-  const openIndex = openId === null ? -1 : order.indexOf(openId);
+  // The open artifact can leave the list under the lightbox (deleted, unstarred in the Starred view, taken off
+  // the board shown): the lightbox then shows the one that took its place, or closes.
+  let openIndex = open === null ? -1 : order.indexOf(open.id);
+  if (open !== null && openIndex === -1 && gallery.isSuccess) {
+    const next = items[Math.min(open.index, items.length - 1)];
+    setOpen(next ? { id: next.id, index: Math.min(open.index, items.length - 1) } : null);
+    openIndex = next ? Math.min(open.index, items.length - 1) : -1;
+  }
   const openArtifact = openIndex === -1 ? null : items[openIndex];
+  const openAt = (index: number) => {
+    const artifact = items[index];
+    if (artifact) setOpen({ id: artifact.id, index });
+  };
   useEffect(() => {
     if (openIndex !== -1 && openIndex >= items.length - PREFETCH_IN_LIGHTBOX && hasNextPage && !isFetchingNextPage) loadMore();
   }, [openIndex, items.length, hasNextPage, isFetchingNextPage, loadMore]);
@@ -102,7 +114,7 @@ export function GalleryPage() {
       } else if (clickSelects(selection, selecting, mods)) {
         setSelection(clickSelect(selection, order, artifact.id, mods));
       } else {
-        setOpenId(artifact.id);
+        setOpen({ id: artifact.id, index: order.indexOf(artifact.id) });
       }
     },
     [comparePick, selection, selecting, order],
@@ -120,11 +132,7 @@ export function GalleryPage() {
     [deletion],
   );
 
-  const deleteFromLightbox = (artifact: GalleryArtifact) => {
-    const neighbour = items[openIndex + 1] ?? items[openIndex - 1] ?? null;
-    setOpenId(neighbour?.id ?? null);
-    deleteIds([artifact.id]);
-  };
+  const deleteFromLightbox = (artifact: GalleryArtifact) => deleteIds([artifact.id]); // the next one takes its place
 
   const zip = async () => {
     setBusy("zip");
@@ -267,11 +275,8 @@ export function GalleryPage() {
           position={openIndex}
           total={items.length}
           hasMore={hasNextPage}
-          onMove={(step) => {
-            const next = items[openIndex + step];
-            if (next) setOpenId(next.id);
-          }}
-          onClose={() => setOpenId(null)}
+          onMove={(step) => openAt(openIndex + step)}
+          onClose={() => setOpen(null)}
           onStar={onStar}
           onDelete={deleteFromLightbox}
           onUseSettings={(artifact) => {
@@ -279,7 +284,7 @@ export function GalleryPage() {
             navigate("/");
           }}
           onCompare={(artifact) => {
-            setOpenId(null);
+            setOpen(null);
             setComparePick(artifact);
           }}
         />
