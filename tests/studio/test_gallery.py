@@ -10,6 +10,7 @@ thumbnails and recipe come from the item and its file either way.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -105,6 +106,15 @@ def open_gallery(signed_in_page: PageFactory, key: str, *, phone: bool = False, 
     return page
 
 
+def thumbnails_shown(page: Page) -> None:
+    """Waits until every thumbnail in the viewport has loaded (before a screenshot)."""
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.g-thumb img')]
+            .filter((img) => img.getBoundingClientRect().top < innerHeight)
+            .every((img) => img.classList.contains('loaded'))"""
+    )
+
+
 def lightbox_image_id(page: Page) -> str:
     src = page.locator("dialog[open] .g-lb-media img").get_attribute("src") or ""
     return src.rsplit("/", 1)[-1]
@@ -119,6 +129,7 @@ def test_a_gallery_of_2000_scrolls_to_its_end_holding_at_most_200_images(
     studio: Studio, library: Library, signed_in_page: PageFactory
 ) -> None:
     page = open_gallery(signed_in_page, library.key)
+    thumbnails_shown(page)
     screenshot(page, "gallery-desktop", full_page=False)
     counts = [images_now(page)]
     oldest = card(page, library.ids[-1])
@@ -188,11 +199,21 @@ def test_the_lightbox_moves_with_the_arrow_keys_and_esc_closes_it(
     assert focused == library.ids[0], "focus goes back to the card the lightbox was opened from"
 
     phone = open_gallery(signed_in_page, library.key, phone=True)
+    thumbnails_shown(phone)
     screenshot(phone, "gallery-phone", full_page=False)
     card(phone, library.ids[3]).click()
     phone.get_by_role("dialog").wait_for()
     phone.locator("dialog[open] .g-lb-media img").wait_for()
     screenshot(phone, "gallery-lightbox-phone", full_page=False)
+
+    # "Use these settings" goes to Create with the recipe (sessionStorage "kiln.useSettings", read once by Create).
+    phone.get_by_role("button", name="Use these settings").click()
+    phone.wait_for_url(studio.url("/"))
+    handed = phone.evaluate("sessionStorage.getItem('kiln.useSettings')")
+    if handed is not None:  # Create has not taken it (yet): it holds the recipe
+        assert json.loads(handed)["prompt"] == library.prompts[library.ids[3]]
+    else:  # Create took it and filled its form
+        assert phone.get_by_label("Prompt", exact=True).input_value() == library.prompts[library.ids[3]]
 
 
 def _starred_ids(studio: Studio, key: str) -> set[str]:
