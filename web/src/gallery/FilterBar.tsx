@@ -1,7 +1,7 @@
 // The search over the whole library: prompt text up front, model, style, seed, size, dates and job behind
 // "Filters". Typing waits a moment before the URL (and the query) follow.
 import { useEffect, useId, useState } from "react";
-import { filterErrors, hasSearch, type GalleryFilters } from "./filters";
+import { EMPTY_FILTERS, filterErrors, hasSearch, type GalleryFilters } from "./filters";
 import { useModelIds, useStyleNames } from "./queries";
 
 const DEBOUNCE_MS = 300;
@@ -11,7 +11,7 @@ interface Props {
   onChange: (filters: GalleryFilters) => void;
 }
 
-type Key = "model" | "style" | "seed" | "size" | "since" | "until" | "job";
+type Key = "model" | "style" | "seed" | "size" | "since" | "until" | "job" | "media";
 
 const FIELDS: { key: Key; label: string; type: string; placeholder?: string; list?: "models" | "styles" }[] = [
   { key: "model", label: "Model", type: "text", list: "models" },
@@ -44,7 +44,7 @@ export function FilterBar({ filters, onChange }: Props) {
 
   const errors = filterErrors(draft);
   const set = (key: Key | "q", value: string) => setDraft((now) => ({ ...now, [key]: value }));
-  const extra = FIELDS.filter((field) => draft[field.key] !== "").length;
+  const extra = FIELDS.filter((field) => draft[field.key] !== "").length + (draft.media !== "" ? 1 : 0);
   // Open at first when the URL has such filters; after that the user opens and closes it.
   const [openAtFirst] = useState(extra > 0);
 
@@ -59,7 +59,7 @@ export function FilterBar({ filters, onChange }: Props) {
           onChange={(event) => set("q", event.target.value)}
         />
         {hasSearch(draft) && (
-          <button type="button" onClick={() => setDraft({ ...draft, q: "", model: "", style: "", seed: "", size: "", since: "", until: "", job: "" })}>
+          <button type="button" onClick={() => setDraft({ ...EMPTY_FILTERS, board: draft.board, starred: draft.starred })}>
             Clear search
           </button>
         )}
@@ -86,6 +86,14 @@ export function FilterBar({ filters, onChange }: Props) {
               )}
             </label>
           ))}
+          <label className="g-field">
+            <span>Media</span>
+            <select value={draft.media} onChange={(event) => set("media", event.target.value)}>
+              <option value="">Images and videos</option>
+              <option value="image">Images</option>
+              <option value="video">Videos</option>
+            </select>
+          </label>
         </div>
         <datalist id={`${id}-models`}>
           {models.data?.map((model) => <option key={model} value={model} />)}

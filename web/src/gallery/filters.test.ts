@@ -13,6 +13,7 @@ describe("filters and the query string", () => {
       until: "2026-05-31",
       job: "01JOB",
       board: "01BOARD",
+      media: "video",
       starred: true,
     };
     expect(filtersFromSearch(searchFromFilters(filters))).toEqual(filters);
@@ -45,7 +46,8 @@ describe("filters and the query string", () => {
     const sent = Object.fromEntries(toApiQuery(filters));
     expect(sent).not.toHaveProperty("seed");
     expect(sent).not.toHaveProperty("width");
-    expect(filterErrors({ ...EMPTY_FILTERS, seed: "7", size: "32x32" })).toEqual({});
+    expect(filterErrors({ ...EMPTY_FILTERS, seed: "7", size: "32x32", media: "image" })).toEqual({});
+    expect(Object.fromEntries(toApiQuery({ ...EMPTY_FILTERS, media: "gif" }))).toEqual({});
   });
 
   it("tells a search from a board or starred view", () => {

@@ -15,6 +15,8 @@ export interface GalleryFilters {
   until: string;
   job: string;
   board: string;
+  /** "", "image" or "video". */
+  media: string;
   starred: boolean;
 }
 
@@ -28,10 +30,12 @@ export const EMPTY_FILTERS: GalleryFilters = {
   until: "",
   job: "",
   board: "",
+  media: "",
   starred: false,
 };
 
-const TEXT_KEYS = ["q", "model", "style", "seed", "size", "since", "until", "job", "board"] as const;
+const TEXT_KEYS = ["q", "model", "style", "seed", "size", "since", "until", "job", "board", "media"] as const;
+const MEDIA = ["image", "video"];
 type TextKey = (typeof TEXT_KEYS)[number];
 
 const SIZE = /^\s*(\d{1,6})\s*[x×]\s*(\d{1,6})\s*$/i;
@@ -67,6 +71,7 @@ export function filterErrors(filters: GalleryFilters): Partial<Record<TextKey, s
     const value = filters[key].trim();
     if (value !== "" && !DATE.test(value)) errors[key] = "Pick a date (YYYY-MM-DD)";
   }
+  if (filters.media !== "" && !MEDIA.includes(filters.media)) errors.media = "Choose images or videos";
   if (!errors.since && !errors.until && filters.since && filters.until && filters.since > filters.until) {
     errors.until = "The end date is before the start date";
   }
@@ -77,7 +82,7 @@ export function filterErrors(filters: GalleryFilters): Partial<Record<TextKey, s
 export function toApiQuery(filters: GalleryFilters): URLSearchParams {
   const errors = filterErrors(filters);
   const params = new URLSearchParams();
-  for (const key of ["q", "model", "style", "seed", "since", "until", "job", "board"] as const) {
+  for (const key of ["q", "model", "style", "seed", "since", "until", "job", "board", "media"] as const) {
     const value = filters[key].trim();
     if (value !== "" && errors[key] === undefined) params.set(key, value);
   }
