@@ -11,6 +11,7 @@ thumbnails and recipe come from the item and its file either way.
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -331,6 +332,11 @@ def test_compare_side_by_side_and_with_a_slider(
     page.get_by_role("button", name="Select", exact=True).click()
     card(page, first).click()
     card(page, second).click()
+    if not phone:  # the selection's ZIP (POST /v1/artifacts/zip, saved as a blob)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download ZIP").click()
+        with zipfile.ZipFile(download.value.path()) as archive:
+            assert len(archive.namelist()) == 2
     page.get_by_role("button", name="Compare").click()
     dialog = page.get_by_role("dialog", name="Compare two images")
     dialog.locator(".g-side img").nth(1).wait_for()
