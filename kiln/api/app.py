@@ -15,7 +15,23 @@ from kiln.api.events import EventSource
 from kiln.api.hot_reads import HotReads
 from kiln.api.limits import RequestSizeLimit
 from kiln.api.metrics import metrics_registry
-from kiln.api.routes import artifacts, bulk, control, events, health, images, info, jobs, metrics, openai, uploads, ws
+from kiln.api.routes import (
+    artifacts,
+    boards,
+    bulk,
+    control,
+    events,
+    gallery,
+    health,
+    images,
+    info,
+    jobs,
+    metrics,
+    openai,
+    thumbnails,
+    uploads,
+    ws,
+)
 from kiln.api.signing import UrlSigner, load_url_secret
 from kiln.config import Settings
 from kiln.jobs.keys import KeyStore
@@ -58,7 +74,23 @@ def create_app(
         hot=HotReads(settings.status_cache_seconds),
     )
     install_error_handlers(app)
-    for module in (jobs, bulk, control, uploads, events, artifacts, images, openai, info, ws, health, metrics):
+    routers = (
+        jobs,
+        bulk,
+        control,
+        uploads,
+        events,
+        artifacts,
+        gallery,
+        thumbnails,
+        boards,
+        images,
+        openai,
+        info,
+        ws,
+        health,
+    )
+    for module in (*routers, metrics):
         app.include_router(module.router)
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes, upload_bytes=settings.input_max_bytes)
     if settings.cors_origins:  # outermost, so refusals (401, 413) carry CORS headers too

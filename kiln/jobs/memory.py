@@ -30,6 +30,7 @@ from kiln.jobs.lifecycle import (
     storage_job_error,
     unit_cap,
 )
+from kiln.jobs.memory_gallery import MemoryGallery
 from kiln.jobs.memory_parts import MemoryWorkers, MutableItem, MutableJob, item_record, json_copy
 from kiln.jobs.memory_usage import UsageLedger
 from kiln.jobs.quota import Charge
@@ -52,12 +53,13 @@ from kiln.types import Signature
 __all__ = ["MemoryStore"]
 
 
-class MemoryStore(MemoryWorkers):
-    """An in-memory `JobStore`, `KeyStore`, `WebhookOutbox` and `WorkerRegistry`; `clock` returns aware UTC
-    datetimes."""
+class MemoryStore(MemoryWorkers, MemoryGallery):
+    """An in-memory `JobStore` (with its `GalleryStore`), `KeyStore`, `WebhookOutbox` and `WorkerRegistry`;
+    `clock` returns aware UTC datetimes."""
 
     def __init__(self, *, clock: Clock = utc_now) -> None:
         super().__init__(clock=clock, lock=threading.RLock())
+        MemoryGallery.__init__(self)
         self._jobs: dict[str, MutableJob] = {}
         self._items: dict[int, MutableItem] = {}
         self._pending: set[int] = set()
@@ -179,8 +181,7 @@ class MemoryStore(MemoryWorkers):
                 self._running.discard(item_id)
             del self._events[job_id]
             artifacts = [a for a in self._artifacts.values() if a.job_id == job_id]
-            for artifact in artifacts:
-                del self._artifacts[artifact.id]
+            self._forget_artifacts(a.id for a in artifacts)
             return [a.storage_key for a in sorted(artifacts, key=lambda a: a.index)]
 
     def images_since(self, owner: str, since: datetime) -> int:
@@ -241,6 +242,7 @@ class MemoryStore(MemoryWorkers):
                 artifact.size_bytes, artifact.width, artifact.height, metadata, now,
             )  # fmt: skip
             self._artifacts[record.id] = record
+            self._index_artifact(record, self._jobs[item.job_id].new.owner, item.item)
             item.error = None
             if item.attempts:  # a retried item is done: the job's last storage error is over
                 self._jobs[item.job_id].error = None

@@ -25,6 +25,7 @@ Rules every implementation keeps:
   `pending` and is not claimed again for `retry_in` seconds, else it becomes `failed`; either way with the reason
   on the item and, while the job runs, on the job (`JobRecord.error`, cleared when a retried item of the job is
   done). Each call adds one to `stats().storage_errors`, a count that outlives deleted jobs.
+- The gallery's rules (an owner's artifacts across jobs, stars, boards): `kiln.jobs.gallery`.
 - `stats` counts jobs and items by state and artifacts, and lists the run time (`finished_at - started_at`) of
   items done within the last `window_seconds`, most recent first, at most `max_durations` of them.
 """
@@ -35,6 +36,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from kiln.jobs.gallery import GalleryStore
 from kiln.jobs.quota import Charge
 from kiln.jobs.records import (
     ArtifactRecord,
@@ -53,7 +55,7 @@ from kiln.task_item import WorkItem
 __all__ = ["JobStore"]
 
 
-class JobStore(Protocol):
+class JobStore(GalleryStore, Protocol):
     # jobs
     def create_job(self, job: NewJob, items: Sequence[WorkItem], *, charge: Charge | None = None) -> JobRecord: ...
     def get_job(self, job_id: str, *, owner: str | None = None) -> JobRecord | None: ...

@@ -8,6 +8,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Query, Response
 from pydantic import TypeAdapter
 
+from kiln.api.artifact_files import remove_files
 from kiln.api.deps import BaseUrlDep, CallerDep, JobDep, ServicesDep, StorageDep, StoreDep
 from kiln.api.results import collect_results, task_files
 from kiln.api.schemas.jobs import (
@@ -131,16 +132,15 @@ def retry_job(job: JobDep, store: StoreDep, services: ServicesDep, base: BaseUrl
 
 @router.delete("/{job_id}", status_code=204, response_class=Response, summary="Delete a job and its files")
 def delete_job(job: JobDep, store: StoreDep, services: ServicesDep, storage: StorageDep) -> Response:
-    """Removes the job's records and exactly the files its artifacts name (a task's extra files too)."""
+    """Removes the job's records and exactly the files its artifacts name (a task's extra files too), with their
+    thumbnails."""
     extra = task_files(store.list_artifacts(job.id)) if job.kind != "images" else []
     keys = store.delete_job(job.id)
     services.hot.forget_job(job.id)
     forget_tasks(services.settings, job.id)
     if keys is None:
         raise NotFound(f"no job {job.id!r}")
-    folder = job_folder(job.owner, job.id, None)  # the job's alone: emptied, it goes too
-    for key in [*keys, *extra]:
-        storage.delete(key, prune=folder)
+    remove_files(storage, [*keys, *extra], prune=job_folder(job.owner, job.id, None))  # emptied, it goes too
     return Response(status_code=204)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, bindparam, delete, func, insert, or_, select, update
 
+from kiln.jobs.gallery import gallery_fields
 from kiln.jobs.ids import cursor_id, new_id, stored_id
 from kiln.jobs.lifecycle import (
     check_items,
@@ -56,12 +57,13 @@ from kiln.jobs.sql.common import (
     record_progress,
     settle_job,
 )
+from kiln.jobs.sql.gallery import SqlGallery
 from kiln.jobs.sql.keys import SqlKeyStore
 from kiln.jobs.sql.outbox import SqlOutbox
-from kiln.jobs.sql.tables import ARTIFACTS, COUNTERS, EVENTS, ITEMS, JOBS
+from kiln.jobs.sql.tables import ARTIFACTS, BOARD_ARTIFACTS, COUNTERS, EVENTS, ITEMS, JOBS
 from kiln.jobs.sql.usage import SqlUsage, charge_usage
 from kiln.jobs.sql.workers import SqlWorkerRegistry
-from kiln.task_item import WorkItem
+from kiln.task_item import WorkItem, item_from_dict
 from kiln.types import ImageItem, Signature
 
 __all__ = ["SqlStore"]
@@ -86,12 +88,13 @@ _FINISH_ITEM = (
         finished_at=bindparam("b_finished_at", type_=ITEMS.c.finished_at.type),
         **_LEASE_CLEARED,
     )
-    .returning(ITEMS.c.job_id, ITEMS.c.item_index, ITEMS.c.attempts)
+    .returning(ITEMS.c.job_id, ITEMS.c.item_index, ITEMS.c.attempts, ITEMS.c.spec)
 )
+_JOB_OWNER = select(JOBS.c.owner).where(JOBS.c.id == bindparam("b_job_id"))
 
 
-class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
-    """A `JobStore`, `KeyStore`, `WebhookOutbox` and `WorkerRegistry` on one database:
+class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlGallery):
+    """A `JobStore` (with its `GalleryStore`), `KeyStore`, `WebhookOutbox` and `WorkerRegistry` on one database:
     `SqlStore(url_or_engine, clock=...)`."""
 
     # jobs
@@ -207,6 +210,8 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
                 return None
             # lock the items first: a unit completing one of them commits its artifact before we collect keys
             conn.execute(select(ITEMS.c.id).where(ITEMS.c.job_id == job_id).with_for_update()).all()
+            job_artifacts = select(ARTIFACTS.c.id).where(ARTIFACTS.c.job_id == job_id)
+            conn.execute(delete(BOARD_ARTIFACTS).where(BOARD_ARTIFACTS.c.artifact_id.in_(job_artifacts)))
             artifacts = delete(ARTIFACTS).where(ARTIFACTS.c.job_id == job_id)
             keys = conn.execute(artifacts.returning(ARTIFACTS.c.item_index, ARTIFACTS.c.storage_key)).tuples().all()
             for table in (EVENTS, ITEMS, JOBS):
@@ -285,6 +290,8 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage):
                 "storage_key": artifact.storage_key, "content_type": artifact.content_type,
                 "size_bytes": artifact.size_bytes, "width": artifact.width, "height": artifact.height,
                 "metadata": dict(artifact.metadata), "created_at": now,
+                "owner": conn.execute(_JOB_OWNER, {"b_job_id": row.job_id}).scalar_one(), "starred": False,
+                **gallery_fields(item_from_dict(row.spec), artifact.metadata, artifact.content_type),
             }  # fmt: skip
             conn.execute(_INSERT_ARTIFACT, values)
             if row.attempts:  # a retried item is done: the job's last storage error is over

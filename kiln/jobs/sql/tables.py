@@ -9,7 +9,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Float, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -18,6 +31,8 @@ from kiln.jobs.sql.nul import NulFreeText
 __all__ = [
     "API_KEYS",
     "ARTIFACTS",
+    "BOARDS",
+    "BOARD_ARTIFACTS",
     "COUNTERS",
     "EVENTS",
     "ITEMS",
@@ -28,6 +43,8 @@ __all__ = [
     "ApiKeyRow",
     "ArtifactRow",
     "Base",
+    "BoardArtifactRow",
+    "BoardRow",
     "CounterRow",
     "EventRow",
     "ItemRow",
@@ -141,11 +158,52 @@ class ArtifactRow(Base):
     height: Mapped[int]
     meta: Mapped[dict[str, Any]] = mapped_column("metadata")
     created_at: Mapped[datetime]
+    # the gallery's (kiln.jobs.gallery.gallery_fields), taken when the artifact is recorded
+    owner: Mapped[str | None] = mapped_column(String(64))  # its job's
+    prompt: Mapped[str | None] = mapped_column(NulFreeText)  # the user's prompt, case-folded, for search
+    model: Mapped[str | None] = mapped_column(Text)
+    style: Mapped[str | None] = mapped_column(Text)
+    seed: Mapped[int | None] = mapped_column(BigInteger)
+    media: Mapped[str] = mapped_column(String(8), server_default="image")
+    starred: Mapped[bool] = mapped_column(server_default=false())
 
     __table_args__ = (
         Index("ix_artifacts_job_index", "job_id", "item_index"),
         Index("ix_artifacts_item", "item_id", unique=True),
+        # the gallery: newest first per owner, and per owner and filter where a filter is selective
+        Index("ix_artifacts_owner_id", "owner", "id"),
+        Index("ix_artifacts_owner_created", "owner", "created_at"),
+        Index("ix_artifacts_owner_model", "owner", "model", "id"),
+        Index("ix_artifacts_owner_style", "owner", "style", "id"),
+        Index("ix_artifacts_owner_seed", "owner", "seed"),
+        Index("ix_artifacts_owner_starred", "owner", "starred", "id"),
+        Index("ix_artifacts_owner_media", "owner", "media", "id"),
     )
+
+
+class BoardRow(Base):
+    """A named collection of one owner's artifacts (`kiln.jobs.gallery`)."""
+
+    __tablename__ = "boards"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))  # ANONYMOUS_BOARDS with authentication off
+    name: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_boards_owner_name", "owner", "name", unique=True),)
+
+
+class BoardArtifactRow(Base):
+    """An artifact in a board; goes with either."""
+
+    __tablename__ = "board_artifacts"
+
+    board_id: Mapped[str] = mapped_column(ID, ForeignKey("boards.id", ondelete="CASCADE"), primary_key=True)
+    artifact_id: Mapped[str] = mapped_column(ID, ForeignKey("artifacts.id", ondelete="CASCADE"), primary_key=True)
+    added_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_board_artifacts_artifact", "artifact_id"),)
 
 
 class EventRow(Base):
@@ -248,3 +306,5 @@ WEBHOOKS = _table(WebhookRow)
 WORKERS = _table(WorkerRow)
 USAGE = _table(UsageRow)
 COUNTERS = _table(CounterRow)
+BOARDS = _table(BoardRow)
+BOARD_ARTIFACTS = _table(BoardArtifactRow)
