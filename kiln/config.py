@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     auth: Literal["on", "off"] = Field(default="on", description="API keys required; off only when set so")
     cors_origins: list[str] = Field(default_factory=list)
+    studio: bool = Field(default=True, description="Serve the web studio at / (KILN_STUDIO=off: the API only)")
+    studio_dir: Path | None = Field(default=None, description="The studio's built bundle; default: the package's")
     max_request_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     workers: int | None = Field(default=None, ge=0, description="Worker processes for `kiln serve`: one per device")
     lease_seconds: float = Field(default=30.0, gt=0)

@@ -33,6 +33,7 @@ from kiln.api.routes import (
     ws,
 )
 from kiln.api.signing import UrlSigner, load_url_secret
+from kiln.api.studio import StudioApp, bundled_dist
 from kiln.config import Settings
 from kiln.jobs.keys import KeyStore
 from kiln.jobs.store import JobStore
@@ -92,6 +93,8 @@ def create_app(
     )
     for module in (*routers, metrics):
         app.include_router(module.router)
+    if settings.studio:  # what no route matches: the studio's files and client-side routes
+        app.router.default = StudioApp(settings.studio_dir or bundled_dist(), app.router.default)
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes, upload_bytes=settings.input_max_bytes)
     if settings.cors_origins:  # outermost, so refusals (401, 413) carry CORS headers too
         app.add_middleware(
