@@ -51,6 +51,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/artifacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every artifact of the caller, newest first, across jobs */
+        get: operations["list_gallery_v1_artifacts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/artifacts/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delete many artifacts and their files */
+        post: operations["delete_artifacts_v1_artifacts_delete_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/artifacts/zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Artifacts as one ZIP, streamed
+         * @description The files of the artifacts named, in the order named (an id named twice is zipped once); every id must be
+         *     the caller's and every file there, checked before the first byte.
+         */
+        post: operations["artifacts_zip_v1_artifacts_zip_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/artifacts/{artifact_id}": {
         parameters: {
             query?: never;
@@ -65,6 +120,104 @@ export interface paths {
         get: operations["get_artifact_v1_artifacts__artifact_id__get"];
         put?: never;
         post?: never;
+        /**
+         * Delete an artifact and its file
+         * @description Removes the artifact, its file, thumbnails, star and board entries. Its job keeps its counts (the item
+         *     stays done); its artifact list, results and ZIP no longer hold it.
+         */
+        delete: operations["delete_artifact_v1_artifacts__artifact_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/artifacts/{artifact_id}/star": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Star an artifact */
+        put: operations["star_v1_artifacts__artifact_id__star_put"];
+        post?: never;
+        /** Unstar an artifact */
+        delete: operations["unstar_v1_artifacts__artifact_id__star_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/artifacts/{artifact_id}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A WebP thumbnail of an artifact (a video's first frame), made once and kept */
+        get: operations["thumbnail_v1_artifacts__artifact_id__thumbnail_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/boards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's boards, by name */
+        get: operations["list_boards_v1_boards_get"];
+        put?: never;
+        /** Make a board */
+        post: operations["create_board_v1_boards_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/boards/{board_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A board */
+        get: operations["get_board_v1_boards__board_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete a board (its artifacts stay) */
+        delete: operations["delete_board_v1_boards__board_id__delete"];
+        options?: never;
+        head?: never;
+        /** Rename a board */
+        patch: operations["rename_board_v1_boards__board_id__patch"];
+        trace?: never;
+    };
+    "/v1/boards/{board_id}/artifacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add artifacts to a board, take some out
+         * @description Every id must be one of the caller's artifacts (else 404 naming it, and nothing changes); adding one the board
+         *     holds, or removing one it does not, changes nothing.
+         */
+        post: operations["change_board_v1_boards__board_id__artifacts_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -163,7 +316,8 @@ export interface paths {
         post?: never;
         /**
          * Delete a job and its files
-         * @description Removes the job's records and exactly the files its artifacts name (a task's extra files too).
+         * @description Removes the job's records and exactly the files its artifacts name (a task's extra files too), with their
+         *     thumbnails.
          */
         delete: operations["delete_job_v1_jobs__job_id__delete"];
         options?: never;
@@ -454,6 +608,14 @@ export interface components {
              */
             webhook_url?: string | null;
         };
+        /**
+         * ArtifactIds
+         * @description Artifacts of the caller, by id.
+         */
+        ArtifactIds: {
+            /** Ids */
+            ids: string[];
+        };
         /** ArtifactList */
         ArtifactList: {
             /** Data */
@@ -538,6 +700,48 @@ export interface components {
              */
             webhook_url?: string | null;
         };
+        /**
+         * BoardChange
+         * @description Artifacts to add to a board and to take out of it (at most 1000 ids together; one in both is taken out).
+         */
+        BoardChange: {
+            /** Add */
+            add?: string[];
+            /** Remove */
+            remove?: string[];
+        };
+        /** BoardList */
+        BoardList: {
+            /** Data */
+            data: components["schemas"]["BoardView"][];
+        };
+        /** BoardName */
+        BoardName: {
+            /**
+             * Name
+             * @description 1 to 100 characters, one line; unique among the caller's boards
+             */
+            name: string;
+        };
+        /** BoardView */
+        BoardView: {
+            /** Count */
+            count: number;
+            /**
+             * Cover Artifact Id
+             * @description Its newest artifact
+             */
+            cover_artifact_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+        };
         /** Body_upload_v1_uploads_post */
         Body_upload_v1_uploads_post: {
             /**
@@ -614,6 +818,14 @@ export interface components {
              */
             index?: number | null;
         };
+        /** Deleted */
+        Deleted: {
+            /**
+             * Deleted
+             * @description Artifacts deleted (ids already gone or not the caller's are not counted)
+             */
+            deleted: number;
+        };
         /** EncoderCount */
         EncoderCount: {
             /** Encoder */
@@ -659,6 +871,81 @@ export interface components {
             size_multiple: number;
             /** Supports Negative */
             supports_negative: boolean;
+        };
+        /**
+         * GalleryArtifact
+         * @description An artifact with its recipe, as the gallery and its lightbox show it. `prompt` and `negative_prompt` are what
+         *     the user wrote (the style's words not applied: `style` names it); `infotext` is what the pipeline saw, in
+         *     AUTOMATIC1111's format. Fields an artifact has no value for (a video's steps) are null.
+         */
+        GalleryArtifact: {
+            /**
+             * Boards
+             * @description Ids of the caller's boards that hold it
+             */
+            boards: string[];
+            /** Content Type */
+            content_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Guidance */
+            guidance: number | null;
+            /** Height */
+            height: number;
+            /** Id */
+            id: string;
+            /** Index */
+            index: number;
+            /** Infotext */
+            infotext: string | null;
+            /** Item Id */
+            item_id: number;
+            /** Job Id */
+            job_id: string;
+            /** Metadata */
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Model */
+            model: string | null;
+            /** Negative Prompt */
+            negative_prompt: string | null;
+            /** Prompt */
+            prompt: string | null;
+            /** Sampler */
+            sampler: string | null;
+            /** Seed */
+            seed: number | null;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Starred */
+            starred: boolean;
+            /** Steps */
+            steps: number | null;
+            /** Style */
+            style: string | null;
+            /**
+             * Thumbnail Url
+             * @description A WebP thumbnail; add `?size=` (64..1024, default 256)
+             */
+            thumbnail_url: string;
+            /** Url */
+            url: string;
+            /** Width */
+            width: number;
+        };
+        /** GalleryPage */
+        GalleryPage: {
+            /** Data */
+            data: components["schemas"]["GalleryArtifact"][];
+            /**
+             * Next Before
+             * @description Pass as `before` for the next page; null on the last
+             */
+            next_before: string | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -1674,6 +1961,137 @@ export interface operations {
             };
         };
     };
+    list_gallery_v1_artifacts_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description An artifact id: artifacts before it */
+                before?: string | null;
+                /** @description Only this job's */
+                job?: string | null;
+                model?: string | null;
+                style?: string | null;
+                /** @description Text in the prompt, any case */
+                q?: string | null;
+                seed?: number | null;
+                width?: number | null;
+                height?: number | null;
+                /** @description Made at or after. A date (YYYY-MM-DD) or an ISO 8601 time (UTC unless it says otherwise) */
+                since?: string | null;
+                /** @description Made before (a date: up to its end). A date (YYYY-MM-DD) or an ISO 8601 time (UTC unless it says otherwise) */
+                until?: string | null;
+                /** @description Only starred (true) or only not starred (false) */
+                starred?: boolean | null;
+                /** @description Only this board's */
+                board?: string | null;
+                media?: ("image" | "video") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GalleryPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_artifacts_v1_artifacts_delete_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArtifactIds"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deleted"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    artifacts_zip_v1_artifacts_zip_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArtifactIds"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
+                };
+            };
+            /** @description An id that names none of the caller's artifacts (`field` says which) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Files gone from storage; `error.missing` lists their artifacts */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_artifact_v1_artifacts__artifact_id__get: {
         parameters: {
             query?: {
@@ -1705,6 +2123,322 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_artifact_v1_artifacts__artifact_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                artifact_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    star_v1_artifacts__artifact_id__star_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                artifact_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unstar_v1_artifacts__artifact_id__star_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                artifact_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    thumbnail_v1_artifacts__artifact_id__thumbnail_get: {
+        parameters: {
+            query?: {
+                /** @description The longest side in pixels (never enlarged) */
+                size?: number;
+            };
+            header?: never;
+            path: {
+                artifact_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/webp": unknown;
+                };
+            };
+            /** @description Not modified (If-None-Match) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The artifact's file is gone from storage */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A size out of range, or a file that cannot be made into a thumbnail */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    list_boards_v1_boards_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoardList"];
+                };
+            };
+        };
+    };
+    create_board_v1_boards_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BoardName"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoardView"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_board_v1_boards__board_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                board_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoardView"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_board_v1_boards__board_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                board_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    rename_board_v1_boards__board_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                board_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BoardName"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoardView"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    change_board_v1_boards__board_id__artifacts_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                board_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BoardChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoardView"];
+                };
             };
             /** @description Validation Error */
             422: {
