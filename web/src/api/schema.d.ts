@@ -1501,6 +1501,11 @@ export interface components {
             source: string;
             /** Supports Negative */
             supports_negative: boolean;
+            /**
+             * Video
+             * @description A video model (for video jobs), not an image model
+             */
+            video: boolean;
         };
         /** ModelList */
         ModelList: {
