@@ -61,7 +61,7 @@ export function axisValues(axis: AxisDraft, prompt: string): (string | number)[]
   else if (axis.field === "guidance") {
     const bad = values.find((v) => !Number.isFinite(Number(v)));
     parsed = bad === undefined ? values.map(Number) : `${bad} is not a number`;
-  } else if (axis.field === "prompt" && !prompt.includes(values[0])) {
+  } else if (axis.field === "prompt" && values[0] !== undefined && !prompt.includes(values[0])) {
     parsed = `the prompt has no "${values[0]}" to replace; the first value is what gets replaced`;
   }
   if (typeof parsed !== "string" && parsed.length > MAX_AXIS_VALUES) return `at most ${MAX_AXIS_VALUES} values`;

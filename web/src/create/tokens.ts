@@ -14,7 +14,7 @@ export function lastWordsStart(text: string, count: number): number {
   if (count <= 0) return text.length;
   const starts = [...text.matchAll(/\S+/g)].map((match) => match.index);
   if (count >= starts.length) return starts[0] ?? text.length;
-  return starts[starts.length - count];
+  return starts[starts.length - count] ?? text.length;
 }
 
 /** Where, in the user's `prompt`, the words an encoder cuts off begin; null when none of the user's words is cut
@@ -26,7 +26,7 @@ export function overflowStart(prompt: string, template: string | null, overflowW
   let start = lastWordsStart(styledPrompt(prompt, template), overflowWords) - before;
   if (start >= prompt.trimEnd().length) return null;
   start = Math.max(0, start);
-  while (start > 0 && !/\s/.test(prompt[start - 1])) start -= 1; // a word joined to the template's: all of it
+  while (start > 0 && !/\s/.test(prompt.charAt(start - 1))) start -= 1; // a word joined to the template's: all of it
   return start;
 }
 

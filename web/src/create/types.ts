@@ -3,7 +3,8 @@
 import type { components } from "../api/schema";
 
 type Schemas = components["schemas"];
-export type ModelEntry = Schemas["ModelEntry"];
+// (the listing answers `default_size` as a plain list)
+export type ModelEntry = Omit<Schemas["ModelEntry"], "default_size"> & { default_size: number[] };
 export type StyleEntry = Schemas["StyleEntry"];
 export type Presets = Schemas["Presets"];
 export type FamilyPresets = Schemas["FamilyPresets"];
