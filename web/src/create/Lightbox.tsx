@@ -21,7 +21,7 @@ export function Lightbox<T>({ items, index, onIndex, onClose, title, media, deta
     if (next >= 0 && next < items.length) onIndex(next);
   };
   const onKeyDown = (event: KeyboardEvent) => {
-    const target = event.target as HTMLElement | null;
+    const target = event.target instanceof Element ? event.target : null;
     if (target?.closest("input, textarea, select")) return;
     if (event.key === "ArrowLeft") move(-1);
     else if (event.key === "ArrowRight") move(1);

@@ -62,7 +62,7 @@ export function PromptBox({ value, onChange, onKeyDown, counts, template, error 
           .filter((e) => e.truncated)
           .map((e) => (
             <p key={e.encoder}>
-              {encoderLabel(e.encoder)} reads {e.limit} tokens; it never sees: <q>{e.overflow_words.join(" ")}</q>
+              {encoderLabel(e.encoder)} reads {e.limit} tokens; it never sees: <q>{shownWords(e.overflow_words)}</q>
             </p>
           ))}
       </div>
@@ -71,6 +71,14 @@ export function PromptBox({ value, onChange, onKeyDown, counts, template, error 
       </p>
     </div>
   );
+}
+
+const SHOWN_CUT_WORDS = 12;
+
+/** The cut words, the first dozen and how many more. */
+export function shownWords(words: string[]): string {
+  const shown = words.slice(0, SHOWN_CUT_WORDS).join(" ");
+  return words.length > SHOWN_CUT_WORDS ? `${shown} … and ${words.length - SHOWN_CUT_WORDS} more` : shown;
 }
 
 function TokenCount({ count }: { count: EncoderCount }) {
