@@ -85,7 +85,8 @@ export function CreatePage() {
     });
   };
   const onKeyDown = (event: KeyboardEvent) => {
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+    const inDialog = event.target instanceof Element && event.target.closest('[role="dialog"]') !== null;
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && !inDialog) {
       event.preventDefault();
       generate();
     }
