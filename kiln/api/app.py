@@ -18,6 +18,7 @@ from kiln.api.metrics import metrics_registry
 from kiln.api.routes import (
     artifacts,
     boards,
+    bulk,
     control,
     events,
     gallery,
@@ -80,8 +81,8 @@ def create_app(
         hot=HotReads(settings.status_cache_seconds),
     )
     install_error_handlers(app)
-    routers = (jobs, control, uploads, events, artifacts, gallery, thumbnails, boards, images, openai, info, status)
-    for module in (*routers, session, ws, health, metrics):
+    routers = (jobs, bulk, control, uploads, events, artifacts, gallery, thumbnails, boards, images, openai, info)
+    for module in (*routers, status, session, ws, health, metrics):
         app.include_router(module.router)
     if settings.studio:  # what no route matches: the studio's files and client-side routes
         app.router.default = StudioApp(settings.studio_dir or bundled_dist(), app.router.default)

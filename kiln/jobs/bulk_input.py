@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from kiln.errors import InvalidInput
 from kiln.jobs.spec import ImageSpec
 
-__all__ = ["BULK_SUFFIXES", "Row", "read_bulk_file", "row_labels", "specs_from_rows"]
+__all__ = ["BULK_SUFFIXES", "Row", "parse_bulk_text", "read_bulk_file", "row_labels", "specs_from_rows"]
 
 Row = tuple[str, dict[str, Any]]
 BULK_SUFFIXES = (".jsonl", ".csv", ".txt")
@@ -97,12 +97,20 @@ def read_bulk_file(path: Path) -> list[Row]:
         raise InvalidInput("from", f"{path} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput("from", f"cannot read {path}: {exc}") from exc
+    return parse_bulk_text(text, suffix, source)
+
+
+def parse_bulk_text(text: str, suffix: str, source: str) -> list[Row]:
+    """`read_bulk_file`'s rows from a file's text (already decoded), `suffix` (.jsonl, .csv or .txt) naming its
+    kind; errors name `source` and the line or row. The API parses uploaded text with the CLI's very rules."""
     if suffix == ".jsonl":
         rows = _read_jsonl(text, source)
     elif suffix == ".csv":
         rows = _read_csv(text, source)
-    else:
+    elif suffix == ".txt":
         rows = _read_txt(text)
+    else:
+        raise InvalidInput("from", f"cannot read {source}: use .jsonl, .csv or .txt")
     if not rows:
         raise InvalidInput("from", f"{source} holds no prompts")
     return rows

@@ -24,6 +24,7 @@ def test_models_styles_presets(api: Api) -> None:
     models = {m["id"]: m for m in api.client.get("/v1/models").json()["data"]}
     assert models["tiny-sd"]["default"] is True and models["tiny-sd"]["default_size"] == [128, 128]
     assert models["stabilityai/stable-diffusion-xl-base-1.0"]["default_size"] == [1000, 1000]
+    assert models["tiny-sd"]["video"] is False and models["tiny-svd"]["video"] is True
     styles = [s["name"] for s in api.client.get("/v1/styles").json()["data"]]
     assert "Cinematic" in styles and "Photographic" in styles
     presets = api.client.get("/v1/presets").json()

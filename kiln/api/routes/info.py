@@ -65,6 +65,7 @@ def models(settings: SettingsDep, _caller: CallerDep) -> ModelList:
                 default_size=size_for_aspect(DEFAULT_ASPECT, family.default_megapixels, family.size_multiple),
                 size_multiple=family.size_multiple,
                 supports_negative=family.supports_negative,
+                video=family.is_video,
             )
         )
     return ModelList(data=entries)

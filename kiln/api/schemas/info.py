@@ -54,6 +54,7 @@ class ModelEntry(BaseModel):
     default_size: tuple[int, int]
     size_multiple: int
     supports_negative: bool
+    video: bool = Field(description="A video model (for video jobs), not an image model")
 
 
 class ModelList(BaseModel):

@@ -225,6 +225,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/bulk/parse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read a bulk file's lines or rows into image specs
+         * @description Every line's problem at once (up to 50, in `error.details` as `{where, field, message}`), so a file is fixed
+         *     in one pass; a file that cannot be read at all (a bad header, a line that is not JSON) names its first problem.
+         */
+        post: operations["parse_bulk_v1_bulk_parse_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/estimate": {
         parameters: {
             query?: never;
@@ -795,6 +816,34 @@ export interface components {
              * @description An image, a video clip or an audio track
              */
             file: string;
+        };
+        /** BulkParseRequest */
+        BulkParseRequest: {
+            /**
+             * Filename
+             * @description The file's name; its suffix (.jsonl, .csv or .txt) says how to read it, as `kiln generate --from` does
+             */
+            filename: string;
+            /**
+             * Text
+             * @description The file's text (UTF-8, a leading BOM ignored)
+             */
+            text: string;
+        };
+        /** BulkParsed */
+        BulkParsed: {
+            /**
+             * Items
+             * @description One image spec per line or row, with only the fields it sets: send as `items` of `POST /v1/jobs` (with `defaults` for the rest)
+             */
+            items: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Labels
+             * @description Each item's line or row ('line 7', 'row 3'), for errors about items.N
+             */
+            labels: string[];
         };
         /** ControlAccepted */
         ControlAccepted: {
@@ -1611,6 +1660,11 @@ export interface components {
             source: string;
             /** Supports Negative */
             supports_negative: boolean;
+            /**
+             * Video
+             * @description A video model (for video jobs), not an image model
+             */
+            video: boolean;
         };
         /** ModelList */
         ModelList: {
@@ -2642,6 +2696,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BoardView"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    parse_bulk_v1_bulk_parse_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkParseRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkParsed"];
                 };
             };
             /** @description Validation Error */
