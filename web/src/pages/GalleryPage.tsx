@@ -16,7 +16,7 @@ import { clickSelect, clickSelects, keepOnly, NO_SELECTION, type Selection } fro
 import type { GalleryArtifact } from "../gallery/types";
 import { UndoToast } from "../gallery/UndoToast";
 import { usePendingDelete } from "../gallery/usePendingDelete";
-import { recipeOf, storeUseSettings } from "../gallery/useSettings";
+import { recipeToForm, stashRecipe } from "../create/recipe";
 import "../gallery/gallery.css";
 
 const NOTICE_MS = 6_000; // how long a message that is not an error stays
@@ -280,7 +280,7 @@ export function GalleryPage() {
           onStar={onStar}
           onDelete={deleteFromLightbox}
           onUseSettings={(artifact) => {
-            storeUseSettings(recipeOf(artifact));
+            stashRecipe(recipeToForm(artifact)); // the Create page picks it up when it mounts
             navigate("/");
           }}
           onCompare={(artifact) => {
