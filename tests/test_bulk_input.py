@@ -54,6 +54,16 @@ def test_bad_json_is_named_by_line(tmp_path: Path) -> None:
     assert str(info.value).startswith("scenes.jsonl line 3: json:")
 
 
+@pytest.mark.parametrize(
+    "line", ["[" * 100_000, '{"prompt":' * 5000, '{"prompt": ' + "[" * 100_000 + "]" * 100_000 + "}"]
+)
+def test_json_nested_too_deep_is_named_by_line_not_a_crash(tmp_path: Path, line: str) -> None:
+    with pytest.raises(InvalidInput) as info:
+        read_bulk_file(write(tmp_path, "scenes.jsonl", '{"prompt": "one"}\n' + line + "\n"))
+    assert info.value.where == "scenes.jsonl line 2"
+    assert "nested too deeply" in info.value.message
+
+
 def test_a_json_line_that_is_not_an_object_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput) as info:
         read_bulk_file(write(tmp_path, "scenes.jsonl", '"fine"\n["a", "b"]\n'))
@@ -171,6 +181,14 @@ def test_csv_with_too_many_cells_is_named_by_row(tmp_path: Path) -> None:
         read_bulk_file(write(tmp_path, "shots.csv", "prompt,steps\na fox,12\na cat, on a mat,12\n"))
     assert info.value.where == "shots.csv row 3"
     assert "3 cells" in info.value.message
+
+
+def test_a_csv_cell_over_the_size_limit_is_named_by_row_not_a_crash(tmp_path: Path) -> None:
+    text = 'prompt,style\n"a lighthouse",cinematic\n"' + "x" * 200_000 + '",anime\n'
+    with pytest.raises(InvalidInput) as info:
+        read_bulk_file(write(tmp_path, "scenes.csv", text))
+    assert info.value.where == "scenes.csv row 3"
+    assert "cannot read" in info.value.message and "field larger than field limit" in info.value.message
 
 
 def test_csv_duplicate_columns_are_refused(tmp_path: Path) -> None:

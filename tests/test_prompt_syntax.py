@@ -12,7 +12,7 @@ from kiln.config import Settings
 from kiln.errors import InvalidInput
 from kiln.jobs.grid import GridSpec, parse_grid_flag, plan_grid
 from kiln.jobs.planner import plan_items
-from kiln.jobs.prompt_syntax import parse_template
+from kiln.jobs.prompt_syntax import MAX_NESTING, parse_template
 from kiln.jobs.spec import ImageSpec
 from kiln.jobs.wildcards import WildcardFolder
 from kiln.presets.styles import load_styles
@@ -76,6 +76,18 @@ def test_errors_name_the_field_and_the_position(cards: WildcardFolder, text: str
         parse_template(text, "negative_prompt", cards)
     assert caught.value.field == "negative_prompt"
     assert message in caught.value.message
+
+
+def test_braces_nested_too_deep_are_refused_not_a_crash(cards: WildcardFolder) -> None:
+    """Each brace is a level of recursion when parsing, checking and expanding: thousands would overflow the stack
+    (a RecursionError, a 500 from the API), so nesting has a limit far above any real prompt's."""
+    deep = "a " + "{b|" * MAX_NESTING + "c" + "}" * MAX_NESTING
+    assert expansions(deep, seeds=range(20)) <= {"a b", "a c"}
+    for text in ("{" * 5000 + "}" * 5000, "a " + "{b|" * (MAX_NESTING + 1) + "c" + "}" * (MAX_NESTING + 1)):
+        with pytest.raises(InvalidInput) as caught:
+            parse_template(text, "prompt", cards)
+        assert caught.value.field == "prompt"
+        assert f"nest over {MAX_NESTING} deep" in caught.value.message
 
 
 def test_an_error_in_any_branch_is_found_whatever_the_seed(cards: WildcardFolder) -> None:

@@ -108,11 +108,14 @@ class StudioApp:
             return None
         if not relative.parts:
             relative = PurePosixPath("index.html")
-        candidate = (self._root / relative).resolve()
-        if not candidate.is_relative_to(self._root) or not candidate.is_file():
+        try:
+            candidate = (self._root / relative).resolve()
+            if not candidate.is_relative_to(self._root) or not candidate.is_file():
+                return None
+            gzipped = candidate.with_name(candidate.name + ".gz")
+            return _File(candidate, gzipped if gzipped.is_file() else None)
+        except OSError:  # a name or path too long for the file system (ENAMETOOLONG) names no file of ours
             return None
-        gzipped = candidate.with_name(candidate.name + ".gz")
-        return _File(candidate, gzipped if gzipped.is_file() else None)
 
 
 def html_headers(request: Request) -> dict[str, str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,9 @@ def _read_jsonl(text: str, source: str) -> list[Row]:
         except json.JSONDecodeError as exc:
             message = f"not valid JSON: {exc.msg} (column {exc.colno}); write one JSON object per line"
             raise InvalidInput("json", message, where=f"{source} {label}") from exc
+        except RecursionError:  # thousands of nested brackets: the decoder recurses once per level
+            message = "JSON nested too deeply to read; an image's fields are one flat object"
+            raise InvalidInput("json", message, where=f"{source} {label}") from None
         if isinstance(value, str):
             value = {"prompt": value}
         if not isinstance(value, dict):
@@ -51,9 +54,26 @@ def _read_jsonl(text: str, source: str) -> list[Row]:
     return rows
 
 
-def _read_csv(text: str, source: str) -> list[Row]:
+def _csv_rows(text: str, source: str) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells) of each row; a row the csv module cannot read (a cell over its size limit, a NUL) is an
+    `InvalidInput` naming the row, not a crash."""
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = [name.strip().lower() for name in next(reader, [])]
+    number = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            where = source if number == 1 else f"{source} row {number}"
+            raise InvalidInput("from", f"cannot read this row: {exc}", where=where) from None
+        yield number, cells
+        number += 1
+
+
+def _read_csv(text: str, source: str) -> list[Row]:
+    reader = _csv_rows(text, source)
+    header = [name.strip().lower() for name in next(reader, (1, []))[1]]
     if "prompt" not in header:
         raise InvalidInput(
             "from", "the first row must be a header naming the columns, 'prompt' among them", where=source
@@ -63,7 +83,7 @@ def _read_csv(text: str, source: str) -> list[Row]:
     if duplicates:
         raise InvalidInput("from", f"the header names {', '.join(duplicates)} more than once", where=source)
     rows: list[Row] = []
-    for number, cells in enumerate(reader, start=2):
+    for number, cells in reader:
         label = f"row {number}"
         if not any(cell.strip() for cell in cells):
             continue

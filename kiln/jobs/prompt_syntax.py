@@ -4,6 +4,7 @@ The rules (the same for the CLI, the API and the studio, since the planner appli
 - `{a|b|c}`: one of the alternatives, each of which may hold more syntax (`{a {red|blue} car|a bus}` nests).
   `{a}` is a choice of one (it gives `a`); `{}`, an alternative-less brace, is refused, as is a brace left open or
   closed twice: the error names the field and the character position.
+- Braces nest at most `MAX_NESTING` deep.
 - `__name__`: a line of `<wildcards folder>/name.txt` (`kiln.jobs.wildcards`); a line may hold syntax too.
 - `\\{`, `\\}`, `\\|`, `\\_` and `\\\\` write the character itself; `|` outside braces is plain text.
 - Picks are deterministic: the n-th pick of a field is a hash of (seed, field, n), so one seed and one template
@@ -21,12 +22,13 @@ from typing import Protocol
 
 from kiln.errors import InvalidInput
 
-__all__ = ["Choice", "PromptTemplate", "Wildcard", "WildcardSource", "parse_template"]
+__all__ = ["MAX_NESTING", "Choice", "PromptTemplate", "Wildcard", "WildcardSource", "parse_template"]
 
 _ESCAPABLE = frozenset("{}|_\\")
 _WILDCARD = re.compile(r"__([A-Za-z0-9.\-/][A-Za-z0-9_\-./]*?)__", re.ASCII)
 MAX_DEPTH = 8  # wildcards inside wildcards, at most this deep (a file naming itself is caught here)
 MAX_OPTIONS = 10_000  # alternatives in one brace
+MAX_NESTING = 32  # braces inside braces: each level recurses when parsing, checking and expanding
 
 
 class WildcardSource(Protocol):
@@ -58,6 +60,7 @@ class _Parser:
         self.field = field
         self.source = source  # where the text is, for errors: "" (the field itself) or a wildcard's line
         self.at = 0
+        self.depth = 0  # braces open around the current position
 
     def error(self, message: str) -> InvalidInput:
         return InvalidInput(self.field, message.replace("{at}", self.source))
@@ -83,8 +86,14 @@ class _Parser:
             elif char == "{":
                 flush()
                 start = self.at
+                if self.depth == MAX_NESTING:
+                    raise self.error(
+                        f'"{{" at character {start + 1}{{at}} makes braces nest over {MAX_NESTING} deep; flatten them'
+                    )
                 self.at += 1
+                self.depth += 1
                 alternatives, self.at = self.sequence(start)
+                self.depth -= 1
                 if alternatives == [()]:
                     raise self.error(
                         f'"{{}}" at character {start + 1}{{at}} has no alternatives; write {{a|b}}, or \\{{\\}} for '

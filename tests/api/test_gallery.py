@@ -93,6 +93,15 @@ def test_the_gallery_lists_every_job_newest_first_with_its_recipe(gallery: Api) 
     assert listed(gallery, "bob") == []
 
 
+def test_dates_at_the_ends_of_the_calendar_filter_instead_of_failing(gallery: Api) -> None:
+    ids = [r["artifact_id"] for r in make_images(gallery)["results"]]
+    assert listed(gallery, until="9999-12-31") == ids  # the day after it is past datetime's last day
+    assert listed(gallery, since="0001-01-01T00:00:00+14:00") == ids  # before datetime's first moment in UTC
+    assert listed(gallery, until="0001-01-01T00:00:00+14:00") == []
+    assert listed(gallery, since="9999-12-31T23:59:59-14:00") == []  # after its last moment in UTC
+    assert listed(gallery, since="9999-12-31") == [] and listed(gallery, until="0001-01-01") == []
+
+
 def test_pages_through_2000_artifacts(gallery: Api) -> None:
     """Made through the store (no files needed to list them), paged by `before` to the end without a repeat."""
     alice = gallery.store.authenticate(gallery.tokens["alice"])

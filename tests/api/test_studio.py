@@ -119,3 +119,16 @@ def test_the_package_ships_a_built_bundle(make_api: ApiFactory) -> None:
     page = client.get("/")
     assert page.status_code == 200, "kiln/studio/dist is not built: cd web && npm ci && npm run build"
     assert '<div id="root">' in page.text
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/" + "a" * 300, 200), ("/" + "a/" * 3000, 200), ("/assets/" + "b" * 300 + ".js", 404)],
+)
+def test_a_path_too_long_for_the_file_system_is_a_page_or_a_404_not_a_500(
+    make_api: ApiFactory, bundle: Path, path: str, status: int
+) -> None:
+    response = make_api(studio_dir=bundle).client.get(path, headers={"Accept-Encoding": "identity"})
+    assert response.status_code == status
+    if status == 200:
+        assert response.content == INDEX

@@ -354,3 +354,19 @@ def test_compare_side_by_side_and_with_a_slider(
     screenshot(page, f"gallery-compare-slider-{size}", full_page=False)
     page.keyboard.press("Escape")
     dialog.wait_for(state="detached")
+
+
+def test_a_long_board_name_keeps_its_buttons_on_a_phone(studio: Studio, signed_in_page: PageFactory) -> None:
+    """On a phone the boards wrap in rows; a name of 100 characters is cut short, not its rename and delete buttons
+    pushed off the screen."""
+    key = create_key(studio.server.env, "long-board")
+    name = "a board with a very long name " * 3 + "that ends here"
+    assert studio.client(key).post("/v1/boards", json={"name": name[:100]}).status_code == 201
+    page = signed_in_page(key, phone=True, path="/gallery")
+    page.get_by_role("button", name=f"Delete board {name[:100]}", exact=True).wait_for()
+    width = page.viewport_size["width"] if page.viewport_size else 390
+    for label in ("Rename board", "Delete board"):
+        button = page.get_by_role("button", name=f"{label} {name[:100]}", exact=True)
+        box = button.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (label, box)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width

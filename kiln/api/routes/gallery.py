@@ -31,6 +31,7 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/artifacts", tags=["gallery"])
 
+_FIRST, _LAST = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
 _DATE_HELP = "A date (YYYY-MM-DD) or an ISO 8601 time (UTC unless it says otherwise)"
 
 
@@ -41,19 +42,27 @@ def _text(field: str, value: str | None, *, single_line: bool = True) -> str | N
 
 
 def _when(field: str, value: str | None, *, end: bool) -> datetime | None:
-    """A `since`/`until` bound: a date covers its whole day (UTC), so `until=2026-05-01` includes that day."""
+    """A `since`/`until` bound in UTC: a date covers its whole day, so `until=2026-05-01` includes that day. A bound
+    past either end of the calendar once in UTC (`until=9999-12-31`, `0001-01-01T00:00+14:00`) is that end."""
     if value is None:
         return None
     try:
         if len(value) == 10:
             day = date.fromisoformat(value)
+            if end and day == date.max:
+                return _LAST
             return datetime.combine(day + timedelta(days=1 if end else 0), time(), tzinfo=UTC)
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidInput(
             field, f"{value[:40]!r} is not a date; send e.g. 2026-05-01 or 2026-05-01T12:00:00Z"
         ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return _FIRST if moment.year == datetime.min.year else _LAST
 
 
 @router.get("", response_model=GalleryPage, summary="Every artifact of the caller, newest first, across jobs")
