@@ -1,15 +1,15 @@
 // Bulk: many prompts pasted one a line, or a .txt/.csv/.jsonl file (dropped or chosen), read by the server with
 // the CLI's rules (POST /v1/bulk/parse, errors by line), an estimate, then one job of all of them.
-import { useQuery } from "@tanstack/react-query";
+import { skipToken, useQuery } from "@tanstack/react-query";
 import { useState, type DragEvent } from "react";
-import { ApiError } from "../api/client";
+import { api, ApiError } from "../api/client";
 import { Dialog } from "./Dialog";
 import { describeEstimate } from "./estimate";
 import { itemIndex } from "./errors";
 import { jobBody, type FormValues } from "./form";
-import { DetailedApiError, postJson, type ErrorDetail } from "./http";
+import { DetailedApiError, unwrapDetailed, type ErrorDetail } from "./http";
 import { useEstimate, useSubmitJob } from "./submit";
-import type { BulkParsed, ImageSpec, ImagesJobBody, JobCreated } from "./types";
+import type { ImageSpec, ImagesJobBody, JobCreated } from "./types";
 import { useDebounced } from "./useDebounced";
 
 const PASTED = "pasted.txt";
@@ -34,8 +34,10 @@ export function BulkDialog({ form, onClose, onCreated }: BulkDialogProps) {
   const source: Source | null = file ?? (typed.trim() ? { filename: PASTED, text: typed } : null);
   const parsed = useQuery({
     queryKey: ["bulk-parse", source],
-    queryFn: ({ signal }) => postJson<BulkParsed>("/v1/bulk/parse", source, signal),
-    enabled: source !== null,
+    queryFn:
+      source === null
+        ? skipToken
+        : async ({ signal }) => unwrapDetailed(await api.POST("/v1/bulk/parse", { body: source, signal })),
     retry: false,
     staleTime: Infinity,
   });

@@ -1,5 +1,6 @@
-// JSON requests for routes typed by hand (contract types in ./types until their branches are merged), with the
-// API's errors as `ApiError`, and the per-line `details` some errors carry.
+// The API's errors with the per-line `details` some carry, and JSON posts of the job body by hand: the generated
+// request type of an images job makes the fields the server defaults (`priority`, `save`) required, and the page
+// leaves those to the server, so `POST /v1/jobs` and `POST /v1/estimate` do not go through the typed client.
 import { ApiError } from "../api/client";
 
 export interface ErrorDetail {
@@ -18,6 +19,12 @@ export class DetailedApiError extends ApiError {
     const details = typeof error === "object" && error !== null && "details" in error ? error.details : null;
     this.details = Array.isArray(details) ? (details as ErrorDetail[]) : [];
   }
+}
+
+/** `unwrap` for the typed client, with the error's `details`. */
+export function unwrapDetailed<T>(result: { data?: T; error?: unknown; response: Response }): T {
+  if (result.error !== undefined || !result.response.ok) throw new DetailedApiError(result.response.status, result.error);
+  return result.data as T;
 }
 
 export async function postJson<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {

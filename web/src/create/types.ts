@@ -1,9 +1,8 @@
-// Types of the Create page. Server shapes come from schema.d.ts; the few routes still being built on other
-// branches are typed here from the contract (/work/notes/api_contract.md).
+// Types of the Create page: the generated schema's types (`npm run api`), and the body the page sends.
 import type { components } from "../api/schema";
 
 type Schemas = components["schemas"];
-// (the listing answers `default_size` as a plain list)
+// as the client answers it: openapi-fetch's response types turn the `[width, height]` tuple into a plain list
 export type ModelEntry = Omit<Schemas["ModelEntry"], "default_size"> & { default_size: number[] };
 export type StyleEntry = Schemas["StyleEntry"];
 export type Presets = Schemas["Presets"];
@@ -16,34 +15,15 @@ export type GalleryArtifact = Schemas["GalleryArtifact"];
 export type JobCreated = Schemas["JobCreated"];
 export type BulkParsed = Schemas["BulkParsed"];
 
-// Contract types, replace with schema.d.ts once branch `variations` is merged.
-export type GridField = "prompt" | "seed" | "steps" | "guidance" | "style" | "model" | "sampler";
-export interface GridAxisBody {
-  field: GridField;
-  values: (string | number)[];
-}
-export interface GridBody {
-  axes: GridAxisBody[];
-}
+export type GridAxisBody = Schemas["GridAxis"];
+export type GridField = GridAxisBody["field"];
+export type GridBody = Schemas["GridSpec"];
+export type Estimate = Schemas["Estimate"];
 
-// Contract type, replace with schema.d.ts once branch `estimate` is merged.
-export interface Estimate {
-  items: number;
-  batches: number;
-  seconds: number | null;
-  seconds_per_image: number | null;
-  basis: string;
-  queue_ahead_items: number;
-}
-
-/** The body of `POST /v1/jobs` for images as the Create page sends it (and `POST /v1/estimate`). */
-export interface ImagesJobBody {
-  kind: "images";
-  prompts?: string[];
-  items?: ImageSpec[];
-  defaults: ImageDefaults;
-  n: number;
-  start_seed?: number;
-  previews: boolean;
-  grid?: GridBody;
-}
+/** The body of `POST /v1/jobs` for images as the Create page sends it (and `POST /v1/estimate`): the request
+ * without what the page leaves to the server (priority, save, micro-batch, prefix, webhook), always with its
+ * `defaults`. */
+export type ImagesJobBody = Omit<
+  Schemas["ImagesJobRequest"],
+  "priority" | "save" | "micro_batch" | "prefix" | "webhook_url" | "defaults"
+> & { defaults: ImageDefaults };

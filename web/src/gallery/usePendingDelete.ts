@@ -83,13 +83,7 @@ export function usePendingDelete(onError: (error: unknown) => void) {
     const onUnload = () => {
       const now = pendingRef.current;
       if (now === null) return;
-      void fetch("/v1/artifacts/delete", {
-        method: "POST",
-        keepalive: true,
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ ids: now.ids }),
-      });
+      deleteArtifacts(now.ids, true).catch(() => undefined); // the page is going: nowhere to tell of a failure
       pendingRef.current = null;
     };
     window.addEventListener("pagehide", onUnload);

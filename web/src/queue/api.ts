@@ -24,13 +24,12 @@ export async function retryJob(id: string): Promise<JobView> {
 
 /** Deletes the job and its files; `keepalive` so that a delete sent as the page closes still arrives. */
 export async function deleteJob(id: string): Promise<void> {
-  const response = await fetch(`/v1/jobs/${encodeURIComponent(id)}`, {
-    method: "DELETE",
-    credentials: "same-origin",
+  const { error, response } = await api.DELETE("/v1/jobs/{job_id}", {
+    params: { path: { job_id: id } },
     keepalive: true,
   });
   if (response.ok || response.status === 404) return; // 404: already gone, which is what the delete wanted
-  throw new ApiError(response.status, await response.json().catch(() => null));
+  throw new ApiError(response.status, error);
 }
 
 /** `PATCH /v1/jobs/{id}` `{"priority"}`: the job's items not yet claimed take the new priority (409 once final). */

@@ -1,5 +1,4 @@
-// The queue's view of the jobs API. Most types come from the generated schema; the ones marked "contract" are
-// from this round's API contract (/work/notes/api_contract.md) and are replaced by schema.d.ts once merged.
+// The queue's view of the jobs API: the generated schema's types (`npm run api`), and the queue's own.
 import type { components } from "../api/schema";
 
 type Schemas = components["schemas"];
@@ -11,14 +10,7 @@ export type ItemList = Schemas["ItemList"];
 export type ArtifactView = Schemas["ArtifactView"];
 export type PlannedImage = Schemas["PlannedImage"];
 
-/** Contract type (variations): a grid job's axes and its labelled grid image, once made. */
-export interface JobGrid {
-  axes: { field: string; values: unknown[] }[];
-  artifact_id: string | null;
-}
-
-/** JobView, plus the contract's `grid` (absent until the variations branch is merged). */
-export type JobView = Schemas["JobView"] & { grid?: JobGrid | null };
+export type JobView = Schemas["JobView"];
 
 /** A job as the queue holds it: a list summary, or the fuller view once fetched. */
 export type Job = JobSummary & Partial<Pick<JobView, "eta_seconds" | "elapsed_seconds" | "errors" | "grid">>;
