@@ -8,8 +8,9 @@ request body of the API and every `ImageSpec` of the CLI derive from it, and a m
 dicts) are checked by the job body's check.
 
 Free text (prompts, narration) may hold tab, newline and carriage return; names, references and URLs hold no
-control character at all: dict keys, the fields named in `SINGLE_LINE_FIELDS` and every value that reads as a
-reference (`upload:`, `artifact:`, `http(s)://`).
+control character at all, nor a bidirectional control (U+202E and its kin, which make one name look like
+another): dict keys, the fields named in `SINGLE_LINE_FIELDS` and every value that reads as a reference
+(`upload:`, `artifact:`, `http(s)://`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ _REFERENCE = re.compile(r"(?:upload|artifact|https?):[^ ]*", re.IGNORECASE)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
 _CONTROL_BUT_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# bidirectional controls: in a name they make one name look like another ("\u202eevil" shows as "live")
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 _SURROGATE_REASON = "holds a lone UTF-16 surrogate (such as \\ud800), which is not text; send valid Unicode"
 
@@ -41,6 +44,8 @@ def _problem(text: str, *, single_line: bool) -> str | None:
     if _SURROGATE.search(text):
         return _SURROGATE_REASON
     single_line = single_line or _REFERENCE.fullmatch(text) is not None
+    if single_line and (bidi := _BIDI.search(text)) is not None:
+        return f"holds the bidirectional control {bidi.group()!r}, which can make a name look like another; remove it"
     found = (_CONTROL if single_line else _CONTROL_BUT_LINES).search(text)
     if found is None:
         return None

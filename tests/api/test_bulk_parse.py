@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.api.conftest import Api, bearer
+from tests.api.conftest import Api, ApiFactory, bearer
 
 
 def _parse(api: Api, filename: str, text: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
@@ -70,3 +70,11 @@ def test_auth_is_required(secured: Api) -> None:
     token = secured.key()
     status, _ = _parse(secured, "a.txt", "a fox", headers=bearer(token))
     assert status == 200
+
+
+def test_a_file_with_more_rows_than_a_job_holds_is_refused_at_once(make_api: ApiFactory) -> None:
+    api = make_api(max_items=3)
+    assert _parse(api, "three.txt", "a\nb\nc\n")[0] == 200
+    status, body = _parse(api, "four.txt", "a\nb\nc\nd\n")
+    assert status == 422 and body["error"]["field"] == "text"
+    assert "4 rows" in body["error"]["message"] and "KILN_MAX_ITEMS" in body["error"]["message"]

@@ -237,7 +237,8 @@ def test_stars_and_boards(gallery: Api) -> None:
     board = made.json()
     assert (board["name"], board["count"], board["cover_artifact_id"]) == ("Keepers", 0, None)
     assert error(gallery.client.post("/v1/boards", json={"name": "Keepers"}, headers=h), 409)["field"] == "name"
-    for bad in ("", " ", "x" * 101, "two\nlines", 5):
+    # a bidirectional control makes one name look like another: "\u202eevil" shows as "live"
+    for bad in ("", " ", "x" * 101, "two\nlines", 5, "\u202eevil", "a\u2066b"):
         assert error(gallery.client.post("/v1/boards", json={"name": bad}, headers=h), 422)["field"] == "name"
     changed = gallery.client.post(f"/v1/boards/{board['id']}/artifacts", json={"add": ids[:2]}, headers=h)
     assert changed.status_code == 200 and changed.json()["count"] == 2

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from kiln.api.deps import CallerDep
+from kiln.api.deps import CallerDep, SettingsDep
 from kiln.api.errors import ApiError
 from kiln.api.schemas.bulk import BulkParsed, BulkParseRequest
 from kiln.errors import InvalidInput
@@ -21,7 +21,7 @@ MAX_LINE_ERRORS = 50  # of a file's bad lines, listed in `details`
 
 
 @router.post("/bulk/parse", response_model=BulkParsed, summary="Read a bulk file's lines or rows into image specs")
-def parse_bulk(body: BulkParseRequest, _caller: CallerDep) -> BulkParsed:
+def parse_bulk(body: BulkParseRequest, _caller: CallerDep, settings: SettingsDep) -> BulkParsed:
     """Every line's problem at once (up to 50, in `error.details` as `{where, field, message}`), so a file is fixed
     in one pass; a file that cannot be read at all (a bad header, a line that is not JSON) names its first problem."""
     source = body.filename
@@ -33,6 +33,13 @@ def parse_bulk(body: BulkParseRequest, _caller: CallerDep) -> BulkParsed:
         raise ApiError(
             422, "invalid_input", f"{where}: {exc.message}", field="text", extra={"details": [problem]}
         ) from exc
+    if len(rows) > settings.max_items:  # no job could hold them: say so now, not after a reply of megabytes
+        raise ApiError(
+            422,
+            "invalid_input",
+            f"{source} has {len(rows)} rows; a job holds at most {settings.max_items} (KILN_MAX_ITEMS): split the file",
+            field="text",
+        )
     items: list[dict[str, Any]] = []
     problems: list[dict[str, str]] = []
     for row, where in zip(rows, row_labels(rows, source), strict=True):
