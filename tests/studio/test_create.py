@@ -125,7 +125,9 @@ def test_ctrl_enter_generates_and_api_errors_show_next_to_their_field(
     page = signed_in_page(allowed_errors=[r"status of 422"])
     prompt = f"a fox in the snow {uuid.uuid4().hex[:8]}"
     prompt_box = page.get_by_label("Prompt", exact=True)
-    prompt_box.fill(prompt)
+    expect(prompt_box).to_be_focused()  # keyboard first: typing starts in the prompt, not the settings
+    page.keyboard.type(prompt)
+    expect(prompt_box).to_have_value(prompt)
     _custom_size(page, 32, 32)
     page.get_by_label("Number of images").fill("1")
     page.get_by_text("Steps, CFG, sampler").click()

@@ -48,6 +48,9 @@ export function PromptBox({ value, onChange, onKeyDown, counts, template, error 
           value={value}
           rows={3}
           placeholder="What should the image show?"
+          // keyboard first: the prompt, not the settings above it in tab order, has the focus on arrival
+          // (not on touch screens, where focus would open the on-screen keyboard)
+          autoFocus={typeof window.matchMedia === "function" && window.matchMedia("(pointer: fine)").matches}
           aria-invalid={error ? true : undefined}
           aria-describedby={`${id}-cut ${id}-error`}
           onChange={(e) => onChange(e.target.value)}
