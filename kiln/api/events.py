@@ -35,6 +35,11 @@ def event_payload(event: EventRecord) -> dict[str, Any]:
     }
 
 
+def _ends_job(event: EventRecord) -> bool:
+    """A final `job.state`: a woken stream reads once more to end, rather than wait for a wake-up that won't come."""
+    return event.type == "job.state" and event.data.get("state") in FINAL_JOB_STATES
+
+
 class EventSource:
     """Follows jobs' events in a store, polling every `poll_seconds`, or woken by `wakeups` (Redis)."""
 
@@ -81,8 +86,8 @@ class EventSource:
                     after = batch[-1].id
                     quiet_since = time.monotonic()
                     yield batch
-                    if len(batch) >= self.batch_limit:
-                        continue  # more are waiting: no pause
+                    if len(batch) >= self.batch_limit or (wakeup is not None and _ends_job(batch[-1])):
+                        continue  # more are waiting, or the end is confirmed by the next read: no pause
                 elif heartbeat is not None and time.monotonic() - quiet_since >= heartbeat:
                     quiet_since = time.monotonic()
                     yield []

@@ -42,6 +42,7 @@ def test_what_a_listener_hears_of_is_readable_already(store: Store) -> None:
         if created.id in job_ids:
             seen.append([e.type for e in store.events_after(created.id, 0)])
 
+    assert isinstance(store, EventNotifying)
     store.add_event_listener(listener)
     store.append_event(created.id, "control", {"action": "pause"})
     assert seen == [["job.state", "control"]]
