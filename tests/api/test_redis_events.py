@@ -19,11 +19,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from kiln.api import create_app
 from kiln.api.event_wakeups import EventWakeups
 from kiln.config import Settings
-from kiln.events.bus import publish_commits
+from kiln.events.bus import publish_commits, redacted
 from kiln.jobs.sql import SqlStore, migrate
 from kiln.storage.local import LocalStorage
 from tests.api.conftest import receive_until
@@ -235,3 +236,16 @@ def test_an_unreachable_redis_from_the_start_only_means_polling(tmp_path: Path) 
             assert client.post(f"/v1/jobs/{job_id}/cancel").status_code in (200, 409)
     assert messages[-1]["data"] == {"reason": "finished", "state": "completed"}
     check_complete(messages[1:-1], 2)
+
+
+def test_a_redis_url_of_another_scheme_is_refused_naming_the_setting() -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings(redis_url="http://127.0.0.1:6379")
+    assert refused.value.errors()[0]["loc"] == ("redis_url",)
+    assert Settings(redis_url="rediss://cache.example:6380/2").redis_url == "rediss://cache.example:6380/2"
+
+
+def test_log_lines_never_show_the_redis_password() -> None:
+    assert redacted("redis://:s3cret@cache:6379/0") == "redis://:***@cache:6379/0"
+    assert redacted("rediss://kiln:s3cret@cache:6380/1") == "rediss://kiln:***@cache:6380/1"
+    assert redacted("redis://cache:6379/0") == "redis://cache:6379/0"
