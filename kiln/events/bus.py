@@ -44,36 +44,40 @@ class RedisPublisher:
         self._client = redis.Redis.from_url(url, socket_connect_timeout=CONNECT_SECONDS, socket_timeout=CONNECT_SECONDS)
         self._pending: set[str] = set()
         self._wake = threading.Condition()
-        self._closed = False
         self._failing = False
-        self._thread = threading.Thread(target=self._run, name="redis-events", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()  # the running thread's
 
     def notify(self, job_ids: frozenset[str]) -> None:
         with self._wake:
             self._pending |= job_ids
-            self._wake.notify()
+            if self._thread is None:  # the first notice, or the first after `close` (an app started again)
+                self._stop = threading.Event()
+                self._thread = threading.Thread(target=self._run, args=(self._stop,), name="redis-events", daemon=True)
+                self._thread.start()
+            self._wake.notify_all()
 
     def close(self, timeout: float = 5.0) -> None:
-        """Publishes what is pending, then stops the thread."""
+        """Publishes what is pending, then stops the thread (a later `notify` starts another)."""
         with self._wake:
-            self._closed = True
-            self._wake.notify()
-        self._thread.join(timeout)
-        self._client.close()
+            thread, self._thread = self._thread, None
+            self._stop.set()
+            self._wake.notify_all()
+        if thread is not None:
+            thread.join(timeout)
 
-    def _run(self) -> None:
+    def _run(self, stop: threading.Event) -> None:
         while True:
             with self._wake:
-                while not self._pending and not self._closed:
+                while not self._pending and not stop.is_set():
                     self._wake.wait()
                 job_ids, self._pending = self._pending, set()
-                closed = self._closed
-            if job_ids and not self._publish(job_ids) and not closed:
+                stopping = stop.is_set()
+            if job_ids and not self._publish(job_ids) and not stopping:
                 with self._wake:  # Redis is down: don't queue up behind it
-                    self._wake.wait_for(lambda: self._closed, timeout=RETRY_SECONDS)
+                    self._wake.wait_for(stop.is_set, timeout=RETRY_SECONDS)
                     self._pending.clear()
-            if closed:
+            if stopping:
                 return
 
     def _publish(self, job_ids: set[str]) -> bool:

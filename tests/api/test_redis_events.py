@@ -184,6 +184,24 @@ def test_two_api_processes_deliver_every_event_and_resume_each_others_streams(cl
             assert [e["id"] for e in events_of(again)] == ids[4:]
 
 
+def test_an_api_processs_own_write_reaches_another_api_processs_stream(cluster: Cluster) -> None:
+    first, second = cluster.app(), cluster.app()
+    job_id = submit(first, 3)  # no worker: it stays queued until canceled through the first process
+    with (
+        live_server(second) as base,
+        httpx.Client(base_url=base, timeout=SLOW * 2) as http,
+        http.stream("GET", f"/v1/jobs/{job_id}/events") as response,
+    ):
+        wait_until(lambda: wakeups_of(second).connected, timeout=10, what="the API's Redis subscription")
+        started = time.monotonic()
+        with TestClient(first) as client:
+            assert client.post(f"/v1/jobs/{job_id}/cancel").status_code == 200
+        events = events_of(response)
+        elapsed = time.monotonic() - started
+    assert [e["data"]["state"] for e in events if e["type"] == "job.state"] == ["queued", "canceled"]
+    assert elapsed < WELL_BEFORE, f"{elapsed:.1f} s: the cancel reached the stream by a poll, not by Redis"
+
+
 def test_redis_cut_mid_stream_falls_back_to_polling_and_loses_nothing(
     cluster: Cluster, caplog: pytest.LogCaptureFixture
 ) -> None:
