@@ -40,7 +40,20 @@ class Settings(BaseSettings):
 
     # the job service
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: SQLite in data_dir")
-    redis_url: str | None = Field(default=None, description="Event bus and Celery broker in scale-out mode")
+    redis_url: str | None = Field(
+        default=None,
+        pattern=r"^(redis|rediss|unix)://",
+        description="The event bus (redis://, rediss:// or unix://): live events reach every API process at once",
+    )
+    redis_channel: str = Field(
+        default="kiln:events", min_length=1, max_length=200, description="Redis channel of the event bus"
+    )
+    redis_poll_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="With Redis, how often event streams still read the store (a lost message waits this long)",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     auth: Literal["on", "off"] = Field(default="on", description="API keys required; off only when set so")

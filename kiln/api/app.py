@@ -5,12 +5,16 @@ The API process never imports torch: it plans, stores and serves; workers genera
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from kiln import __version__
 from kiln.api.deps import Services
 from kiln.api.errors import install_error_handlers
+from kiln.api.event_wakeups import EventWakeups
 from kiln.api.events import EventSource
 from kiln.api.hot_reads import HotReads
 from kiln.api.limits import RequestSizeLimit
@@ -38,6 +42,7 @@ from kiln.api.session import SessionSigner
 from kiln.api.signing import UrlSigner, load_url_secret
 from kiln.api.studio import StudioApp, bundled_dist
 from kiln.config import Settings
+from kiln.events.bus import publish_commits
 from kiln.jobs.keys import KeyStore
 from kiln.jobs.store import JobStore
 from kiln.jobs.workers import LIVE_BEATS, WorkerRegistry
@@ -62,18 +67,37 @@ def create_app(
     workers: WorkerRegistry | None = None,
 ) -> FastAPI:
     """The API over `store` (jobs, items, events), `keys` (API keys), `storage` (the files) and `workers` (the
-    worker registry, for readiness and metrics; by default the store, when it is one)."""
+    worker registry, for readiness and metrics; by default the store, when it is one). With `KILN_REDIS_URL`, the
+    store's committed events are published to Redis and event streams are woken through it."""
     if workers is None and isinstance(store, WorkerRegistry):
         workers = store
     secret = load_url_secret(settings)
-    app = FastAPI(title="kiln", version=__version__, description=DESCRIPTION, docs_url="/docs")
+    event_source = EventSource(store)
+    publisher = publish_commits(store, settings)  # the API's own writes (cancel, control, ...) wake streams too
+    if settings.redis_url is not None:
+        event_source.wakeups = EventWakeups(
+            settings.redis_url,
+            settings.redis_channel,
+            safety_poll_seconds=settings.redis_poll_seconds,
+            fallback_poll_seconds=event_source.poll_seconds,
+        )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if event_source.wakeups is not None:
+            await event_source.wakeups.close()
+        if publisher is not None:
+            publisher.close()
+
+    app = FastAPI(title="kiln", version=__version__, description=DESCRIPTION, docs_url="/docs", lifespan=lifespan)
     app.state.services = Services(
         settings=settings,
         store=store,
         keys=keys,
         storage=storage,
         styles=load_styles(settings.styles_file),
-        events=EventSource(store),
+        events=event_source,
         signer=UrlSigner(secret),
         sessions=SessionSigner(secret),
         metrics=metrics_registry(store, workers, LIVE_BEATS * settings.heartbeat_seconds),

@@ -14,6 +14,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from kiln.jobs.event_listeners import EventListener, EventListeners
 from kiln.jobs.fair_share import owner_first, turn_order
 from kiln.jobs.ids import Clock, by_id, cursor_id, new_id, stored_id, utc_now
 from kiln.jobs.lifecycle import (
@@ -74,6 +75,12 @@ class MemoryStore(MemoryWorkers, MemoryGallery):
         self._usage = UsageLedger()
         self._storage_errors = 0
         self._rates: dict[str, SignatureRate] = {}
+        self._event_listeners = EventListeners()
+
+    def add_event_listener(self, listener: EventListener) -> None:
+        """`listener` hears of each appended event's job; it runs under the store's lock, which readers wait on,
+        so the event is readable once they can read at all."""
+        self._event_listeners.add(listener)
 
     # jobs
     def create_job(self, job: NewJob, items: Sequence[WorkItem], *, charge: Charge | None = None) -> JobRecord:
@@ -446,6 +453,8 @@ class MemoryStore(MemoryWorkers, MemoryGallery):
         event = EventRecord(self._next_event_id, job_id, type, data, now)
         self._next_event_id += 1
         self._events[job_id].append(event)
+        if self._event_listeners:
+            self._event_listeners.notify(frozenset((job_id,)))
         return event
 
     def _job_event(self, job: MutableJob, now: datetime) -> None:

@@ -19,6 +19,7 @@ from types import FrameType
 from kiln.config import Settings
 from kiln.engine.executor import Engine
 from kiln.errors import KilnError
+from kiln.events.bus import publish_commits
 from kiln.jobs.sql.migrate import migrate
 from kiln.jobs.sql.store import SqlStore
 from kiln.jobs.store import JobStore
@@ -111,5 +112,10 @@ def run_worker(
         except KilnError as exc:  # its items will fail with this reason; other models may still work
             log.error("could not preload %s: %s", settings.default_model, exc)
 
-    worker.run_forever(stop, prepare=preload if settings.preload_model else None)
+    publisher = publish_commits(store, settings)  # with KILN_REDIS_URL: every API process hears of our events
+    try:
+        worker.run_forever(stop, prepare=preload if settings.preload_model else None)
+    finally:
+        if publisher is not None:
+            publisher.close()
     return worker

@@ -7,10 +7,14 @@ from contextlib import contextmanager
 
 from sqlalchemy import URL, Connection, Engine
 
+from kiln.jobs.event_listeners import EventListener, EventListeners
 from kiln.jobs.ids import Clock, by_id, utc_now
 from kiln.jobs.sql.engine import IMMEDIATE, make_engine
 
-__all__ = ["SqlBase", "by_id"]
+__all__ = ["EVENT_JOBS", "SqlBase", "by_id"]
+
+# `conn.info` key of the set of job ids a write transaction appended events to (see `common.append_event`)
+EVENT_JOBS = "kiln.event_jobs"
 
 
 class SqlBase:
@@ -26,6 +30,11 @@ class SqlBase:
         else:
             self._engine, self._owns_engine = make_engine(url_or_engine), True
         self._clock = clock
+        self._event_listeners = EventListeners()
+
+    def add_event_listener(self, listener: EventListener) -> None:
+        """`listener` is called with the job ids of each committed write that appended events to them."""
+        self._event_listeners.add(listener)
 
     @property
     def engine(self) -> Engine:
@@ -46,5 +55,12 @@ class SqlBase:
         """A write transaction: on SQLite it holds the database's write lock from its first statement."""
         with self._engine.connect() as conn:
             conn.execution_options(**{IMMEDIATE: True})
-            with conn.begin():
-                yield conn
+            job_ids: set[str] = set()
+            conn.info[EVENT_JOBS] = job_ids
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                del conn.info[EVENT_JOBS]
+        if job_ids and self._event_listeners:  # committed: a listener's readers find the events
+            self._event_listeners.notify(frozenset(job_ids))

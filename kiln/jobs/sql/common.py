@@ -23,6 +23,7 @@ from kiln.jobs.lifecycle import (
 )
 from kiln.jobs.outbox import WebhookDelivery
 from kiln.jobs.records import FINAL_JOB_STATES, ArtifactRecord, EventRecord, ItemRecord, JobRecord, JobState
+from kiln.jobs.sql.base import EVENT_JOBS
 from kiln.jobs.sql.tables import EVENTS, ITEMS, JOBS, WEBHOOKS
 from kiln.task_item import item_from_dict
 
@@ -150,6 +151,8 @@ def append_event(conn: Connection, job_id: str, type: str, data: dict[str, Any],
     """Appends an event; the caller holds the job's lock (`lock_jobs`)."""
     values = {"job_id": job_id, "type": type, "data": data, "created_at": now}
     event_id = conn.execute(_INSERT_EVENT, values).scalar_one()
+    if (job_ids := conn.info.get(EVENT_JOBS)) is not None:  # told to the store's listeners after the commit
+        job_ids.add(job_id)
     return EventRecord(event_id, job_id, type, data, now)
 
 
