@@ -1,5 +1,5 @@
 """One worker process: the store, storage and engine from the settings, a warm model, a row in the worker
-registry, and a clean stop.
+registry, and a clean stop. With `KILN_WORKER_MODELS` (`kiln worker --models`) it serves that pool only.
 
 SIGTERM or SIGINT asks the worker to stop: the unit in flight finishes within the grace period or goes back
 to the queue. A second SIGINT (Ctrl+C twice) quits at once; the lease of what was running then expires. A
@@ -19,6 +19,7 @@ from types import FrameType
 from kiln.config import Settings
 from kiln.engine.executor import Engine
 from kiln.errors import KilnError
+from kiln.jobs.pools import parse_pool
 from kiln.jobs.sql.migrate import migrate
 from kiln.jobs.sql.store import SqlStore
 from kiln.jobs.store import JobStore
@@ -94,6 +95,7 @@ def run_worker(
     stop_on_signals(stop)
     if parent is not None:
         stop_with_parent(stop, parent)
+    pool = parse_pool(settings.worker_models, field="KILN_WORKER_MODELS") if settings.worker_models else None
     worker = JobWorker(
         store,
         model_engine,
@@ -102,14 +104,19 @@ def run_worker(
         worker_id or default_worker_id(),
         grace_seconds=grace_seconds,
         registry=registry,
+        pool=pool,
     )
+    # a pool's worker warms the default model if it serves it, else the first of its own
+    warm = settings.default_model if pool is None or settings.default_model in pool else pool[0]
+    if pool is not None:
+        log.info("serving the pool %s only", ",".join(pool))
 
     def preload() -> None:
-        log.info("loading %s on %s", settings.default_model, model_engine.plan.device)
+        log.info("loading %s on %s", warm, model_engine.plan.device)
         try:
-            model_engine.model(settings.default_model)
+            model_engine.model(warm)
         except KilnError as exc:  # its items will fail with this reason; other models may still work
-            log.error("could not preload %s: %s", settings.default_model, exc)
+            log.error("could not preload %s: %s", warm, exc)
 
     worker.run_forever(stop, prepare=preload if settings.preload_model else None)
     return worker
