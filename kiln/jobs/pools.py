@@ -53,12 +53,15 @@ def parse_pool(text: str, *, field: str = "models") -> tuple[str, ...]:
     return tuple(names)
 
 
-def claim_keys(names: Sequence[str]) -> frozenset[str]:
-    """What a pool of `names` claims: each name and its location (checked: an unknown model is refused, so a typo
-    does not leave a worker idle for ever), and tasks that load no model."""
+def claim_keys(names: Sequence[str], *, field: str = "models") -> frozenset[str]:
+    """What a pool of `names` claims: each name and its location (checked: an unknown model is refused, naming
+    `field`, so a typo does not leave a worker idle for ever), and tasks that load no model."""
     keys = {NO_MODEL}
     for name in names:
-        keys |= {name, resolve_model(name).location}
+        try:
+            keys |= {name, resolve_model(name).location}
+        except InvalidInput as exc:
+            raise InvalidInput(field, exc.message) from exc
     return frozenset(keys)
 
 

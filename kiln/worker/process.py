@@ -19,7 +19,7 @@ from types import FrameType
 from kiln.config import Settings
 from kiln.engine.executor import Engine
 from kiln.errors import KilnError
-from kiln.jobs.pools import parse_pool
+from kiln.jobs.pools import claim_keys, parse_pool
 from kiln.jobs.sql.migrate import migrate
 from kiln.jobs.sql.store import SqlStore
 from kiln.jobs.store import JobStore
@@ -84,6 +84,10 @@ def run_worker(
 
     The worker beats in `registry`; by default that is the store, when the store is a `WorkerRegistry`."""
     settings = settings or Settings()
+    pool = None
+    if settings.worker_models is not None:  # checked before anything starts: a typo is refused at once
+        pool = parse_pool(settings.worker_models, field="KILN_WORKER_MODELS")
+        claim_keys(pool, field="KILN_WORKER_MODELS")
     if store is None:
         url = settings.resolved_database_url()
         migrate(url)  # idempotent and safe when several processes start at once
@@ -95,7 +99,6 @@ def run_worker(
     stop_on_signals(stop)
     if parent is not None:
         stop_with_parent(stop, parent)
-    pool = parse_pool(settings.worker_models, field="KILN_WORKER_MODELS") if settings.worker_models else None
     worker = JobWorker(
         store,
         model_engine,
