@@ -44,7 +44,9 @@ def test_pool_names_and_what_the_live_workers_serve() -> None:
     assert pool_name(None) == "*" and pool_name(("tiny-flux", "tiny-sd")) == "tiny-flux,tiny-sd"
     assert worker_pool({"pool": ["tiny-sd", "tiny-flux", 3]}) == ("tiny-flux", "tiny-sd")
     assert worker_pool({}) is None and worker_pool({"pool": "tiny-sd"}) is None  # malformed: every model
-    assert served_by([{"serves": ["", "tiny-sd"]}, {"serves": ["tiny-flux"]}]) == {"", "tiny-sd", "tiny-flux"}
+    assert served_by([{"serves": ["", "tiny-sd"]}, {"serves": ["tiny-flux"]}]) == frozenset(
+        {"", "tiny-sd", "tiny-flux"}
+    )
     assert served_by([{"serves": ["tiny-sd"]}, {"loaded_models": []}]) is None  # the second serves all
     assert served_by([]) == frozenset()
 
