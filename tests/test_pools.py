@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from kiln.config import Settings
 from kiln.errors import InvalidInput
 from kiln.jobs.pools import (
     claim_keys,
@@ -15,6 +16,7 @@ from kiln.jobs.pools import (
     waiting_message,
     worker_pool,
 )
+from kiln.worker.supervisor import settings_env
 
 
 def test_parse_pool_strips_and_drops_repeats() -> None:
@@ -61,3 +63,8 @@ def test_unserved_models_and_their_message() -> None:
     assert waiting_message([""], any_live=True) is None  # a model-less task waits for no particular worker
     message = waiting_message(["/srv/models/portraits", "tiny-flux"], any_live=True)
     assert message == "no live worker serves models portraits, tiny-flux; start one with `kiln worker --models MODEL`"
+
+
+def test_workers_started_by_serve_get_the_pool_setting() -> None:
+    assert settings_env(Settings(worker_models="tiny-sd,tiny-flux"))["KILN_WORKER_MODELS"] == "tiny-sd,tiny-flux"
+    assert "KILN_WORKER_MODELS" not in settings_env(Settings(workers=0))
