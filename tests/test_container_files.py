@@ -77,6 +77,7 @@ def test_workers_are_gpu_pools_of_models_kiln_knows(compose: dict[str, Any]) -> 
         devices = service["deploy"]["resources"]["reservations"]["devices"]
         assert devices and all("gpu" in device["capabilities"] for device in devices), name
         assert service["healthcheck"]["disable"] is True  # no HTTP in a worker
+        assert service["image"] == "kiln:latest" and service["build"] == "."  # the api's image, never pulled
     assert len(set(pools)) == len(pools)  # one worker per pool in the example
     default_model = compose["services"]["api"]["environment"]["KILN_DEFAULT_MODEL"]
     assert default_model in served  # else /readyz never sees the default model warm
