@@ -181,7 +181,7 @@ class JobWorker:
     def describe(self) -> dict[str, Any]:
         """What this worker tells the registry about itself (JSON)."""
         status = self.engine.status()
-        return {
+        info: dict[str, Any] = {
             "pid": os.getpid(),
             "host": socket.gethostname(),
             "device": status.device,
@@ -192,9 +192,10 @@ class JobWorker:
             "images": self.stats.done,
             "gpu_memory_bytes": status.gpu_memory_bytes,
             "state": "busy" if self._busy else "idle",
-            "pool": None if self.pool is None else list(self.pool),
-            "serves": None if self._serves is None else sorted(self._serves),
         }
+        if self.pool is not None and self._serves is not None:  # a pool's worker says which (none: every model)
+            info |= {"pool": list(self.pool), "serves": sorted(self._serves)}
+        return info
 
     # the loop
 
