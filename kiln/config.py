@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     studio_dir: Path | None = Field(default=None, description="The studio's built bundle; default: the package's")
     max_request_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     workers: int | None = Field(default=None, ge=0, description="Worker processes for `kiln serve`: one per device")
+    worker_models: str | None = Field(
+        default=None,
+        description="Models the workers serve, comma-separated (a pool, as `kiln worker --models`); default: every one",
+    )
     lease_seconds: float = Field(default=30.0, gt=0)
     heartbeat_seconds: float = Field(default=5.0, gt=0)
     max_attempts: int = Field(default=3, ge=1)

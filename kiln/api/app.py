@@ -19,6 +19,7 @@ from kiln.api.events import EventSource
 from kiln.api.hot_reads import HotReads
 from kiln.api.limits import RequestSizeLimit
 from kiln.api.metrics import metrics_registry
+from kiln.api.pools import LivePools
 from kiln.api.routes import (
     artifacts,
     boards,
@@ -103,6 +104,7 @@ def create_app(
         metrics=metrics_registry(store, workers, LIVE_BEATS * settings.heartbeat_seconds),
         workers=workers,
         hot=HotReads(settings.status_cache_seconds),
+        pools=LivePools(store, workers, LIVE_BEATS * settings.heartbeat_seconds),
     )
     install_error_handlers(app)
     routers = (jobs, bulk, control, uploads, events, artifacts, gallery, thumbnails, boards, images, openai, info)

@@ -13,6 +13,7 @@ from starlette.requests import HTTPConnection
 from kiln.api.auth import ANONYMOUS, Caller, authenticate, session_caller
 from kiln.api.events import EventSource
 from kiln.api.hot_reads import HotReads
+from kiln.api.pools import LivePools
 from kiln.api.session import COOKIE, SAFE_METHODS, SessionSigner, require_same_origin
 from kiln.api.signing import UrlSigner
 from kiln.config import Settings
@@ -62,6 +63,7 @@ class Services:
     sessions: SessionSigner = field(default_factory=lambda: SessionSigner(b""))  # create_app: the URL secret's
     hot: HotReads = field(default_factory=lambda: HotReads(0.0))  # short-lived caches of polled reads
     workers: WorkerRegistry | None = None  # None: no worker registry, so never ready
+    pools: LivePools | None = None  # the live workers' pools (create_app), for a job's warning
 
 
 def get_services(conn: HTTPConnection) -> Services:

@@ -110,7 +110,7 @@ class HotReads:
         self._callers: _Fresh[Caller] = _Fresh(KEY_SECONDS / 2, KEY_SECONDS, 1024, clock)
         self._sessions: _Fresh[Caller] = _Fresh(KEY_SECONDS / 2, KEY_SECONDS, 1024, clock)  # by key id
         self._jobs: _Fresh[JobRecord] = _Fresh(job_seconds, job_seconds * MAX_STALE, 4096, clock)
-        self._bodies: LRUCache[str, tuple[JobRecord, bytes]] = LRUCache(maxsize=4096)
+        self._bodies: LRUCache[str, tuple[JobRecord, str | None, bytes]] = LRUCache(maxsize=4096)
 
     async def load_caller(self, token: str, authenticate: Callable[[], Caller]) -> Caller:
         """The caller of `token`, from the cache or from `authenticate()` (whose errors propagate, uncached)."""
@@ -136,13 +136,13 @@ class HotReads:
     def forget_job(self, job_id: str) -> None:
         self._jobs.forget(job_id)
 
-    def body(self, job: JobRecord, base: str, render: Callable[[], bytes]) -> bytes:
-        """The status answer of `job` as seen from `base`, rendered once per record read (many pollers, one
-        rendering)."""
+    def body(self, job: JobRecord, base: str, render: Callable[[], bytes], *, warning: str | None = None) -> bytes:
+        """The status answer of `job` as seen from `base` (with its `warning`), rendered once per record read (many
+        pollers, one rendering)."""
         key = f"{base} {job.id}"
         found = self._bodies.get(key)
-        if found is not None and found[0] is job:
-            return found[1]
+        if found is not None and found[0] is job and found[1] == warning:
+            return found[2]
         body = render()
-        self._bodies[key] = (job, body)
+        self._bodies[key] = (job, warning, body)
         return body

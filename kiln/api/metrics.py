@@ -7,8 +7,9 @@
 - `kiln_item_seconds`: a histogram of the run time (claim to done) of the items done in the last hour, built
   at each scrape from the store's durations; a window, not a running total, so read it with
   `histogram_quantile` directly rather than through `rate()`.
-- `kiln_workers`: live workers; `kiln_model_loads_total`: models loaded by them, summed from their beats;
-  `kiln_gpu_memory_bytes{worker}`: torch's CUDA allocation of each live worker on a GPU.
+- `kiln_workers`: live workers, and `kiln_pool_workers{pool}` by pool (`kiln.jobs.pools`: the models a worker
+  serves, comma-separated, `*` for every model); `kiln_model_loads_total`: models loaded by them, summed from
+  their beats; `kiln_gpu_memory_bytes{worker}`: torch's CUDA allocation of each live worker on a GPU.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from kiln.jobs.lifecycle import ITEM_STATES, JOB_STATES
+from kiln.jobs.pools import pool_counts
 from kiln.jobs.store import JobStore
 from kiln.jobs.workers import WorkerRegistry
 
@@ -73,6 +75,14 @@ class StoreCollector(Collector):
     def _worker_metrics(self) -> Iterator[Metric]:
         live = self._workers.live_workers(self._live_seconds) if self._workers is not None else []
         yield GaugeMetricFamily("kiln_workers", "Workers that beat recently", value=len(live))
+        pools = GaugeMetricFamily(
+            "kiln_pool_workers",
+            "Workers that beat recently by pool (models, comma-separated; * every model)",
+            labels=["pool"],
+        )
+        for pool, count in pool_counts(live).items():
+            pools.add_metric([pool], count)
+        yield pools
         loads = sum(_number(worker.info.get("model_loads")) for worker in live)
         yield CounterMetricFamily("kiln_model_loads", "Models loaded by the live workers", value=loads)
         memory = GaugeMetricFamily("kiln_gpu_memory_bytes", "CUDA memory allocated by torch", labels=["worker"])

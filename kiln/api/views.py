@@ -108,6 +108,7 @@ def job_view(
     failed: Sequence[ItemRecord] = (),
     results: Sequence[Result] | None = None,
     now: datetime | None = None,
+    warning: str | None = None,
 ) -> JobView:
     now = now or datetime.now(UTC)
     return JobView.model_validate(
@@ -118,6 +119,7 @@ def job_view(
             "errors": [ItemError(index=item.index, error=item.error) for item in failed],
             "grid": None if job.grid is None else {"axes": job.grid["axes"], "artifact_id": job.grid_artifact_id},
             "results": None if results is None else [_job_result(base, r) for r in results],
+            "warning": warning,
         }
     )
 

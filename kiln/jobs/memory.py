@@ -51,6 +51,7 @@ from kiln.jobs.records import (
     StoreStats,
     WorkUnit,
 )
+from kiln.jobs.store import MAX_WAITING_MODELS
 from kiln.task_item import WorkItem
 from kiln.types import Signature
 
@@ -342,6 +343,13 @@ class MemoryStore(MemoryWorkers, MemoryGallery):
     def pending_count(self) -> int:
         with self._lock:
             return len(self._pending)
+
+    @by_id([])
+    def waiting_models(self, job_id: str, *, limit: int = MAX_WAITING_MODELS) -> list[str]:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            found = set() if job is None else {item.item.model for item in self._job_items(job, "pending")}
+            return sorted(found)[:limit]
 
     def stats(self, *, window_seconds: float = 3600.0, max_durations: int = 5000) -> StoreStats:
         with self._lock:

@@ -38,6 +38,8 @@ Rules every implementation keeps:
 - `stats` counts jobs and items by state and artifacts, and lists the run time (`finished_at - started_at`) of
   items done within the last `window_seconds`, most recent first, at most `max_durations` of them.
 - `record_rate` and `signature_rates` keep each signature's recent seconds per image (`kiln.jobs.rates`).
+- `waiting_models` lists the distinct models of a job's pending items, sorted, at most `limit` (an unknown job:
+  none), which the API compares with the live workers' pools (`kiln.jobs.pools`).
 """
 
 from __future__ import annotations
@@ -63,7 +65,9 @@ from kiln.jobs.records import (
 )
 from kiln.task_item import WorkItem
 
-__all__ = ["JobStore"]
+__all__ = ["MAX_WAITING_MODELS", "JobStore"]
+
+MAX_WAITING_MODELS = 16  # models of one job's pending items that `waiting_models` lists at most
 
 
 class JobStore(GalleryStore, Protocol):
@@ -100,6 +104,7 @@ class JobStore(GalleryStore, Protocol):
     ) -> ItemState | None: ...  # the item's new state; None when the unit no longer holds it
     def expire_leases(self) -> int: ...
     def pending_count(self) -> int: ...
+    def waiting_models(self, job_id: str, *, limit: int = MAX_WAITING_MODELS) -> list[str]: ...
     def stats(self, *, window_seconds: float = 3600.0, max_durations: int = 5000) -> StoreStats: ...
 
     # rates (seconds per image by signature key, for estimates)

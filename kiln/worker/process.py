@@ -1,5 +1,5 @@
 """One worker process: the store, storage and engine from the settings, a warm model, a row in the worker
-registry, and a clean stop.
+registry, and a clean stop. With `KILN_WORKER_MODELS` (`kiln worker --models`) it serves that pool only.
 
 SIGTERM or SIGINT asks the worker to stop: the unit in flight finishes within the grace period or goes back
 to the queue. A second SIGINT (Ctrl+C twice) quits at once; the lease of what was running then expires. A
@@ -20,6 +20,7 @@ from kiln.config import Settings
 from kiln.engine.executor import Engine
 from kiln.errors import KilnError
 from kiln.events.bus import publish_commits
+from kiln.jobs.pools import claim_keys, parse_pool
 from kiln.jobs.sql.migrate import migrate
 from kiln.jobs.sql.store import SqlStore
 from kiln.jobs.store import JobStore
@@ -84,6 +85,10 @@ def run_worker(
 
     The worker beats in `registry`; by default that is the store, when the store is a `WorkerRegistry`."""
     settings = settings or Settings()
+    pool = None
+    if settings.worker_models is not None:  # checked before anything starts: a typo is refused at once
+        pool = parse_pool(settings.worker_models, field="KILN_WORKER_MODELS")
+        claim_keys(pool, field="KILN_WORKER_MODELS")
     if store is None:
         url = settings.resolved_database_url()
         migrate(url)  # idempotent and safe when several processes start at once
@@ -103,14 +108,19 @@ def run_worker(
         worker_id or default_worker_id(),
         grace_seconds=grace_seconds,
         registry=registry,
+        pool=pool,
     )
+    # a pool's worker warms the default model if it serves it, else the first of its own
+    warm = settings.default_model if pool is None or settings.default_model in pool else pool[0]
+    if pool is not None:
+        log.info("serving the pool %s only", ",".join(pool))
 
     def preload() -> None:
-        log.info("loading %s on %s", settings.default_model, model_engine.plan.device)
+        log.info("loading %s on %s", warm, model_engine.plan.device)
         try:
-            model_engine.model(settings.default_model)
+            model_engine.model(warm)
         except KilnError as exc:  # its items will fail with this reason; other models may still work
-            log.error("could not preload %s: %s", settings.default_model, exc)
+            log.error("could not preload %s: %s", warm, exc)
 
     publisher = publish_commits(store, settings)  # with KILN_REDIS_URL: every API process hears of our events
     try:

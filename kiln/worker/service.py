@@ -13,7 +13,10 @@ Grid jobs: after a unit, the worker makes the grid image of each grid job of the
 every `_expire_leases` round it makes any grid still owed (its maker died): `kiln.worker.grids`.
 
 With a `WorkerRegistry`, `run_forever` keeps the worker's row beating (`kiln.worker.presence.Presence`) with
-`describe()`: who and where it is, what its engine holds, what it has made, and whether it is busy.
+`describe()`: who and where it is, what its engine holds, what it has made, whether it is busy, and its pool.
+
+With a `pool` (model names: `kiln worker --models`), the worker claims only items of those models and tasks that
+load none (`kiln.jobs.pools`).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from kiln.config import Settings
 from kiln.engine.executor import BatchLatentsCallback, EngineStatus, GeneratedImage, StepCallback
 from kiln.engine.loader import LoadedModel
 from kiln.errors import Cancelled, InvalidInput, ModelLoadError, UnknownModel
+from kiln.jobs.pools import claim_keys
 from kiln.jobs.records import ItemRecord, NewArtifact, WorkUnit
 from kiln.jobs.storage_keys import image_key, job_folder
 from kiln.jobs.store import JobStore
@@ -150,8 +154,11 @@ class JobWorker:
         renew_interval: float = 0.05,  # a GPU step is longer: cancel is seen within one step
         clock: Callable[[], float] = time.monotonic,
         registry: WorkerRegistry | None = None,
+        pool: Sequence[str] | None = None,
     ) -> None:
         self.store = store
+        self.pool = tuple(sorted(pool)) if pool is not None else None  # the models served; None: every one
+        self._serves = claim_keys(pool) if pool is not None else None
         self.engine = engine
         self.storage = storage
         self.settings = settings
@@ -174,7 +181,7 @@ class JobWorker:
     def describe(self) -> dict[str, Any]:
         """What this worker tells the registry about itself (JSON)."""
         status = self.engine.status()
-        return {
+        info: dict[str, Any] = {
             "pid": os.getpid(),
             "host": socket.gethostname(),
             "device": status.device,
@@ -186,6 +193,9 @@ class JobWorker:
             "gpu_memory_bytes": status.gpu_memory_bytes,
             "state": "busy" if self._busy else "idle",
         }
+        if self.pool is not None and self._serves is not None:  # a pool's worker says which (none: every model)
+            info |= {"pool": list(self.pool), "serves": sorted(self._serves)}
+        return info
 
     # the loop
 
@@ -239,7 +249,10 @@ class JobWorker:
         """Claim one unit and run it to the end; False when there was nothing to claim."""
         self._expire_leases()
         unit = self.store.claim(
-            self.worker_id, max_items=self.engine.micro_batch, lease_seconds=self.settings.lease_seconds
+            self.worker_id,
+            max_items=self.engine.micro_batch,
+            lease_seconds=self.settings.lease_seconds,
+            models=self._serves,
         )
         if unit is None:
             return False

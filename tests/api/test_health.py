@@ -29,7 +29,8 @@ def ready(api: Api) -> tuple[int, dict[str, Any]]:
 
 
 def checks(store: bool, workers: int, loaded: bool | None, **causes: Any) -> dict[str, Any]:
-    found = {"store": store, "workers": workers, "default_model_loaded": loaded, "storage": True}
+    found: dict[str, Any] = {"store": store, "workers": workers, "default_model_loaded": loaded, "storage": True}
+    found["pools"] = {"*": workers} if workers else {}  # beats without a pool: workers serving every model
     return found | {"store_error": None, "storage_error": None} | causes
 
 

@@ -118,7 +118,7 @@ def test_serve_runs_jobs_in_workers_and_never_imports_torch(
             readiness = wait_until(ready, timeout=120, interval=0.2, what="the server to be ready")
             assert readiness["checks"] == {
                 "store": True, "store_error": None, "storage": True, "storage_error": None, "workers": 1,
-                "default_model_loaded": True,
+                "pools": {"*": 1}, "default_model_loaded": True,
             }  # fmt: skip
             body = {
                 "prompts": ["a red fox", "a blue bird"],

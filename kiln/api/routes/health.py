@@ -2,7 +2,8 @@
 
 Ready means: the store answers, a file can be written to storage (a probe written, read back and removed), at
 least one worker beat within three heartbeats, and — unless workers load models on first use
-(`KILN_PRELOAD_MODEL=false`) — a live worker holds the default model. Otherwise 503, with every check in the body
+(`KILN_PRELOAD_MODEL=false`) — a live worker holds the default model. `checks.pools` counts the live workers by
+pool (`kiln.jobs.pools`: `*` for those serving every model). Otherwise 503, with every check in the body
 (and the cause of a failing store or storage, without passwords or server paths) so the one that failed is plain.
 """
 
@@ -17,6 +18,7 @@ from kiln.api.deps import ServicesDep
 from kiln.api.schemas.info import Health, Readiness, ReadinessChecks
 from kiln.engine.catalog import resolve_model
 from kiln.errors import KilnError
+from kiln.jobs.pools import pool_counts
 from kiln.jobs.workers import LIVE_BEATS, WorkerRecord
 from kiln.storage.errors import storage_reason
 
@@ -93,6 +95,7 @@ def readyz(services: ServicesDep) -> Readiness | JSONResponse:
         storage=storage_error is None,
         storage_error=storage_error,
         workers=len(live),
+        pools=pool_counts(live),
         default_model_loaded=loaded,
     )
     ready = store_error is None and storage_error is None and bool(live) and loaded is not False

@@ -64,9 +64,10 @@ def list_jobs(
     return JobList(data=[job_summary(base, j) for j in jobs], next=jobs[-1].id if more else None)
 
 
-def _view(store: JobStore, base: str, job: JobRecord, *, results: bool = False) -> JobView:
+def _view(store: JobStore, base: str, job: JobRecord, *, results: bool = False, warning: str | None = None) -> JobView:
     failed = store.list_items(job.id, states=["failed"], limit=MAX_ERRORS_SHOWN) if job.counts.get("failed") else []
-    return job_view(base, job, failed=failed, results=collect_results(store, job) if results else None)
+    results_read = collect_results(store, job) if results else None
+    return job_view(base, job, failed=failed, results=results_read, warning=warning)
 
 
 @router.get("/{job_id}", response_model=JobView, response_model_exclude_none=False, summary="A job's progress")
@@ -78,10 +79,15 @@ async def get_job(
     include: Annotated[list[Literal["results"]] | None, Query(description="`results`: every artifact")] = None,
 ) -> JobView:
     results = bool(include and "results" in include)
+    warning = await services.pools.warning(job) if services.pools is not None else None
     if results or job.counts.get("failed"):  # more to read from the store
-        return await anyio.to_thread.run_sync(lambda: _view(store, base, job, results=results))
-    # the polled case: no store call past the (briefly cached) record, rendered once for every poller
-    body = services.hot.body(job, base, lambda: job_view(base, job).model_dump_json().encode())
+        return await anyio.to_thread.run_sync(lambda: _view(store, base, job, results=results, warning=warning))
+
+    # the polled case: no store call past the (briefly cached) record and the live pools, rendered once for all
+    def render() -> bytes:
+        return job_view(base, job, warning=warning).model_dump_json().encode()
+
+    body = services.hot.body(job, base, render, warning=warning)
     return Response(body, media_type="application/json")  # type: ignore[return-value]  # already a JobView
 
 

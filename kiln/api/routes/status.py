@@ -19,6 +19,7 @@ from kiln.api.schemas.jobs import ImagesJobRequest
 from kiln.api.schemas.status import Estimate, QueueDepth, ServiceStatus, WorkerStatus
 from kiln.api.submit import image_submission, plan_images
 from kiln.api.views import usage_view
+from kiln.jobs.pools import worker_pool
 from kiln.jobs.records import StoreStats
 from kiln.jobs.workers import LIVE_BEATS, WorkerRecord
 
@@ -76,6 +77,7 @@ def worker_status(worker: WorkerRecord) -> WorkerStatus:
     info = worker.info
     loaded = info.get("loaded_models")
     images = info.get("images")
+    pool = worker_pool(info)
     return WorkerStatus(
         worker_id=worker.worker_id,
         host=_text(info.get("host")),
@@ -83,6 +85,7 @@ def worker_status(worker: WorkerRecord) -> WorkerStatus:
         state=_text(info.get("state")),
         models=[_model_name(m) for m in loaded if isinstance(m, str)] if isinstance(loaded, list) else [],
         images=images if isinstance(images, int) and not isinstance(images, bool) and images >= 0 else 0,
+        pool=None if pool is None else [_model_name(m) for m in pool],
         seen_at=worker.last_seen,
     )
 

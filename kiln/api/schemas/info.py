@@ -117,6 +117,10 @@ class ReadinessChecks(BaseModel):
         default=None, description="Why files cannot be stored, e.g. `storage error: No space left on device (errno 28)`"
     )
     workers: int = Field(description="Workers that beat within three heartbeats (KILN_HEARTBEAT_SECONDS)")
+    pools: dict[str, int] = Field(
+        default_factory=dict,
+        description="Live workers by pool: its models joined by commas (`kiln worker --models`), `*` for every model",
+    )
     default_model_loaded: bool | None = Field(
         description="A live worker holds the default model; null when workers load it on first use "
         "(KILN_PRELOAD_MODEL=false), which is then not a check"

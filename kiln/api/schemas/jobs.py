@@ -233,6 +233,11 @@ class JobView(JobSummary):
     elapsed_seconds: float | None
     errors: list[ItemError] = Field(description="The first 50 failed items")
     results: list[JobResult] | None = Field(default=None, description="With ?include=results")
+    warning: str | None = Field(
+        default=None,
+        description="Why pending items wait: no live worker serves their model (start one with "
+        "`kiln worker --models MODEL`), or no worker is live at all; null otherwise",
+    )
 
 
 class JobList(BaseModel):

@@ -37,6 +37,9 @@ class WorkerStatus(BaseModel):
     device: str | None = Field(description="`cpu`, `cuda:0`, `mps`...")
     state: str | None = Field(description="`idle` or `busy` (loading a model counts as busy)")
     models: list[str] = Field(description="The models it holds loaded, least recently used first")
+    pool: list[str] | None = Field(
+        default=None, description="The models it serves (`kiln worker --models`); null: every model"
+    )
     images: int = Field(description="Images it has made since it started")
     seen_at: datetime = Field(description="Its last beat")
 

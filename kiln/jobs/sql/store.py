@@ -67,6 +67,7 @@ from kiln.jobs.sql.rates import SqlRates
 from kiln.jobs.sql.tables import ARTIFACTS, BOARD_ARTIFACTS, COUNTERS, EVENTS, ITEMS, JOBS
 from kiln.jobs.sql.usage import SqlUsage, charge_usage
 from kiln.jobs.sql.workers import SqlWorkerRegistry
+from kiln.jobs.store import MAX_WAITING_MODELS
 from kiln.task_item import WorkItem, item_from_dict
 from kiln.types import ImageItem, Signature
 
@@ -412,6 +413,14 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlRates, Sq
     def pending_count(self) -> int:
         with self._read() as conn:
             return int(conn.execute(select(func.count()).where(ITEMS.c.state == "pending")).scalar_one())
+
+    @by_id([])
+    def waiting_models(self, job_id: str, *, limit: int = MAX_WAITING_MODELS) -> list[str]:
+        pending = select(ITEMS.c.model).where(
+            ITEMS.c.job_id == job_id, ITEMS.c.state == "pending"
+        )  # ix_items_job_state
+        with self._read() as conn:
+            return list(conn.execute(pending.distinct().order_by(ITEMS.c.model).limit(limit)).scalars())
 
     def stats(self, *, window_seconds: float = 3600.0, max_durations: int = 5000) -> StoreStats:
         since = self._clock() - timedelta(seconds=window_seconds)

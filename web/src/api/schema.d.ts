@@ -1634,6 +1634,11 @@ export interface components {
             state: string;
             /** Total */
             total: number;
+            /**
+             * Warning
+             * @description Why pending items wait: no live worker serves their model (start one with `kiln worker --models MODEL`), or no worker is live at all; null otherwise
+             */
+            warning?: string | null;
         };
         /** ModelEntry */
         ModelEntry: {
@@ -1845,6 +1850,13 @@ export interface components {
              * @description A live worker holds the default model; null when workers load it on first use (KILN_PRELOAD_MODEL=false), which is then not a check
              */
             default_model_loaded: boolean | null;
+            /**
+             * Pools
+             * @description Live workers by pool: its models joined by commas (`kiln worker --models`), `*` for every model
+             */
+            pools?: {
+                [key: string]: number;
+            };
             /**
              * Storage
              * @description A file can be written to storage (a probe file)
@@ -2127,6 +2139,11 @@ export interface components {
              * @description The models it holds loaded, least recently used first
              */
             models: string[];
+            /**
+             * Pool
+             * @description The models it serves (`kiln worker --models`); null: every model
+             */
+            pool?: string[] | null;
             /**
              * Seen At
              * Format: date-time
