@@ -134,11 +134,11 @@ def test_thumbnails_are_made_once_and_kept(gallery: Api) -> None:
     assert first.headers["cache-control"] == "private, max-age=31536000, immutable"
     with Image.open(io.BytesIO(first.content)) as image:
         assert (image.format, image.size) == ("WEBP", (64, 32))
-    [stored] = gallery.storage.root.rglob(".thumbnails/*.64.webp")
+    [stored] = gallery.folder.root.rglob(".thumbnails/*.64.webp")
     made = stored.stat().st_mtime_ns
     artifact = gallery.store.get_artifact(artifact_id)
     assert artifact is not None
-    gallery.storage.path(artifact.storage_key).unlink()  # from now on only the kept thumbnail can answer
+    gallery.folder.path(artifact.storage_key).unlink()  # from now on only the kept thumbnail can answer
     again = gallery.client.get(url, params={"size": 64}, headers=headers(gallery))
     assert again.status_code == 200 and again.content == first.content and stored.stat().st_mtime_ns == made
     assert again.headers["etag"] == first.headers["etag"]
@@ -169,7 +169,7 @@ def test_first_thumbnail_requests_at_once_store_one_good_file(gallery: Api) -> N
     for thread in threads:
         thread.join(timeout=60)
     assert len(answers) == 6 and len(set(answers)) == 1
-    stored = list(gallery.storage.root.rglob(".thumbnails/*"))
+    stored = list(gallery.folder.root.rglob(".thumbnails/*"))
     assert [p.name.endswith(f"{artifact_id}.256.webp") for p in stored] == [True]  # no temporary file left
     with Image.open(stored[0]) as image:
         image.load()
@@ -213,14 +213,14 @@ def test_a_source_too_large_or_unreadable_is_a_clear_4xx(make_api: ApiFactory) -
     artifact_id = api.job(created["id"], include="results")["results"][0]["artifact_id"]
     artifact = api.store.get_artifact(artifact_id)
     assert artifact is not None
-    source = api.storage.path(artifact.storage_key)
+    source = api.folder.path(artifact.storage_key)
     Image.new("RGB", (100, 100)).save(source, format="PNG")  # as if the file had grown
     too_large = error(api.client.get(f"/v1/artifacts/{artifact_id}/thumbnail"), 422)
     assert too_large["type"] == "source_too_large" and "100x100" in too_large["message"]
     source.write_bytes(b"not an image at all")
     unreadable = error(api.client.get(f"/v1/artifacts/{artifact_id}/thumbnail"), 422)
-    assert unreadable["type"] == "unreadable_source" and str(api.storage.root) not in unreadable["message"]
-    assert list(api.storage.root.rglob("*.webp")) == []
+    assert unreadable["type"] == "unreadable_source" and str(api.folder.root) not in unreadable["message"]
+    assert list(api.folder.root.rglob("*.webp")) == []
 
 
 def test_stars_and_boards(gallery: Api) -> None:
@@ -266,7 +266,7 @@ def test_deleting_artifacts_removes_their_files_and_keeps_the_job_sane(gallery: 
     assert gallery.client.delete(f"/v1/artifacts/{ids[0]}", headers=h).status_code == 204
     assert error(gallery.client.delete(f"/v1/artifacts/{ids[0]}", headers=h), 404)
     assert not gallery.storage.exists(keys[ids[0]]) and gallery.storage.exists(keys[ids[1]])
-    assert list(gallery.storage.root.rglob("*.webp")) == []  # its thumbnail went with it
+    assert list(gallery.folder.root.rglob("*.webp")) == []  # its thumbnail went with it
     deleted = gallery.client.post("/v1/artifacts/delete", json={"ids": [ids[1], ids[1], "nonsense", ids[0]]}, headers=h)
     assert deleted.status_code == 200 and deleted.json() == {"deleted": 1}
     view = gallery.job(job["id"], h, include="results")
@@ -277,7 +277,7 @@ def test_deleting_artifacts_removes_their_files_and_keeps_the_job_sane(gallery: 
     assert gallery.client.get(f"/v1/boards/{board['id']}", headers=h).json()["count"] == 2
     assert sorted(listed(gallery)) == sorted(ids[2:])
     assert gallery.client.delete(f"/v1/jobs/{job['id']}", headers=h).status_code == 204
-    assert [p for p in gallery.storage.root.rglob("*") if p.is_file()] == []  # nothing left behind
+    assert [p for p in gallery.folder.root.rglob("*") if p.is_file()] == []  # nothing left behind
 
 
 def test_a_zip_of_chosen_artifacts(gallery: Api) -> None:
@@ -293,7 +293,7 @@ def test_a_zip_of_chosen_artifacts(gallery: Api) -> None:
     assert refused["field"] == "ids.1" and theirs in refused["message"]
     artifact = gallery.store.get_artifact(ids[2])
     assert artifact is not None
-    gallery.storage.path(artifact.storage_key).unlink()
+    gallery.folder.path(artifact.storage_key).unlink()
     gone = error(gallery.client.post("/v1/artifacts/zip", json={"ids": ids}, headers=h), 410)
     assert [m["artifact_id"] for m in gone["missing"]] == [ids[2]]
     assert error(gallery.client.post("/v1/artifacts/zip", json={"ids": []}, headers=h), 422)["field"] == "ids"

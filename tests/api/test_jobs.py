@@ -133,13 +133,13 @@ def test_delete_removes_job_and_files(make_api: ApiFactory, worker: WorkerKind) 
     with api.run_worker():
         assert api.wait_final(job_id, timeout=120)["state"] == "completed"
     artifacts = api.client.get(f"/v1/jobs/{job_id}/artifacts").json()["data"]
-    folder = api.storage.path(f"anonymous/{job_id}")
+    folder = api.folder.path(f"anonymous/{job_id}")
     paths = [folder / f"campaign/spring/{a['index']:05d}_{5 + a['index']}.png" for a in artifacts]
     assert all(p.is_file() for p in paths) and len(paths) == 2
     response = api.client.delete(f"/v1/jobs/{job_id}")
     assert response.status_code == 204 and response.content == b""
     assert not any(p.exists() for p in paths)
-    assert not folder.exists() and api.storage.root.is_dir()  # the job's folders go, the root stays
+    assert not folder.exists() and api.folder.root.is_dir()  # the job's folders go, the root stays
     assert api.client.get(f"/v1/jobs/{job_id}").status_code == 404
     assert api.client.get(f"/v1/artifacts/{artifacts[0]['id']}").status_code == 404
     assert api.client.delete(f"/v1/jobs/{job_id}").status_code == 404
