@@ -52,6 +52,18 @@ class Api:
         assert isinstance(self.storage, LocalStorage), "this test looks at a folder: make_api(storage='folder')"
         return self.storage
 
+    def stored(self) -> list[str]:
+        """Every key in the storage (a folder's files, a bucket's objects), sorted."""
+        if isinstance(self.storage, LocalStorage):
+            root = self.storage.root
+            return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+        from kiln.storage.s3 import S3Storage
+
+        assert isinstance(self.storage, S3Storage)
+        bucket, prefix = self.storage.bucket, self.storage.prefix
+        pages = self.storage.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        return sorted(item["Key"].removeprefix(prefix) for page in pages for item in page.get("Contents", []))
+
     def run_worker(self) -> FakeWorker | RealWorker:
         """The worker this app was made with (`with api.run_worker(): ...`): the real one, else the fake."""
         return self.real_worker or self.worker
