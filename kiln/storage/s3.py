@@ -7,6 +7,7 @@ listing its prefix. Downloads may skip kiln: `presigned_url` signs a GET that na
 
 from __future__ import annotations
 
+import mimetypes
 import secrets
 import tempfile
 from collections.abc import Iterator
@@ -88,7 +89,9 @@ class S3Storage:
     def write(self, relative: str, data: bytes) -> str:
         key = self.key(relative)
         try:
-            self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
+            # the type by the name, for readers of the bucket itself (kiln's presigned URLs name it anyway)
+            kind = mimetypes.guess_type(key)[0] or "application/octet-stream"
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=kind)
         except (ClientError, BotoCoreError) as exc:
             raise _unavailable(exc) from exc
         return key
