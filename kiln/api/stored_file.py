@@ -43,8 +43,12 @@ def stored_file_response(
     if len(ranges) == 1:  # several ranges are answered whole, as a server may
         start, end = ranges[0]
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
-        headers["Content-Length"] = str(end - start)
-        chunks = storage.stream(key, start=start, end=end - 1)
-        return StreamingResponse(chunks, status_code=206, media_type=content_type, headers=headers)
-    headers["Content-Length"] = str(size)
-    return StreamingResponse(storage.stream(key), media_type=content_type, headers=headers)
+    else:
+        start, end = 0, size
+    try:  # the object is opened here, so one deleted since its size was read is a 404, not a broken stream
+        chunks = storage.stream(key, start=start, end=end - 1) if end > start else iter([b""])
+    except FileNotFoundError:
+        raise NotFound(missing) from None
+    headers["Content-Length"] = str(end - start)
+    status = 206 if "Content-Range" in headers else 200
+    return StreamingResponse(chunks, status_code=status, media_type=content_type, headers=headers)

@@ -22,6 +22,12 @@ def test_a_written_file_reads_back_whole_and_streams_in_ranges(storage: Storage)
     assert b"".join(storage.stream("owner/job/00000_1.png", start=len(data) - 5)) == data[-5:]
 
 
+def test_an_empty_file_is_a_file(storage: Storage) -> None:
+    storage.write("owner/empty.txt", b"")
+    assert storage.exists("owner/empty.txt") and storage.size("owner/empty.txt") == 0
+    assert storage.read("owner/empty.txt") == b"" and b"".join(storage.stream("owner/empty.txt")) == b""
+
+
 def test_an_absent_key_is_absent_everywhere(storage: Storage) -> None:
     assert not storage.exists("owner/none.png")
     assert storage.size("owner/none.png") is None

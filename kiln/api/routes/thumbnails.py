@@ -8,6 +8,7 @@ rename wins, never a half-written file. A thumbnail made while its artifact was 
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -65,8 +66,9 @@ def thumbnail(
     if isinstance(storage, LocalStorage):
         if (path := storage.path(key)).is_file():
             return FileResponse(path, media_type=WEBP, headers=headers)
-    elif storage.exists(key):
-        return Response(storage.read(key), media_type=WEBP, headers=headers)
+    else:
+        with contextlib.suppress(FileNotFoundError):  # not made yet
+            return Response(storage.read(key), media_type=WEBP, headers=headers)
     video = artifact.content_type.startswith("video/")  # GIF and animated WebP: Pillow reads their first frame
     try:
         # a bucket's file is fetched to a temporary file: PyAV and Pillow read from a path
