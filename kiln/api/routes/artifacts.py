@@ -64,7 +64,9 @@ def get_artifact(
     signature: Annotated[str | None, Query(max_length=128, description="Of a signed URL")] = None,
 ) -> Response:
     """The file of an artifact: for its key's owner (by header or session cookie), or for anyone holding an
-    unexpired signed URL. From a bucket: a redirect to a presigned URL, or streamed (`KILN_S3_DOWNLOADS`)."""
+    unexpired signed URL."""
+    # from a bucket: a redirect to a presigned URL, or streamed (`KILN_S3_DOWNLOADS`); the docstring above is the
+    # OpenAPI description, from which the studio's API types are generated
     store = services.store
     signed = services.signer.verify(artifact_id, expires, signature)
     caller = None
