@@ -49,7 +49,9 @@ def archive_names(keys: Iterable[str]) -> list[str]:
 
 def sized_files(storage: Storage, names: Iterable[str], keys: Iterable[str]) -> list[tuple[str, str, int | None]]:
     """`(name, key, size)` of each file to archive; size None for a file gone from storage."""
-    return [(name, key, storage.size(key)) for name, key in zip(names, keys, strict=True)]
+    pairs = list(zip(names, keys, strict=True))
+    sizes = storage.sizes(key for _, key in pairs)
+    return [(name, key, sizes.get(key)) for name, key in pairs]
 
 
 def zip_storage(storage: Storage, files: Iterable[tuple[str, str, int]]) -> Iterator[bytes]:

@@ -9,7 +9,7 @@ import re
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
@@ -105,6 +105,9 @@ class LocalStorage:
     def size(self, relative: str) -> int | None:
         path = self._file(relative)
         return path.stat().st_size if path.is_file() else None
+
+    def sizes(self, keys: Iterable[str]) -> dict[str, int]:
+        return {key: size for key in keys if (size := self.size(key)) is not None}
 
     def stream(self, relative: str, *, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         # opened now, not at the first chunk: a missing file raises here, before a response starts

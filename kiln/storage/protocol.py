@@ -8,7 +8,7 @@ download from a bucket.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
@@ -21,6 +21,11 @@ class Storage(Protocol):
 
     def size(self, relative: str) -> int | None:
         """The size in bytes, or None when the key is absent."""
+        ...
+
+    def sizes(self, keys: Iterable[str]) -> dict[str, int]:
+        """The size of each key that is there (absent ones left out): one listing per folder in a bucket, not one
+        request per key (a job's ZIP of 10,000 files)."""
         ...
 
     def write(self, relative: str, data: bytes) -> object: ...

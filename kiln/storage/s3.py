@@ -10,7 +10,7 @@ from __future__ import annotations
 import mimetypes
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -84,6 +84,25 @@ class S3Storage:
                 return None
             raise _unavailable(exc) from exc
         except BotoCoreError as exc:
+            raise _unavailable(exc) from exc
+
+    def sizes(self, keys: Iterable[str]) -> dict[str, int]:
+        wanted = {self.key(key): key for key in keys}
+        folders = {full.rpartition("/")[0] + "/" if "/" in full else "" for full in wanted}
+        found: dict[str, int] = {}
+        for folder in sorted(folders):
+            for full, size in self._sizes_under(folder):
+                if full in wanted:
+                    found[wanted[full]] = size
+        return found
+
+    def _sizes_under(self, folder_key: str) -> Iterator[tuple[str, int]]:
+        pages = self.client.get_paginator("list_objects_v2")
+        try:
+            for page in pages.paginate(Bucket=self.bucket, Prefix=folder_key, Delimiter="/"):
+                for item in page.get("Contents", []):
+                    yield item["Key"], int(item["Size"])
+        except (ClientError, BotoCoreError) as exc:
             raise _unavailable(exc) from exc
 
     def write(self, relative: str, data: bytes) -> str:

@@ -22,6 +22,21 @@ def test_a_written_file_reads_back_whole_and_streams_in_ranges(storage: Storage)
     assert b"".join(storage.stream("owner/job/00000_1.png", start=len(data) - 5)) == data[-5:]
 
 
+def test_sizes_of_many_keys_leave_out_the_absent_ones(storage: Storage) -> None:
+    storage.write("owner/job/a.png", b"12345")
+    storage.write("owner/job/sub/b.png", b"1")
+    storage.write("owner/other/c.png", b"123")
+    storage.write("top.png", b"12")
+    asked = ["owner/job/a.png", "owner/job/sub/b.png", "owner/job/gone.png", "owner/other/c.png", "top.png"]
+    assert storage.sizes(asked) == {
+        "owner/job/a.png": 5,
+        "owner/job/sub/b.png": 1,
+        "owner/other/c.png": 3,
+        "top.png": 2,
+    }
+    assert storage.sizes([]) == {}
+
+
 def test_an_empty_file_is_a_file(storage: Storage) -> None:
     storage.write("owner/empty.txt", b"")
     assert storage.exists("owner/empty.txt") and storage.size("owner/empty.txt") == 0
