@@ -22,6 +22,16 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=_default_data_dir, description="Where kiln keeps its state")
     output_dir: Path = Field(default=Path("outputs"), description="Root folder for generated files")
+    storage_url: str | None = Field(
+        default=None,
+        description="Where files go: file:///path or s3://bucket/prefix (S3, R2, MinIO); default: output_dir",
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None, description="S3 endpoint (R2, MinIO); default: AWS_ENDPOINT_URL, else AWS itself"
+    )
+    s3_downloads: Literal["redirect", "stream"] = Field(
+        default="redirect", description="S3 storage: downloads redirect to a presigned URL, or kiln streams them"
+    )
     default_model: str = "tiny-sd"
     styles_file: Path | None = Field(default=None, description="JSON file of extra styles")
     wildcards_dir: Path | None = Field(

@@ -16,3 +16,6 @@ def engine() -> Iterator[object]:
     from kiln.engine.executor import Engine
 
     yield Engine(Settings(threads=2, micro_batch=16), max_models=4)
+
+
+from tests.s3server import s3_endpoint  # noqa: E402, F401  (the session's moto server, for any test that asks)

@@ -17,8 +17,6 @@ from kiln.config import Settings
 from kiln.jobs.pools import claim_keys, parse_pool
 
 ROOT = Path(__file__).resolve().parents[1]
-# settings of issue 14 that land with the S3 storage branch (kiln.storage); the rest must be Settings fields
-ELSEWHERE = {"storage_url"}
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +58,7 @@ def test_every_kiln_service_gets_the_shared_settings(compose: dict[str, Any]) ->
         assert env["KILN_STORAGE_URL"].startswith("s3://")
         assert env["AWS_ENDPOINT_URL"] == "http://minio:9000"
         unknown = {k for k in env if k.startswith("KILN_")} - {f"KILN_{f.upper()}" for f in Settings.model_fields}
-        assert unknown <= {f"KILN_{f.upper()}" for f in ELSEWHERE}, f"{name}: not settings of kiln: {unknown}"
+        assert not unknown, f"{name}: not settings of kiln: {unknown}"
         depends = compose["services"][name]["depends_on"]
         assert depends["postgres"]["condition"] == "service_healthy"
 

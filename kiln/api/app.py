@@ -48,7 +48,7 @@ from kiln.jobs.keys import KeyStore
 from kiln.jobs.store import JobStore
 from kiln.jobs.workers import LIVE_BEATS, WorkerRegistry
 from kiln.presets.styles import load_styles
-from kiln.storage.local import LocalStorage
+from kiln.storage.protocol import Storage
 
 __all__ = ["create_app"]
 
@@ -64,7 +64,7 @@ def create_app(
     *,
     store: JobStore,
     keys: KeyStore,
-    storage: LocalStorage,
+    storage: Storage,
     workers: WorkerRegistry | None = None,
 ) -> FastAPI:
     """The API over `store` (jobs, items, events), `keys` (API keys), `storage` (the files) and `workers` (the

@@ -5,19 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kiln.jobs.storage_keys import thumbnail_folder, thumbnail_prefix
-from kiln.storage.local import LocalStorage
+from kiln.storage.protocol import Storage
 
 __all__ = ["remove_files"]
 
 
-def remove_files(storage: LocalStorage, keys: Iterable[str], *, prune: str) -> None:
+def remove_files(storage: Storage, keys: Iterable[str], *, prune: str) -> None:
     """Removes each file and its thumbnails (every size), then the folders left empty up to `prune`, a folder of
     the job's alone."""
     for key in keys:
         folder, prefix = thumbnail_folder(key), thumbnail_prefix(key)
-        found = storage.path(folder)
-        names = sorted(path.name for path in found.iterdir()) if found.is_dir() else []
-        for name in names:
+        for name in storage.list_names(folder):
             if name.startswith(prefix):
                 storage.delete(f"{folder}/{name}", prune=prune)
         storage.delete(key, prune=prune)

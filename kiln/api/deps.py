@@ -24,7 +24,7 @@ from kiln.jobs.records import JobRecord
 from kiln.jobs.store import JobStore
 from kiln.jobs.workers import WorkerRegistry
 from kiln.presets.styles import StyleBook
-from kiln.storage.local import LocalStorage
+from kiln.storage.protocol import Storage
 
 __all__ = [
     "BaseUrlDep",
@@ -55,7 +55,7 @@ class Services:
     settings: Settings
     store: JobStore
     keys: KeyStore
-    storage: LocalStorage
+    storage: Storage
     styles: StyleBook
     events: EventSource
     signer: UrlSigner
@@ -90,7 +90,7 @@ async def _store(services: ServicesDep) -> JobStore:
     return services.store
 
 
-async def _storage(services: ServicesDep) -> LocalStorage:
+async def _storage(services: ServicesDep) -> Storage:
     return services.storage
 
 
@@ -100,7 +100,7 @@ async def _events(services: ServicesDep) -> EventSource:
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
 StoreDep = Annotated[JobStore, Depends(_store)]
-StorageDep = Annotated[LocalStorage, Depends(_storage)]
+StorageDep = Annotated[Storage, Depends(_storage)]
 EventsDep = Annotated[EventSource, Depends(_events)]
 
 

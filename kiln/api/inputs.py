@@ -10,6 +10,7 @@ server's disk, is refused. Errors name the reference as the caller sent it, neve
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Any
 
 from kiln.api.auth import Caller
@@ -21,6 +22,7 @@ from kiln.jobs.inputs import STORAGE_SCHEME, map_inputs
 from kiln.jobs.storage_keys import upload_folder, upload_key
 from kiln.media.fetch import INPUT_SETTING
 from kiln.media.pixels import check_pixels
+from kiln.storage.local import LocalStorage
 
 __all__ = ["UPLOAD_SUFFIXES", "check_inputs", "local_input", "upload_folder", "upload_key"]
 
@@ -40,18 +42,35 @@ def local_input(value: str, services: Services, caller: Caller, field: str) -> s
     checked = _reference(value, services, caller, field)
     if not checked.startswith(STORAGE_SCHEME):
         raise InvalidInput(field, "an image job takes upload:<id> or artifact:<id> here; upload the image first")
-    path = services.storage.path(checked.removeprefix(STORAGE_SCHEME))
+    storage = services.storage
+    if not isinstance(storage, LocalStorage):  # the worker opens the path: it must be on every machine's disk
+        raise InvalidInput(
+            field, "init_image from an upload or artifact needs folder storage (KILN_STORAGE_URL=file://...) for now"
+        )
+    path = storage.path(checked.removeprefix(STORAGE_SCHEME))
     if not check_pixels(path, max_pixels=services.settings.max_input_pixels, field=field, name=value):
         raise InvalidInput(field, f"{value} is not an image kiln can read; upload a PNG, JPEG or WebP")
     return str(path)
+
+
+def _check_stored_pixels(services: Services, key: str, field: str, name: str) -> None:
+    """An image among the stored inputs is refused by its header if too large (a bomb); audio and video pass."""
+    limit, storage = services.settings.max_input_pixels, services.storage
+    if isinstance(storage, LocalStorage):
+        check_pixels(storage.path(key), max_pixels=limit, field=field, name=name)
+        return
+    try:
+        with storage.local_copy(key) as path:  # Pillow reads the header of a local file
+            check_pixels(path, max_pixels=limit, field=field, name=name)
+    except FileNotFoundError:
+        return  # gone meanwhile: the worker says so when it fetches it, as with a folder
 
 
 def _reference(value: str, services: Services, caller: Caller, field: str) -> str:
     scheme, _, rest = value.partition(":")
     if scheme in ("upload", "artifact"):
         key = _stored(scheme, rest, services, caller, field)
-        # an image is refused by its header if too large (a bomb); audio and video pass (not images)
-        check_pixels(services.storage.path(key), max_pixels=services.settings.max_input_pixels, field=field, name=value)
+        _check_stored_pixels(services, key, field, value)
         return STORAGE_SCHEME + key
     if scheme in ("http", "https"):
         check_url(value, allow_private=services.settings.input_allow_private, field=field, setting=INPUT_SETTING)
@@ -65,11 +84,11 @@ def _stored(scheme: str, ident: str, services: Services, caller: Caller, field: 
     """The storage key of the caller's upload or artifact `ident`; one of another key reads as missing."""
     if scheme == "upload":
         if is_id(ident):
-            folder = services.storage.path(upload_folder(caller.owner))
+            names = services.storage.list_names(upload_folder(caller.owner))
             # ids are case-insensitive; files are named in upper case, those of older versions in lower case
-            for name in (ident.upper(), ident.lower()) if folder.is_dir() else ():
-                if found := sorted(folder.glob(f"{name}.*")):
-                    return upload_key(caller.owner, name, found[0].suffix)
+            for name in (ident.upper(), ident.lower()) if names else ():
+                if found := [n for n in names if n.startswith(f"{name}.")]:
+                    return upload_key(caller.owner, name, PurePosixPath(found[0]).suffix)
         raise InvalidInput(field, f"no upload {ident[:40]!r} of this key; upload the file with POST /v1/uploads")
     artifact = services.store.get_artifact(ident)
     if artifact is None or services.store.get_job(artifact.job_id, owner=caller.owner) is None:

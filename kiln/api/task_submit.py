@@ -8,6 +8,7 @@ its input references are checked and rewritten (`kiln.api.inputs`); an error nam
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import ExitStack
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,6 +25,7 @@ from kiln.jobs.records import JobRecord, NewJob
 from kiln.media.audio import check_audio
 from kiln.motion.cost import job_frames, size_field
 from kiln.motion.runners import request_model
+from kiln.storage.local import LocalStorage
 from kiln.task_item import TaskItem
 
 __all__ = ["plan_tasks", "submit_tasks"]
@@ -84,11 +86,24 @@ def _check_audio(request: Any, services: Services, where: str, given: Mapping[st
     value = getattr(request, "audio", None)
     if not isinstance(value, str) or not value.startswith(STORAGE_SCHEME):
         return
-    path = str(services.storage.path(value.removeprefix(STORAGE_SCHEME)))
+    with ExitStack() as stack:
+        path = _stored_path(services, stack, value, f"{where}.audio", given.get("audio"))
+        try:
+            check_audio(path)
+        except ValueError as exc:
+            raise InvalidInput(f"{where}.audio", str(exc).replace(path, str(given.get("audio")))) from None
+
+
+def _stored_path(services: Services, stack: ExitStack, value: str, field: str, given: object) -> str:
+    """The local path of a stored input (`storage:<key>`): the file itself in a folder, a temporary copy of a
+    bucket's object (removed when `stack` closes)."""
+    storage, key = services.storage, value.removeprefix(STORAGE_SCHEME)
+    if isinstance(storage, LocalStorage):
+        return str(storage.path(key))
     try:
-        check_audio(path)
-    except ValueError as exc:
-        raise InvalidInput(f"{where}.audio", str(exc).replace(path, str(given.get("audio")))) from None
+        return str(stack.enter_context(storage.local_copy(key)))
+    except FileNotFoundError:
+        raise InvalidInput(field, f"{given} is gone from storage; upload it again") from None
 
 
 def _check_video(request: Any, services: Services, where: str, given: Mapping[str, Any]) -> None:
@@ -98,20 +113,21 @@ def _check_video(request: Any, services: Services, where: str, given: Mapping[st
     from kiln.motion.video_plan import plan_video
 
     local, shown = {}, {}
-    for field in ("image", "audio"):
-        value = getattr(request, field, None)
-        if isinstance(value, str) and value.startswith(STORAGE_SCHEME):
-            local[field] = str(services.storage.path(value.removeprefix(STORAGE_SCHEME)))
-            shown[local[field]] = str(given.get(field))
-        elif value is not None:
-            return
-    try:
-        plan_video(request.model_copy(update=local), local=False)
-    except InvalidInput as exc:
-        message = exc.message
-        for path, reference in shown.items():
-            message = message.replace(path, reference)
-        raise InvalidInput(f"{where}.{exc.field}", message) from exc
+    with ExitStack() as stack:
+        for field in ("image", "audio"):
+            value = getattr(request, field, None)
+            if isinstance(value, str) and value.startswith(STORAGE_SCHEME):
+                local[field] = _stored_path(services, stack, value, f"{where}.{field}", given.get(field))
+                shown[local[field]] = str(given.get(field))
+            elif value is not None:
+                return
+        try:
+            plan_video(request.model_copy(update=local), local=False)
+        except InvalidInput as exc:
+            message = exc.message
+            for path, reference in shown.items():
+                message = message.replace(path, reference)
+            raise InvalidInput(f"{where}.{exc.field}", message) from exc
 
 
 def submit_tasks(

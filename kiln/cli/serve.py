@@ -39,18 +39,19 @@ def run_server(settings: Settings) -> None:
     from kiln.events.webhooks import SECRET_FILE, load_secret
     from kiln.jobs.sql.migrate import migrate
     from kiln.jobs.sql.store import SqlStore
-    from kiln.storage.local import LocalStorage
+    from kiln.storage.open import open_storage
     from kiln.worker.supervisor import WorkerSupervisor
 
     url = settings.resolved_database_url()
     migrate(url)
     store = SqlStore(url)
     secret = load_secret(settings)
-    app = create_app(settings, store=store, keys=store, storage=LocalStorage(settings.output_dir))
+    app = create_app(settings, store=store, keys=store, storage=open_storage(settings))
     supervisor = WorkerSupervisor(settings)
     client = httpx.Client(follow_redirects=False)
     dispatcher = WebhookDispatcher(store, settings, client, secret=secret)
-    log.info("store: %s; outputs: %s; %d worker(s)", _safe(url), settings.output_dir, supervisor.size)
+    outputs = settings.storage_url or settings.output_dir
+    log.info("store: %s; outputs: %s; %d worker(s)", _safe(url), outputs, supervisor.size)
     where = "KILN_WEBHOOK_SECRET" if settings.webhook_secret else str(settings.data_dir / SECRET_FILE)
     log.info("webhooks are signed (Standard Webhooks) with the secret in %s", where)
     # once shutting down, no more restarts (Ctrl+C reaches the workers too: they are in this process group)

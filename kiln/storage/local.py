@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import secrets
+import shutil
 import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from kiln.errors import InvalidInput
 
-__all__ = ["FILE_MODE", "LocalStorage", "process_umask", "safe_relative_path"]
+__all__ = ["CHUNK_BYTES", "FILE_MODE", "LocalStorage", "process_umask", "safe_relative_path"]
+
+CHUNK_BYTES = 256 * 1024  # of a streamed read
 
 
 def process_umask() -> int:
@@ -51,11 +57,17 @@ class LocalStorage:
     def path(self, relative: str) -> Path:
         return self.root.joinpath(*safe_relative_path(relative, "path").parts)
 
+    def _file(self, relative: str) -> Path:
+        """The path of a file's key: "" is the root folder, never a file."""
+        if not safe_relative_path(relative, "path").parts:
+            raise InvalidInput("path", "an empty key names no file")
+        return self.path(relative)
+
     def exists(self, relative: str) -> bool:
-        return self.path(relative).is_file()
+        return self._file(relative).is_file()
 
     def write(self, relative: str, data: bytes) -> Path:
-        target = self.path(relative)
+        target = self._file(relative)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
         try:
@@ -74,7 +86,7 @@ class LocalStorage:
         """Removes a file if it is there; with `prune` (a folder above it), also the folders left empty from the
         file's up to and including `prune` (a folder that only this file's owner writes to: another writer could
         lose a folder it just made)."""
-        target = self.path(relative)
+        target = self._file(relative)
         target.unlink(missing_ok=True)
         if prune is None:
             return
@@ -88,7 +100,49 @@ class LocalStorage:
                 break
 
     def read(self, relative: str) -> bytes:
-        return self.path(relative).read_bytes()
+        return self._file(relative).read_bytes()
+
+    def size(self, relative: str) -> int | None:
+        path = self._file(relative)
+        return path.stat().st_size if path.is_file() else None
+
+    def sizes(self, keys: Iterable[str]) -> dict[str, int]:
+        return {key: size for key in keys if (size := self.size(key)) is not None}
+
+    def stream(self, relative: str, *, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        # opened now, not at the first chunk: a missing file raises here, before a response starts
+        handle = self._file(relative).open("rb")
+        return self._chunks(handle, start, end)
+
+    @staticmethod
+    def _chunks(handle: io.BufferedReader, start: int, end: int | None) -> Iterator[bytes]:
+        with handle:
+            handle.seek(start)
+            left = None if end is None else end - start + 1
+            while left is None or left > 0:
+                chunk = handle.read(CHUNK_BYTES if left is None else min(CHUNK_BYTES, left))
+                if not chunk:
+                    return
+                if left is not None:
+                    left -= len(chunk)
+                yield chunk
+
+    def list_names(self, folder: str) -> list[str]:
+        found = self.path(folder)
+        return sorted(path.name for path in found.iterdir() if path.is_file()) if found.is_dir() else []
+
+    def delete_folder(self, folder: str) -> None:
+        shutil.rmtree(self.path(folder), ignore_errors=True)
+
+    @contextmanager
+    def local_copy(self, relative: str) -> Iterator[Path]:
+        path = self._file(relative)
+        if not path.is_file():
+            raise FileNotFoundError(relative)
+        yield path
+
+    def presigned_url(self, relative: str, *, filename: str, content_type: str, expires_in: int) -> str | None:
+        return None  # kiln serves a folder's files itself (with Range support)
 
     def check_writable(self) -> None:
         """Write, read back and remove a small file under the root; raises `OSError` with the cause when files

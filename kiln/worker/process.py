@@ -25,7 +25,7 @@ from kiln.jobs.sql.migrate import migrate
 from kiln.jobs.sql.store import SqlStore
 from kiln.jobs.store import JobStore
 from kiln.jobs.workers import WorkerRegistry
-from kiln.storage.local import LocalStorage
+from kiln.storage.open import open_storage
 from kiln.worker.service import JobWorker
 
 __all__ = ["default_worker_id", "run_worker", "stop_on_signals", "stop_with_parent"]
@@ -103,7 +103,7 @@ def run_worker(
     worker = JobWorker(
         store,
         model_engine,
-        LocalStorage(settings.output_dir),
+        open_storage(settings),
         settings,
         worker_id or default_worker_id(),
         grace_seconds=grace_seconds,

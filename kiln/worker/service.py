@@ -95,8 +95,8 @@ class GenerationEngine(Protocol):
 
 
 class ArtifactStorage(Protocol):
-    """Where files go (`kiln.storage.local.LocalStorage`, later S3); a write is all or nothing. Tasks read their
-    uploaded and artifact inputs back from it."""
+    """Where files go (`kiln.storage.protocol.Storage`: a folder or an S3 bucket); a write is all or nothing.
+    Tasks read their uploaded and artifact inputs back from it."""
 
     def write(self, relative: str, data: bytes) -> object: ...
 

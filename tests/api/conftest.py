@@ -19,7 +19,10 @@ from kiln.jobs.ids import Clock, utc_now
 from kiln.jobs.memory import MemoryStore
 from kiln.jobs.sql import SqlStore, migrate
 from kiln.storage.local import LocalStorage
+from kiln.storage.open import open_storage
+from kiln.storage.protocol import Storage
 from tests.api.fakes import FakeWorker
+from tests.s3server import new_bucket
 
 if TYPE_CHECKING:
     from tests.api.real_worker import RealWorker
@@ -27,6 +30,7 @@ from tests.conditions import wait_until
 from tests.postgres import migrated_postgres
 
 StoreKind = Literal["sqlite", "postgres", "memory"]
+StorageKind = Literal["folder", "s3"]
 
 
 @dataclass
@@ -35,12 +39,30 @@ class Api:
 
     app: FastAPI
     store: SqlStore | MemoryStore
-    storage: LocalStorage
+    storage: Storage
     settings: Settings
     client: TestClient
     worker: FakeWorker
     tokens: dict[str, str] = field(default_factory=dict)
     real_worker: RealWorker | None = None  # with make_api(worker="real")
+
+    @property
+    def folder(self) -> LocalStorage:
+        """The storage as a local folder, for tests that look at files on disk (not on S3)."""
+        assert isinstance(self.storage, LocalStorage), "this test looks at a folder: make_api(storage='folder')"
+        return self.storage
+
+    def stored(self) -> list[str]:
+        """Every key in the storage (a folder's files, a bucket's objects), sorted."""
+        if isinstance(self.storage, LocalStorage):
+            root = self.storage.root
+            return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+        from kiln.storage.s3 import S3Storage
+
+        assert isinstance(self.storage, S3Storage)
+        bucket, prefix = self.storage.bucket, self.storage.prefix
+        pages = self.storage.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        return sorted(item["Key"].removeprefix(prefix) for page in pages for item in page.get("Contents", []))
 
     def run_worker(self) -> FakeWorker | RealWorker:
         """The worker this app was made with (`with api.run_worker(): ...`): the real one, else the fake."""
@@ -95,9 +117,10 @@ SMALL = {"width": 64, "height": 64, "steps": 2}  # image defaults that keep the 
 
 @pytest.fixture
 def make_api(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[ApiFactory]:
-    """`make_api(auth="off", store="sqlite", clock=utc_now, worker="fake", **settings)` builds an app; everything
-    is closed afterwards. `store="postgres"` uses a fresh schema of its own (skipped without PostgreSQL, failed on
-    CI); `worker="real"` adds the product's worker (`Api.run_worker()`) on the tiny engine."""
+    """`make_api(auth="off", store="sqlite", clock=utc_now, worker="fake", storage="folder", **settings)` builds an
+    app; everything is closed afterwards. `store="postgres"` uses a fresh schema of its own (skipped without
+    PostgreSQL, failed on CI); `worker="real"` adds the product's worker (`Api.run_worker()`) on the tiny engine;
+    `storage="s3"` keeps files in a new bucket of the session's moto server (`KILN_STORAGE_URL=s3://...`)."""
     made: list[Api] = []
     schemas = ExitStack()
 
@@ -107,10 +130,14 @@ def make_api(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[ApiFact
         store: StoreKind = "sqlite",
         clock: Clock = utc_now,
         worker: WorkerKind = "fake",
+        storage: StorageKind = "folder",
         **overrides: Any,
     ) -> Api:
         root = tmp_path / f"api{len(made)}"
-        folders = {"data_dir": root / "data", "output_dir": root / "outputs"}
+        folders: dict[str, Any] = {"data_dir": root / "data", "output_dir": root / "outputs"}
+        if storage == "s3":
+            endpoint = request.getfixturevalue("s3_endpoint")
+            folders |= {"storage_url": f"s3://{new_bucket(endpoint)}/kiln", "s3_endpoint_url": endpoint}
         settings = Settings(auth=auth, **(folders | overrides))
         job_store: SqlStore | MemoryStore
         if store == "sqlite":
@@ -121,14 +148,14 @@ def make_api(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[ApiFact
             job_store = SqlStore(schemas.enter_context(migrated_postgres()), clock=clock)
         else:
             job_store = MemoryStore(clock=clock)
-        storage = LocalStorage(settings.output_dir)
-        app = create_app(settings, store=job_store, keys=job_store, storage=storage)
+        files = open_storage(settings)
+        app = create_app(settings, store=job_store, keys=job_store, storage=files)
         client = TestClient(app)
-        api = Api(app, job_store, storage, settings, client, FakeWorker(job_store, storage))
+        api = Api(app, job_store, files, settings, client, FakeWorker(job_store, files))
         if worker == "real":
             from tests.api.real_worker import RealWorker  # torch, only for the tests that ask
 
-            api.real_worker = RealWorker(job_store, storage, settings, request.getfixturevalue("engine"))
+            api.real_worker = RealWorker(job_store, files, settings, request.getfixturevalue("engine"))
         made.append(api)
         return api
 

@@ -16,7 +16,7 @@ from kiln.jobs.records import ItemRecord, NewArtifact
 from kiln.jobs.storage_keys import image_key, job_folder
 from kiln.jobs.store import JobStore
 from kiln.media.images import CONTENT_TYPES, encode_image
-from kiln.storage.local import LocalStorage
+from kiln.storage.protocol import Storage
 from tests.conditions import wait_until
 
 __all__ = ["FAIL_MARKER", "FakeWorker", "live_server"]
@@ -30,7 +30,7 @@ class FakeWorker:
     `step()` handles one unit synchronously; `start()` runs steps in a thread until `stop()`.
     """
 
-    def __init__(self, store: JobStore, storage: LocalStorage, *, batch: int = 16, interval: float = 0.01) -> None:
+    def __init__(self, store: JobStore, storage: Storage, *, batch: int = 16, interval: float = 0.01) -> None:
         self.store = store
         self.storage = storage
         self.batch = batch

@@ -10,7 +10,7 @@ from types import TracebackType
 from kiln.config import Settings
 from kiln.jobs.store import JobStore
 from kiln.jobs.workers import WorkerRegistry
-from kiln.storage.local import LocalStorage
+from kiln.storage.protocol import Storage
 from kiln.worker.service import GenerationEngine, JobWorker
 
 __all__ = ["RealWorker"]
@@ -23,7 +23,7 @@ class RealWorker:
     def __init__(
         self,
         store: JobStore,
-        storage: LocalStorage,
+        storage: Storage,
         settings: Settings,
         engine: GenerationEngine,
         registry: WorkerRegistry | None = None,

@@ -198,8 +198,8 @@ def test_a_worker_makes_a_grid_whose_maker_died(make_api: ApiFactory) -> None:
     grids = [a for a in api.store.list_artifacts(job["id"]) if a.item_id is None]
     assert [a.id for a in grids] == [made]
     assert api.store.claim_grid(lease_seconds=0.5) is None  # made: nothing owed
-    image = Image.open(api.storage.path(grids[0].storage_key))
+    image = Image.open(api.folder.path(grids[0].storage_key))
     assert (image.width, image.height) == (grids[0].width, grids[0].height)
     # deleting the job deletes its grid image too
     assert api.client.delete(f"/v1/jobs/{job['id']}").status_code == 204
-    assert not api.storage.path(grids[0].storage_key).exists()
+    assert not api.folder.path(grids[0].storage_key).exists()

@@ -26,7 +26,13 @@ def test_submit_answers_202_with_links(api: Api) -> None:
     assert api.client.get(links["items"]).status_code == 200
 
 
-def test_job_runs_to_completion_with_results(api: Api) -> None:
+# the folder, and an S3 bucket (moto) with downloads streamed through kiln: the test client reaches only the app
+ON_STORAGE = {"folder": {}, "s3": {"storage": "s3", "s3_downloads": "stream"}}
+
+
+@pytest.mark.parametrize("storage", ON_STORAGE)
+def test_job_runs_to_completion_with_results(make_api: ApiFactory, storage: str) -> None:
+    api = make_api(**ON_STORAGE[storage])
     created = api.submit(prompts=["a red fox", "a blue bird"], n=2, start_seed=100)
     with api.worker:
         job = api.wait_final(created["id"])
@@ -133,13 +139,13 @@ def test_delete_removes_job_and_files(make_api: ApiFactory, worker: WorkerKind) 
     with api.run_worker():
         assert api.wait_final(job_id, timeout=120)["state"] == "completed"
     artifacts = api.client.get(f"/v1/jobs/{job_id}/artifacts").json()["data"]
-    folder = api.storage.path(f"anonymous/{job_id}")
+    folder = api.folder.path(f"anonymous/{job_id}")
     paths = [folder / f"campaign/spring/{a['index']:05d}_{5 + a['index']}.png" for a in artifacts]
     assert all(p.is_file() for p in paths) and len(paths) == 2
     response = api.client.delete(f"/v1/jobs/{job_id}")
     assert response.status_code == 204 and response.content == b""
     assert not any(p.exists() for p in paths)
-    assert not folder.exists() and api.storage.root.is_dir()  # the job's folders go, the root stays
+    assert not folder.exists() and api.folder.root.is_dir()  # the job's folders go, the root stays
     assert api.client.get(f"/v1/jobs/{job_id}").status_code == 404
     assert api.client.get(f"/v1/artifacts/{artifacts[0]['id']}").status_code == 404
     assert api.client.delete(f"/v1/jobs/{job_id}").status_code == 404
@@ -157,7 +163,9 @@ def test_items_offset_limit_and_state(api: Api) -> None:
     assert none_done["data"] == []
 
 
-def test_artifact_download_and_range(api: Api) -> None:
+@pytest.mark.parametrize("storage", ON_STORAGE)
+def test_artifact_download_and_range(make_api: ApiFactory, storage: str) -> None:
+    api = make_api(**ON_STORAGE[storage])
     job_id = api.submit(prompts=["a lighthouse"])["id"]
     with api.worker:
         api.wait_final(job_id)
@@ -175,9 +183,9 @@ def test_artifact_download_and_range(api: Api) -> None:
     assert api.client.get("/v1/artifacts/nope").status_code == 404
 
 
-@pytest.mark.parametrize("worker", ["fake", "real"])
-def test_zip_holds_every_image(make_api: ApiFactory, worker: WorkerKind) -> None:
-    api = make_api(worker=worker)
+@pytest.mark.parametrize(("worker", "storage"), [("fake", "folder"), ("real", "folder"), ("real", "s3")])
+def test_zip_holds_every_image(make_api: ApiFactory, worker: WorkerKind, storage: str) -> None:
+    api = make_api(worker=worker, **ON_STORAGE[storage])
     job_id = api.submit(prompts=["a", "b", "c"], defaults={"format": "webp", **SMALL}, start_seed=1)["id"]
     with api.run_worker():
         assert api.wait_final(job_id, timeout=120)["state"] == "completed"

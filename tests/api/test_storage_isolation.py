@@ -57,7 +57,7 @@ def test_a_zip_whose_files_are_gone_is_410_naming_them(make_api: ApiFactory, wor
     gone = artifacts[1]
     stored = api.store.get_artifact(gone["id"])
     assert stored is not None
-    api.storage.path(stored.storage_key).unlink()  # removed behind kiln's back
+    api.folder.path(stored.storage_key).unlink()  # removed behind kiln's back
     response = api.client.get(f"/v1/jobs/{job_id}/zip")
     assert response.status_code == 410
     error = response.json()["error"]
@@ -106,7 +106,7 @@ def test_deleting_a_task_job_removes_its_files_and_folder_and_nothing_else(make_
     gone, kept = jobs
     assert api.client.delete(f"/v1/jobs/{gone.id}").status_code == 204
     assert not any(api.storage.exists(key) for key in keys[gone.id])
-    assert not api.storage.path(f"anonymous/{gone.id}").exists()  # its emptied folders went with it
+    assert not api.folder.path(f"anonymous/{gone.id}").exists()  # its emptied folders went with it
     assert all(api.storage.exists(key) for key in keys[kept.id])
 
 

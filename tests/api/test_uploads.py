@@ -73,7 +73,7 @@ def test_the_content_type_is_the_files_own_and_the_name_loses_control_characters
 
 def test_an_animations_audio_is_checked_at_submit(api: Api) -> None:
     ref = post(api, "tone.wav", write_tone(Path(api.settings.data_dir) / "t.wav", seconds=1.0).read_bytes())["ref"]
-    [upload] = api.storage.path("uploads").rglob(f"{ref.removeprefix('upload:')}.wav")
+    [upload] = api.folder.path("uploads").rglob(f"{ref.removeprefix('upload:')}.wav")
     upload.write_bytes(bytes(range(256)) * 40)  # became junk after it was uploaded
     animation = {"model": "tiny-sd", "prompts": {"0": "a"}, "frames": 2, "width": 32, "height": 32, "audio": ref}
     response = api.client.post("/v1/jobs", json={"kind": "animation", "items": [animation]})

@@ -5,16 +5,18 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 
 from kiln.api.deps import BaseUrlDep, JobDep, ServicesDep, StorageDep, StoreDep, TokenDep, caller_now, credentials_of
 from kiln.api.errors import ApiError
 from kiln.api.schemas.jobs import ArtifactList
+from kiln.api.stored_file import stored_file_response
 from kiln.api.views import artifact_view
-from kiln.api.zipstream import archive_names, zip_chunks
+from kiln.api.zipstream import archive_names, sized_files, zip_storage
 from kiln.errors import NotFound
+from kiln.storage.local import LocalStorage
 
 __all__ = ["router"]
 
@@ -60,9 +62,11 @@ def get_artifact(
     credentials: TokenDep,
     expires: Annotated[str | None, Query(max_length=20, description="Of a signed URL")] = None,
     signature: Annotated[str | None, Query(max_length=128, description="Of a signed URL")] = None,
-) -> FileResponse:
+) -> Response:
     """The file of an artifact: for its key's owner (by header or session cookie), or for anyone holding an
     unexpired signed URL."""
+    # from a bucket: a redirect to a presigned URL, or streamed (`KILN_S3_DOWNLOADS`); the docstring above is the
+    # OpenAPI description, from which the studio's API types are generated
     store = services.store
     signed = services.signer.verify(artifact_id, expires, signature)
     caller = None
@@ -72,10 +76,22 @@ def get_artifact(
     artifact = store.get_artifact(artifact_id)
     if artifact is None or (caller is not None and store.get_job(artifact.job_id, owner=caller.owner) is None):
         raise NotFound(f"no artifact {artifact_id!r}")
-    path = services.storage.path(artifact.storage_key)
+    storage, name = services.storage, PurePosixPath(artifact.storage_key).name
+    missing = f"the file of artifact {artifact_id!r} is gone from storage"
+    if not isinstance(storage, LocalStorage):
+        return stored_file_response(
+            storage,
+            artifact.storage_key,
+            request=request,
+            content_type=artifact.content_type,
+            filename=name,
+            redirect=services.settings.s3_downloads == "redirect",
+            parse_range=ArtifactFile._parse_range_header,
+            missing=missing,
+        )
+    path = storage.path(artifact.storage_key)
     if not path.is_file():
-        raise NotFound(f"the file of artifact {artifact_id!r} is gone from storage")
-    name = PurePosixPath(artifact.storage_key).name
+        raise NotFound(missing)
     return ArtifactFile(path, media_type=artifact.content_type, filename=name, content_disposition_type="inline")
 
 
@@ -93,8 +109,8 @@ def job_zip(job: JobDep, store: StoreDep, storage: StorageDep) -> StreamingRespo
     so a 200 is a complete archive (a file removed while the archive streams breaks the stream instead)."""
     artifacts = store.list_artifacts(job.id)
     names = archive_names(a.storage_key for a in artifacts)
-    files = [(name, storage.path(a.storage_key)) for name, a in zip(names, artifacts, strict=True)]
-    gone = [a for a, (_, path) in zip(artifacts, files, strict=True) if not path.is_file()]
+    files = sized_files(storage, names, (a.storage_key for a in artifacts))
+    gone = [a for a, (_, _, size) in zip(artifacts, files, strict=True) if size is None]
     if gone:
         shown = ", ".join(f"{a.id} (item {a.index})" for a in gone[:10]) + (" ..." if len(gone) > 10 else "")
         raise ApiError(
@@ -105,4 +121,5 @@ def job_zip(job: JobDep, store: StoreDep, storage: StorageDep) -> StreamingRespo
             extra={"missing": [{"artifact_id": a.id, "index": a.index} for a in gone]},
         )
     headers = {"Content-Disposition": f'attachment; filename="kiln-{job.id}.zip"'}
-    return StreamingResponse(zip_chunks(files), media_type="application/zip", headers=headers)
+    present = [(name, key, size) for name, key, size in files if size is not None]
+    return StreamingResponse(zip_storage(storage, present), media_type="application/zip", headers=headers)

@@ -16,7 +16,7 @@ from kiln.api.errors import ApiError
 from kiln.api.gallery_views import gallery_artifact
 from kiln.api.results import task_files
 from kiln.api.schemas.gallery import ArtifactIds, Deleted, GalleryPage
-from kiln.api.zipstream import archive_names, zip_chunks
+from kiln.api.zipstream import archive_names, sized_files, zip_storage
 from kiln.errors import InvalidInput, NotFound
 from kiln.jobs.gallery import GalleryQuery
 from kiln.jobs.ids import stored_id
@@ -25,7 +25,7 @@ from kiln.jobs.spec import MAX_SEED
 from kiln.jobs.storage_keys import job_folder
 from kiln.jobs.store import JobStore
 from kiln.jobs.text import bad_text_at
-from kiln.storage.local import LocalStorage
+from kiln.storage.protocol import Storage
 
 __all__ = ["router"]
 
@@ -120,7 +120,7 @@ def list_gallery(
     )
 
 
-def _delete(store: JobStore, storage: LocalStorage, ids: Iterable[str], owner: str | None) -> int:
+def _delete(store: JobStore, storage: Storage, ids: Iterable[str], owner: str | None) -> int:
     """Deletes the caller's artifacts among `ids` with their files; how many there were."""
     deleted = store.delete_artifacts(list(ids), owner=owner)
     by_job: dict[str, list[ArtifactRecord]] = defaultdict(list)
@@ -185,8 +185,8 @@ def artifacts_zip(body: ArtifactIds, store: StoreDep, storage: StorageDep, calle
         chosen.setdefault(found.id, found)
     artifacts = list(chosen.values())
     names = archive_names(a.storage_key for a in artifacts)
-    files = [(name, storage.path(a.storage_key)) for name, a in zip(names, artifacts, strict=True)]
-    gone = [a for a, (_, path) in zip(artifacts, files, strict=True) if not path.is_file()]
+    files = sized_files(storage, names, (a.storage_key for a in artifacts))
+    gone = [a for a, (_, _, size) in zip(artifacts, files, strict=True) if size is None]
     if gone:
         shown = ", ".join(a.id for a in gone[:10]) + (" ..." if len(gone) > 10 else "")
         raise ApiError(
@@ -196,4 +196,5 @@ def artifacts_zip(body: ArtifactIds, store: StoreDep, storage: StorageDep, calle
             extra={"missing": [{"artifact_id": a.id, "index": a.index} for a in gone]},
         )
     headers = {"Content-Disposition": 'attachment; filename="kiln-artifacts.zip"'}
-    return StreamingResponse(zip_chunks(files), media_type="application/zip", headers=headers)
+    present = [(name, key, size) for name, key, size in files if size is not None]
+    return StreamingResponse(zip_storage(storage, present), media_type="application/zip", headers=headers)

@@ -30,6 +30,7 @@ from kiln.jobs.records import FINAL_JOB_STATES, ItemState, JobRecord, JobState
 from kiln.jobs.storage_keys import job_folder
 from kiln.jobs.store import JobStore
 from kiln.jobs.task_folders import forget_tasks
+from kiln.storage.local import LocalStorage
 
 __all__ = ["router"]
 
@@ -132,7 +133,10 @@ def delete_job(job: JobDep, store: StoreDep, services: ServicesDep, storage: Sto
     forget_tasks(services.settings, job.id)
     if keys is None:
         raise NotFound(f"no job {job.id!r}")
-    remove_files(storage, [*keys, *extra], prune=job_folder(job.owner, job.id, None))  # emptied, it goes too
+    folder = job_folder(job.owner, job.id, None)
+    remove_files(storage, [*keys, *extra], prune=folder)  # emptied, it goes too
+    if not isinstance(storage, LocalStorage):  # a bucket has no folder to prune: every object under the job's goes
+        storage.delete_folder(folder)
     return Response(status_code=204)
 
 

@@ -2,12 +2,13 @@
 
 An artifact never changes, so a thumbnail is cached for good: its `ETag` is the artifact's id and the size, and a
 request whose `If-None-Match` holds it gets a 304 without a look at storage. The file is written atomically
-(`LocalStorage.write`: a temporary file renamed into place), so first requests at once each make it and the last
+(a temporary file renamed into place; one PUT in a bucket), so first requests at once each make it and the last
 rename wins, never a half-written file. A thumbnail made while its artifact was being deleted is removed again.
 """
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -18,6 +19,7 @@ from kiln.api.errors import ApiError
 from kiln.errors import NotFound
 from kiln.jobs.storage_keys import thumbnail_key
 from kiln.media.thumbnails import SourceTooLarge, UnreadableSource, make_thumbnail
+from kiln.storage.local import LocalStorage
 
 __all__ = ["router"]
 
@@ -61,15 +63,19 @@ def thumbnail(
     if _matches(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
     key = thumbnail_key(artifact.storage_key, artifact.id, size)
-    path = storage.path(key)
-    if path.is_file():
-        return FileResponse(path, media_type=WEBP, headers=headers)
-    source = storage.path(artifact.storage_key)
-    if not source.is_file():
-        raise ApiError(410, "file_gone", f"the file of artifact {artifact.id!r} is gone from storage")
+    if isinstance(storage, LocalStorage):
+        if (path := storage.path(key)).is_file():
+            return FileResponse(path, media_type=WEBP, headers=headers)
+    else:
+        with contextlib.suppress(FileNotFoundError):  # not made yet
+            return Response(storage.read(key), media_type=WEBP, headers=headers)
     video = artifact.content_type.startswith("video/")  # GIF and animated WebP: Pillow reads their first frame
     try:
-        data = make_thumbnail(source, size=size, video=video, max_pixels=services.settings.max_input_pixels)
+        # a bucket's file is fetched to a temporary file: PyAV and Pillow read from a path
+        with storage.local_copy(artifact.storage_key) as source:
+            data = make_thumbnail(source, size=size, video=video, max_pixels=services.settings.max_input_pixels)
+    except FileNotFoundError as exc:
+        raise ApiError(410, "file_gone", f"the file of artifact {artifact.id!r} is gone from storage") from exc
     except SourceTooLarge as exc:
         raise ApiError(422, "source_too_large", f"no thumbnail: {exc}", field="artifact_id") from exc
     except UnreadableSource as exc:
