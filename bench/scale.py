@@ -8,7 +8,7 @@ mode) at random intervals of 5-25 ms, and takes the time each `append_event` ret
 process follows the job's SSE stream and takes the time each tick arrives; both clocks are this process's
 `perf_counter`. Warm-up ticks come first (the API subscribes to Redis with its first stream) and are not counted.
 
-    .venv/bin/python -m bench.scale [--events 300] [--redis redis://127.0.0.1:6379/0] [--images 200] [--size 64]
+    .venv/bin/python -m bench.scale [--events 300] [--redis redis://127.0.0.1:6379/0] [--images 500] [--size 64]
         [--steps 4] [--threads 1]
 
 Polling's latency is about half its interval plus the read; Redis's is a publish, a wake-up and the same read.
@@ -197,7 +197,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=300)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
-    parser.add_argument("--images", type=int, default=200, help="items of the throughput job")
+    parser.add_argument("--images", type=int, default=500, help="items of the throughput job")
     parser.add_argument("--size", type=int, default=64, help="width and height of its images (tiny-sd: 32 or more)")
     parser.add_argument("--steps", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1, help="torch threads of each worker process")
