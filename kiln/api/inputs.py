@@ -1,4 +1,5 @@
-"""Input references of a motion job, checked at submit and rewritten for the worker.
+"""Input references of a job (a motion job's inputs, an image job's `init_image`), checked at submit and rewritten
+for the worker.
 
 A request names an input file in an input field (`kiln.jobs.inputs.INPUT_FIELDS`) as `upload:<id>` (from
 `POST /v1/uploads`), `artifact:<id>` (a file of one of the caller's jobs) or an http(s) URL. Uploads and artifacts
@@ -24,7 +25,7 @@ from kiln.media.fetch import INPUT_SETTING
 from kiln.media.pixels import check_pixels
 from kiln.storage.local import LocalStorage
 
-__all__ = ["UPLOAD_SUFFIXES", "check_inputs", "local_input", "upload_folder", "upload_key"]
+__all__ = ["UPLOAD_SUFFIXES", "check_inputs", "stored_image", "upload_folder", "upload_key"]
 
 UPLOAD_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".mp4", ".webm", ".mov", ".wav", ".mp3", ".aac", ".m4a")
 
@@ -35,22 +36,28 @@ def check_inputs(request: Any, services: Services, caller: Caller, path: str) ->
     return map_inputs(request, lambda value, field: _reference(value, services, caller, field), path)
 
 
-def local_input(value: str, services: Services, caller: Caller, field: str) -> str:
-    """An upload or artifact reference as the path of its file in local storage (image jobs plan their init images
-    at submit, so they take files already on the server; URLs are for motion jobs, fetched by the worker). The file
-    must be an image within the pixel limit; errors name `value` as the caller gave it, never the server's path."""
+def stored_image(value: str, services: Services, caller: Caller, field: str) -> str:
+    """An upload or artifact reference as `storage:<key>`, the form an image job's item keeps: the worker reads the
+    file from storage (a folder or a bucket), so no item holds a path of the API's disk. The file must be an image
+    within the pixel limit, judged by its header; URLs are for motion jobs. Errors name `value` as the caller gave
+    it, never the storage key."""
     checked = _reference(value, services, caller, field)
     if not checked.startswith(STORAGE_SCHEME):
         raise InvalidInput(field, "an image job takes upload:<id> or artifact:<id> here; upload the image first")
-    storage = services.storage
-    if not isinstance(storage, LocalStorage):  # the worker opens the path: it must be on every machine's disk
-        raise InvalidInput(
-            field, "init_image from an upload or artifact needs folder storage (KILN_STORAGE_URL=file://...) for now"
-        )
-    path = storage.path(checked.removeprefix(STORAGE_SCHEME))
-    if not check_pixels(path, max_pixels=services.settings.max_input_pixels, field=field, name=value):
+    if not _is_image(services, checked.removeprefix(STORAGE_SCHEME), field, value):
         raise InvalidInput(field, f"{value} is not an image kiln can read; upload a PNG, JPEG or WebP")
-    return str(path)
+    return checked
+
+
+def _is_image(services: Services, key: str, field: str, name: str) -> bool:
+    limit, storage = services.settings.max_input_pixels, services.storage
+    if isinstance(storage, LocalStorage):
+        return check_pixels(storage.path(key), max_pixels=limit, field=field, name=name)
+    try:
+        with storage.local_copy(key) as path:  # Pillow reads the header of a local file
+            return check_pixels(path, max_pixels=limit, field=field, name=name)
+    except FileNotFoundError:
+        return False
 
 
 def _check_stored_pixels(services: Services, key: str, field: str, name: str) -> None:

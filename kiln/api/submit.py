@@ -17,7 +17,7 @@ from pydantic import TypeAdapter
 
 from kiln.api.auth import Caller, charge
 from kiln.api.deps import Services
-from kiln.api.inputs import local_input
+from kiln.api.inputs import stored_image
 from kiln.api.schemas.jobs import ImagesJobRequest
 from kiln.errors import InvalidInput
 from kiln.events.targets import check_url
@@ -117,13 +117,14 @@ def _relabel(exc: InvalidInput, submission: ImageSubmission) -> InvalidInput:
     return InvalidInput(field_path, exc.message)
 
 
-def _with_local_inputs(submission: ImageSubmission, services: Services, caller: Caller) -> ImageSubmission:
-    """The submission with each `init_image` reference (an upload or artifact of the caller) as a local path."""
+def _with_stored_inputs(submission: ImageSubmission, services: Services, caller: Caller) -> ImageSubmission:
+    """The submission with each `init_image` reference (an upload or artifact of the caller) as `storage:<key>`,
+    which the worker reads from storage wherever it runs."""
 
     def local(spec: ImageSpec | None, field: str) -> ImageSpec | None:
         if spec is None or spec.init_image is None:
             return spec
-        return spec.model_copy(update={"init_image": local_input(spec.init_image, services, caller, field)})
+        return spec.model_copy(update={"init_image": stored_image(spec.init_image, services, caller, field)})
 
     def field(index: int) -> str:  # a body that is one spec (`/v1/images`) names the field alone
         return f"{submission.label}.{index}.init_image" if submission.label else "init_image"
@@ -136,7 +137,7 @@ def plan_submission(services: Services, submission: ImageSubmission, caller: Cal
     """The submission's items, planned; `InvalidInput` naming the request field that is wrong. With the `caller`,
     init images are taken as references to the caller's uploads and artifacts."""
     if caller is not None:
-        submission = _with_local_inputs(submission, services, caller)
+        submission = _with_stored_inputs(submission, services, caller)
     try:
         if submission.grid is not None:
             return plan_grid(

@@ -1,9 +1,10 @@
 """Planning rules of img2img: an item starts from an init image when the spec names one.
 
-- `init_image` given: the item's kind is `img2img`; the file must exist and be an image Pillow reads of at most
-  `max_pixels` (its header is checked here, before anything is generated; nothing is decoded) and is recorded as
-  an absolute path. Over HTTP
-  (`local=False`) a path on the server is refused: callers upload images and the job layer stores them.
+- `init_image` given: the item's kind is `img2img`. A local run's file must exist and be an image Pillow reads of
+  at most `max_pixels` (its header is checked here, before anything is generated; nothing is decoded) and is
+  recorded as an absolute path. Over HTTP (`local=False`) a path on the server is refused: callers upload images,
+  and the API hands the planner their stored files as `storage:<key>` (checked by `kiln.api.inputs`), kept as they
+  are for the worker to read from storage (`kiln.worker.init_images`).
 - `strength`: above 0 up to 1, default `DEFAULT_STRENGTH` (A1111's 0.75); it must leave at least one denoising
   step (`steps * strength >= 1`). A strength without an init image is refused rather than ignored.
 """
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiln.errors import InvalidInput
+from kiln.jobs.inputs import STORAGE_SCHEME
 from kiln.media.pixels import DEFAULT_MAX_PIXELS, check_pixels
 
 __all__ = ["DEFAULT_STRENGTH", "Img2ImgPlan", "plan_img2img"]
@@ -23,7 +25,7 @@ DEFAULT_STRENGTH = 0.75
 
 @dataclass(frozen=True, slots=True)
 class Img2ImgPlan:
-    """The item fields img2img decides: its kind, init image (an absolute path) and strength."""
+    """The item fields img2img decides: its kind, init image (an absolute path or `storage:<key>`) and strength."""
 
     kind: str = "txt2img"
     init_image: str | None = None
@@ -51,6 +53,8 @@ def plan_img2img(
     if steps * value < 1:
         message = f"{value:g} of {steps} steps is less than one denoising step; raise strength or steps"
         raise InvalidInput("strength", message)
+    if init_image.startswith(STORAGE_SCHEME):  # a stored upload or artifact the API has checked: the worker reads it
+        return Img2ImgPlan("img2img", init_image, value)
     return Img2ImgPlan("img2img", str(_checked_image(init_image, max_pixels)), value)
 
 

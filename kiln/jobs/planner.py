@@ -211,7 +211,7 @@ def plan_items(
     `where(position)` labels the spec at `position` in errors (e.g. `labels.__getitem__`). `rng` draws the
     seeds nobody chose; pass a seeded `random.Random` for a reproducible plan. `local_models=False` refuses
     model folders and files other than the default model; `local_files` (default: `local_models`) allows
-    `init_image` paths (the API passes True once it has turned its callers' uploads into paths).
+    `init_image` paths (the API passes True once it has turned its callers' uploads into `storage:<key>`).
     """
     if not specs:
         raise InvalidInput("prompt", "nothing to generate; give at least one prompt")

@@ -1,10 +1,10 @@
 """Failure reasons that name an item's input files as its caller sent them, never as the worker holds them.
 
 The API rewrote each `upload:<id>` and `artifact:<id>` to `storage:<key>` at submit; the worker then reads the
-files from storage (an image item's `init_image` is the stored file's path) or copies them into the task's folder
-(`inputs/<hash>.<ext>`, a URL's download too). A reason from a decoder names those files; `shown_inputs` puts back
-the reference as sent: an upload's id is the stem of its key (`uploads/<owner>/<id>.<ext>`), an artifact is found
-among its job's artifacts (its key starts `<owner>/<job id>/`), a URL stays the URL.
+files from storage (an image item's `init_image` into memory, `kiln.worker.init_images`) or copies them into the
+task's folder (`inputs/<hash>.<ext>`, a URL's download too). A reason from a decoder names those files;
+`shown_inputs` puts back the reference as sent: an upload's id is the stem of its key (`uploads/<owner>/<id>.<ext>`),
+an artifact is found among its job's artifacts (its key starts `<owner>/<job id>/`), a URL stays the URL.
 """
 
 from __future__ import annotations

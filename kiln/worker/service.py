@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from PIL import Image
+
 from kiln.config import Settings
 from kiln.engine.executor import BatchLatentsCallback, EngineStatus, GeneratedImage, StepCallback
 from kiln.engine.loader import LoadedModel
@@ -50,6 +52,7 @@ from kiln.types import ImageItem
 from kiln.worker.artifacts import encode_generated, recipe_of
 from kiln.worker.failures import DeviceFailed, FailureNotRecorded, StorageFailed, device_failed, failure_reason
 from kiln.worker.grids import make_grid
+from kiln.worker.init_images import is_stored, stored_init_images
 from kiln.worker.lease import LeaseKeeper
 from kiln.worker.presence import Presence
 from kiln.worker.previews import PreviewEvents
@@ -88,6 +91,7 @@ class GenerationEngine(Protocol):
         self,
         items: Sequence[ImageItem],
         *,
+        init_images: Sequence[Image.Image] | None = None,
         on_step: StepCallback | None = None,
         should_cancel: Callable[[], bool] | None = None,
         on_latents: BatchLatentsCallback | None = None,
@@ -391,9 +395,7 @@ class JobWorker:
         try:
             self.engine.model(records[0].image.model)
             started = self._clock()
-            images = self.engine.run(
-                _images(records), on_step=on_step, should_cancel=should_cancel, on_latents=previews
-            )
+            images = self._run_engine(_images(records), on_step, should_cancel, previews)
             return list(zip(records, images, strict=True)), started
         except Cancelled:
             raise
@@ -409,9 +411,7 @@ class JobWorker:
         outcomes: list[tuple[ItemRecord, Outcome]] = []
         for record in records:
             try:
-                [image] = self.engine.run(
-                    [_image(record)], on_step=on_step, should_cancel=should_cancel, on_latents=previews
-                )
+                [image] = self._run_engine([_image(record)], on_step, should_cancel, previews)
                 outcomes.append((record, image))
             except Cancelled:
                 raise
@@ -422,12 +422,30 @@ class JobWorker:
                 outcomes.append((record, self._reason(exc, record)))
         return outcomes, None
 
+    def _run_engine(
+        self,
+        items: list[ImageItem],
+        on_step: StepCallback,
+        should_cancel: Callable[[], bool],
+        previews: PreviewEvents | None,
+    ) -> list[GeneratedImage]:
+        """The engine's images for `items`, their init images read from storage first where they are stored (the
+        engine opens only local files; this worker may share no disk with the API)."""
+        starts = stored_init_images(items, self.storage, max_pixels=self.settings.max_input_pixels)
+        if starts is None:
+            return self.engine.run(items, on_step=on_step, should_cancel=should_cancel, on_latents=previews)
+        return self.engine.run(
+            items, init_images=starts, on_step=on_step, should_cancel=should_cancel, on_latents=previews
+        )
+
     def _reason(self, exc: BaseException, record: ItemRecord) -> str:
         """`failure_reason`, naming the item's init image as its caller sent it (`upload:<id>`, `artifact:<id>`),
         not as the stored file the worker read."""
         item = _image(record)
         reason = failure_reason(exc, item)
-        if item.init_image:
+        if item.init_image is not None and is_stored(item.init_image):
+            return shown_inputs(reason, {item.init_image: item.init_image}, self.store)
+        if item.init_image:  # a path under the output folder: an item queued before init images were stored keys
             try:
                 key = Path(item.init_image).relative_to(self.settings.output_dir).as_posix()
             except ValueError:  # not a stored input (a local run's own file): named by its file name already

@@ -7,16 +7,23 @@ from __future__ import annotations
 
 import io
 import zipfile
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 from PIL import Image
 
 from kiln.media.audio import write_tone
+from kiln.storage.open import open_storage
 from kiln.storage.s3 import S3Storage
-from tests.api.conftest import SMALL, Api, ApiFactory, StoreKind
+from tests.api.conftest import SMALL, Api, ApiFactory, StorageKind, StoreKind
+from tests.api.fakes import live_server
+from tests.conditions import wait_until
+
+if TYPE_CHECKING:
+    from kiln.engine.executor import Engine
 
 
 def objects(api: Api) -> set[str]:
@@ -134,13 +141,60 @@ def test_uploads_go_to_the_bucket_and_are_found_as_inputs(make_api: ApiFactory) 
     assert unknown.status_code == 422 and "no upload" in unknown.json()["error"]["message"]
 
 
-def test_an_img2img_upload_on_s3_is_a_clear_4xx(make_api: ApiFactory) -> None:
-    api = make_api(storage="s3")
-    ref = api.client.post("/v1/uploads", files={"file": ("a.png", png(), "image/png")}).json()["ref"]
-    response = api.client.post("/v1/jobs", json={"prompts": ["a"], "defaults": {"init_image": ref}})
-    assert response.status_code == 422, response.text
-    assert response.json()["error"]["field"] == "defaults.init_image"
-    assert "KILN_STORAGE_URL" in response.json()["error"]["message"]
+@pytest.mark.parametrize("storage", ["folder", "s3"])
+def test_img2img_from_an_upload_and_an_artifact_reads_them_from_storage(
+    make_api: ApiFactory, engine: Engine, storage: StorageKind, tmp_path: Path
+) -> None:
+    """Over real HTTP, an `init_image` given as `upload:<id>` or `artifact:<id>` is kept on the item as
+    `storage:<key>` and read from storage by the worker; on S3 the worker has its own empty folders (no shared
+    disk). An input broken after submit fails naming the reference as the caller sent it."""
+    from tests.api.real_worker import RealWorker  # torch, only for the tests that ask
+
+    api = make_api(storage=storage, worker="real")
+    worker = api.real_worker
+    if storage == "s3":  # another machine: the same store and bucket, none of the API's folders
+        own = api.settings.model_copy(update={"data_dir": tmp_path / "w/data", "output_dir": tmp_path / "w/out"})
+        worker = RealWorker(api.store, open_storage(own), own, engine)
+    assert worker is not None
+    whole = png("orange")
+    with live_server(api.app) as url, httpx.Client(base_url=url) as client, worker:
+        ref = client.post("/v1/uploads", files={"file": ("start.png", whole, "image/png")}).json()["ref"]
+        made = client.post("/v1/jobs", json={"prompts": ["a lighthouse"], "defaults": SMALL}).json()["id"]
+        wait_until(lambda: final(client, made), timeout=120, what="the first job")
+        [artifact] = client.get(f"/v1/jobs/{made}/artifacts").json()["data"]
+        jobs = {}
+        for init in (ref, f"artifact:{artifact['id']}"):
+            body = {"items": [{"prompt": "a sunset", **SMALL, "init_image": init, "strength": 0.6}]}
+            response = client.post("/v1/jobs", json=body)
+            assert response.status_code == 202, response.text
+            jobs[init] = response.json()["id"]
+        for init, job_id in jobs.items():
+            job = wait_until(partial(final, client, job_id), timeout=120, what=f"the job from {init}")
+            assert job["state"] == "completed", job
+            [item] = api.store.list_items(job_id)
+            assert item.image.init_image is not None and item.image.init_image.startswith("storage:"), item
+            assert str(tmp_path) not in item.image.init_image
+            [result] = client.get(f"/v1/jobs/{job_id}/artifacts").json()["data"]
+            picture = client.get(f"/v1/artifacts/{result['id']}", follow_redirects=True)
+            with Image.open(io.BytesIO(picture.content)) as image:
+                assert image.size == (64, 64) and "Denoising strength: 0.6" in image.info["parameters"]
+
+        broken = client.post("/v1/uploads", files={"file": ("b.png", whole, "image/png")}).json()["ref"]
+        [key] = [k for k in api.stored() if k.startswith("uploads/") and broken.removeprefix("upload:") in k]
+        api.storage.write(key, whole[: len(whole) // 2])  # the header still reads: only the worker can tell
+        body = {"items": [{"prompt": "x", **SMALL, "init_image": broken}]}
+        job_id = client.post("/v1/jobs", json=body).json()["id"]
+        job = wait_until(lambda: final(client, job_id), timeout=120, what="the job from a broken upload")
+        [error] = client.get(f"/v1/jobs/{job_id}", params={"include": "results"}).json()["errors"]
+    assert job["state"] == "failed" and broken in error["error"], error
+    assert "storage:" not in error["error"] and "uploads/" not in error["error"], error
+    if storage == "s3":
+        assert not api.settings.output_dir.exists() and not (tmp_path / "w/out").exists()
+
+
+def final(client: httpx.Client, job_id: str) -> dict[str, Any] | None:
+    job: dict[str, Any] = client.get(f"/v1/jobs/{job_id}").json()
+    return job if job["state"] in ("completed", "failed", "canceled") else None
 
 
 def test_the_real_worker_writes_its_images_to_s3(make_api: ApiFactory) -> None:
