@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
+from PIL import Image
 
 from kiln.engine.executor import BatchLatentsCallback, Engine, EngineStatus, GeneratedImage, StepCallback
 from kiln.engine.loader import LoadedModel
@@ -87,6 +88,7 @@ class SpyEngine:
         self,
         items: Sequence[ImageItem],
         *,
+        init_images: Sequence[Image.Image] | None = None,
         on_step: StepCallback | None = None,
         should_cancel: Callable[[], bool] | None = None,
         on_latents: BatchLatentsCallback | None = None,

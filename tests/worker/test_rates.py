@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from PIL import Image
+
 from kiln.config import Settings
 from kiln.engine.executor import BatchLatentsCallback, Engine, GeneratedImage, StepCallback
 from kiln.engine.loader import LoadedModel
@@ -31,6 +33,7 @@ class _SlowLoads(SpyEngine):
         self,
         items: Sequence[ImageItem],
         *,
+        init_images: Sequence[Image.Image] | None = None,
         on_step: StepCallback | None = None,
         should_cancel: Callable[[], bool] | None = None,
         on_latents: BatchLatentsCallback | None = None,

@@ -10,6 +10,7 @@ from typing import Any, cast
 
 import pytest
 import torch
+from PIL import Image
 
 from kiln.config import Settings
 from kiln.engine.executor import BatchLatentsCallback, Engine, GeneratedImage, StepCallback
@@ -200,6 +201,7 @@ class _FlakyEngine(SpyEngine):
         self,
         items: Sequence[ImageItem],
         *,
+        init_images: Sequence[Image.Image] | None = None,
         on_step: StepCallback | None = None,
         should_cancel: Callable[[], bool] | None = None,
         on_latents: BatchLatentsCallback | None = None,
