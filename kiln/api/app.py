@@ -41,7 +41,7 @@ from kiln.api.routes import (
 )
 from kiln.api.session import SessionSigner
 from kiln.api.signing import UrlSigner, load_url_secret
-from kiln.api.studio import StudioApp, bundled_dist
+from kiln.api.studio import StudioApp, bundled_dist, download_origins
 from kiln.config import Settings
 from kiln.events.bus import publish_commits
 from kiln.jobs.keys import KeyStore
@@ -111,7 +111,8 @@ def create_app(
     for module in (*routers, status, session, ws, health, metrics):
         app.include_router(module.router)
     if settings.studio:  # what no route matches: the studio's files and client-side routes
-        app.router.default = StudioApp(settings.studio_dir or bundled_dist(), app.router.default)
+        studio = StudioApp(settings.studio_dir or bundled_dist(), app.router.default, download_origins(settings))
+        app.router.default = studio
     app.add_middleware(RequestSizeLimit, max_bytes=settings.max_request_bytes, upload_bytes=settings.input_max_bytes)
     if settings.cors_origins:  # outermost, so refusals (401, 413) carry CORS headers too
         app.add_middleware(

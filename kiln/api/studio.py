@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import kiln.studio
+from kiln.config import Settings
 
-__all__ = ["API_PREFIXES", "CONTENT_SECURITY_POLICY", "StudioApp", "bundled_dist", "html_headers"]
+__all__ = ["API_PREFIXES", "CONTENT_SECURITY_POLICY", "StudioApp", "bundled_dist", "download_origins", "html_headers"]
 
 API_PREFIXES = ("/v1", "/docs", "/redoc", "/openapi.json", "/healthz", "/readyz", "/metrics")
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -75,9 +78,10 @@ class StudioApp:
     """An ASGI app that serves the bundle in `root`, handing everything else (WebSockets, the API's prefixes,
     methods other than GET and HEAD) to `fallback`, the router's own 404."""
 
-    def __init__(self, root: Path, fallback: ASGIApp) -> None:
+    def __init__(self, root: Path, fallback: ASGIApp, media_origins: tuple[str, ...] = ()) -> None:
         self._root = root.resolve()
         self._fallback = fallback
+        self._media_origins = media_origins  # where downloads redirect to (a bucket's presigned URLs)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or _is_api(scope["path"]) or scope["method"] not in ("GET", "HEAD"):
@@ -96,10 +100,10 @@ class StudioApp:
                 return _plain(404, f"no file {path!r} in the studio's bundle")
             found = self._find("/index.html")
             if found is None:
-                headers = {"Cache-Control": REVALIDATE, **html_headers(request)}
+                headers = {"Cache-Control": REVALIDATE, **html_headers(request, self._media_origins)}
                 return HTMLResponse(_NOT_BUILT, status_code=503, headers=headers)
         cache = IMMUTABLE if path.startswith("/assets/") else REVALIDATE
-        return _file_response(request, found, cache)
+        return _file_response(request, found, cache, self._media_origins)
 
     def _find(self, path: str) -> _File | None:
         """The bundle's file at URL `path`; None for a folder, a missing file, or a path that leaves the bundle."""
@@ -118,9 +122,26 @@ class StudioApp:
             return None
 
 
-def html_headers(request: Request) -> dict[str, str]:
-    """The security headers of a page: its content security policy, no framing, no referrer to other sites."""
+def download_origins(settings: Settings) -> tuple[str, ...]:
+    """Where the studio's images and videos come from besides this origin: with a bucket and
+    `KILN_S3_DOWNLOADS=redirect`, `/v1/artifacts/{id}` answers 307 to a presigned URL of the bucket's endpoint
+    (any https origin when the endpoint is AWS's own, which depends on the bucket's region)."""
+    if not (settings.storage_url or "").startswith("s3://") or settings.s3_downloads != "redirect":
+        return ()
+    endpoint = urlsplit(settings.s3_endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or "")
+    if endpoint.scheme in ("http", "https") and endpoint.netloc:
+        return (f"{endpoint.scheme}://{endpoint.netloc}",)
+    return ("https:",)
+
+
+def html_headers(request: Request, media_origins: tuple[str, ...] = ()) -> dict[str, str]:
+    """The security headers of a page: its content security policy, no framing, no referrer to other sites.
+    `media_origins` may serve images and videos too: a bucket that downloads redirect to."""
     policy = CONTENT_SECURITY_POLICY
+    if media_origins:
+        extra = " ".join(media_origins)
+        policy = policy.replace("img-src 'self' data: blob:", f"img-src 'self' data: blob: {extra}")
+        policy = policy.replace("media-src 'self' blob:", f"media-src 'self' blob: {extra}")
     host = request.headers.get("host", "")
     if _HOST.fullmatch(host):
         policy = policy.replace("connect-src 'self'", f"connect-src 'self' ws://{host} wss://{host}")
@@ -152,13 +173,13 @@ def _positive(quality: str) -> bool:
         return False
 
 
-def _file_response(request: Request, found: _File, cache: str) -> Response:
+def _file_response(request: Request, found: _File, cache: str, media_origins: tuple[str, ...]) -> Response:
     media_type = mimetypes.guess_type(found.path.name)[0] or "application/octet-stream"
     if media_type.startswith("text/") or media_type in ("application/javascript", "text/javascript"):
         media_type += "; charset=utf-8"
     headers = {"Cache-Control": cache, "X-Content-Type-Options": "nosniff"}
     if found.path.suffix == ".html":
-        headers.update(html_headers(request))
+        headers.update(html_headers(request, media_origins))
     source = found.path
     if found.gzipped is not None:
         headers["Vary"] = "Accept-Encoding"

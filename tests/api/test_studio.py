@@ -6,7 +6,10 @@ import gzip
 from pathlib import Path
 
 import pytest
+from starlette.requests import Request
 
+from kiln.api.studio import download_origins, html_headers
+from kiln.config import Settings
 from tests.api.conftest import ApiFactory
 
 INDEX = b"<!doctype html><html><head><script type=module src=/assets/app-abc123.js></script></head></html>"
@@ -132,3 +135,22 @@ def test_a_path_too_long_for_the_file_system_is_a_page_or_a_404_not_a_500(
     assert response.status_code == status
     if status == 200:
         assert response.content == INDEX
+
+
+def test_images_redirected_to_a_bucket_are_allowed_by_the_pages_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a bucket and redirected downloads, `<img src="/v1/artifacts/{id}">` ends at the bucket's endpoint: the
+    page's policy must let images and videos come from there, or the studio shows none."""
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    request = Request({"type": "http", "method": "GET", "path": "/", "headers": [(b"host", b"kiln.local")]})
+    assert download_origins(Settings()) == ()  # a folder: files come from this origin
+    streamed = Settings(storage_url="s3://media", s3_endpoint_url="http://127.0.0.1:9000", s3_downloads="stream")
+    assert download_origins(streamed) == ()
+    minio = Settings(storage_url="s3://media/kiln", s3_endpoint_url="http://127.0.0.1:9000/ignored/path")
+    assert download_origins(minio) == ("http://127.0.0.1:9000",)
+    assert download_origins(Settings(storage_url="s3://media")) == ("https:",)  # AWS: the host depends on the region
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "https://acct.r2.cloudflarestorage.com")
+    assert download_origins(Settings(storage_url="s3://media")) == ("https://acct.r2.cloudflarestorage.com",)
+    policy = html_headers(request, download_origins(minio))["Content-Security-Policy"]
+    assert "img-src 'self' data: blob: http://127.0.0.1:9000;" in policy
+    assert "media-src 'self' blob: http://127.0.0.1:9000;" in policy
+    assert "script-src 'self';" in policy  # scripts still come from this origin only
