@@ -88,6 +88,11 @@ function JobDetail({ job }: { job: Job }) {
             {job.error}
           </p>
         )}
+        {typeof job.warning === "string" && job.warning !== "" && (
+          <p className="muted" role="status">
+            {job.warning}
+          </p>
+        )}
         <div className="job-controls">
           <PriorityField job={job} onChange={(value) => actions.priority.mutateAsync({ job, value })} />
           <JobActions job={job} actions={actions} onDeleted={() => navigate("/queue")} />

@@ -13,7 +13,7 @@ export type PlannedImage = Schemas["PlannedImage"];
 export type JobView = Schemas["JobView"];
 
 /** A job as the queue holds it: a list summary, or the fuller view once fetched. */
-export type Job = JobSummary & Partial<Pick<JobView, "eta_seconds" | "elapsed_seconds" | "errors" | "grid">>;
+export type Job = JobSummary & Partial<Pick<JobView, "eta_seconds" | "elapsed_seconds" | "errors" | "grid" | "warning">>;
 
 export type JobState = "queued" | "running" | "completed" | "failed" | "canceled";
 
