@@ -73,10 +73,13 @@ def test_the_status_line_follows_the_queue_live(studio: Studio, signed_in_page: 
     page = signed_in_page(studio.key_a, path="/status")
     line = page.get_by_test_id("status-counts")
     expect(line).to_have_text(re.compile(r"\d+ running · \d+ queued"))
-    job = _submit(studio, studio.key_a, 4, steps=60)  # long enough for a poll or two to see it run
+    # far more work than a few polls take, on any machine: the line must show it, then follow the cancel
+    job = _submit(studio, studio.key_a, 40, steps=150, width=64, height=64)
     expect(line).not_to_have_text("0 running · 0 queued", timeout=20_000)
-    expect(line).to_have_text("0 running · 0 queued", timeout=180_000)  # without a reload
-    assert studio.client(studio.key_a).get(f"/v1/jobs/{job}").json()["state"] == "completed"
+    client = studio.client(studio.key_a)
+    assert client.post(f"/v1/jobs/{job}/cancel").status_code == 200
+    expect(line).to_have_text("0 running · 0 queued", timeout=60_000)  # without a reload
+    assert client.get(f"/v1/jobs/{job}").json()["state"] == "canceled"
 
 
 def test_the_bundle_is_served_cached_and_compressed(studio: Studio, signed_in_page: PageFactory) -> None:
