@@ -1,0 +1,38 @@
+// The storyboard being edited, kept in this browser's localStorage so a reload or a visit to another page does not
+// lose it (the page owns the draft until it is rendered; the job keeps the storyboard it rendered).
+import { useEffect, useState } from "react";
+import { fromManifest, toManifest, type EditorStoryboard } from "./model";
+
+const KEY = "kiln.storyboard.draft";
+const SAVE_MS = 300;
+
+function load(initial: () => EditorStoryboard): EditorStoryboard {
+  try {
+    const saved = globalThis.localStorage?.getItem(KEY);
+    if (saved) {
+      const { manifest, musicName } = JSON.parse(saved) as { manifest: unknown; musicName?: string };
+      return { ...fromManifest(manifest), musicName: musicName ?? "" };
+    }
+  } catch {
+    // a draft from an older page, or storage refused: start afresh
+  }
+  return initial();
+}
+
+export function useDraft(initial: () => EditorStoryboard): [EditorStoryboard, (board: EditorStoryboard) => void] {
+  const [board, setBoard] = useState(() => load(initial));
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      try {
+        globalThis.localStorage?.setItem(
+          KEY,
+          JSON.stringify({ manifest: toManifest(board), musicName: board.musicName }),
+        );
+      } catch {
+        // storage full or refused: the draft lives only in the page
+      }
+    }, SAVE_MS);
+    return () => clearTimeout(timer);
+  }, [board]);
+  return [board, setBoard];
+}
