@@ -153,7 +153,10 @@ def test_a_storyboard_made_in_the_editor_renders_and_an_edit_remakes_only_its_sc
     page.get_by_role("button", name="Render", exact=True).click()
     _wait_for_render(page, "Made 3 images, 1 narration line and 1 final cut; reused nothing.")
     assert _counts(page) == {"image": (3, 0), "motion": (0, 0), "narration": (1, 0), "final": (1, 0)}
+    progress = page.get_by_role("progressbar", name="Render progress")
+    assert progress.get_attribute("aria-valuenow") == "100"
     first_job = _newest_job(studio, studio.key_a)
+    assert page.url.endswith(f"/storyboard?job={first_job['id']}")
     first_report = _report(first_job)
     assert {kind: len(keys) for kind, keys in first_report["made"].items() if keys} == {
         "image": 3, "narration": 1, "final": 1
@@ -182,6 +185,16 @@ def test_a_storyboard_made_in_the_editor_renders_and_an_edit_remakes_only_its_sc
     assert len(report["made"]["final"]) == 1 and report["made"]["final"] != first_report["made"]["final"]
     _plays(page)
     screenshot(page, "storyboard-rerendered-desktop")
+
+    # a reload shows the same render (the job is in the address) and the same storyboard (the draft is kept)
+    page.reload()
+    _wait_for_render(page, "Made 1 image and 1 final cut; reused 2 images and 1 narration line.")
+    assert (
+        page.get_by_role("region", name="Render").get_by_role("link", name=re.compile("job")).get_attribute("href")
+        == f"/queue/{second_job['id']}"
+    )
+    assert _scene(page, 2).get_by_label("Prompt").input_value() == "a calm sea at noon"
+    assert page.get_by_text("Track: theme.wav").is_visible()
 
     # key B renders the same storyboard: nothing of A's is reused
     body = {"kind": "storyboard", "items": [{key: value for key, value in request.items() if key != "music"}]}

@@ -3,7 +3,8 @@
 // the storyboard as one job; its progress, what it made and reused, and the final cut show below.
 // Loaded lazily (App.tsx): the YAML library loads only on import or export.
 import { useMutation } from "@tanstack/react-query";
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useState } from "react";
+import { useLocation, useSearch } from "wouter";
 import { ApiError } from "../api/client";
 import { useModels, useStyles } from "../create/queries";
 import { renderStoryboard } from "../storyboard/api";
@@ -39,8 +40,10 @@ function problemsOf(error: unknown): Problems {
     return { ...NO_PROBLEMS, general: error instanceof Error ? error.message : String(error) };
   const place = errorPlace(error.field);
   switch (place.kind) {
-    case "scene":
-      return { ...NO_PROBLEMS, scenes: { [place.index]: { [place.slot]: error.message } } };
+    case "scene": {
+      const message = place.detail ? `${place.detail}: ${error.message}` : error.message;
+      return { ...NO_PROBLEMS, scenes: { [place.index]: { [place.slot]: message } } };
+    }
     case "defaults":
       return { ...NO_PROBLEMS, settings: { [`defaults.${place.field}`]: error.message } };
     case "board":
@@ -62,18 +65,19 @@ function fileName(title: string): string {
 export function StoryboardPage() {
   const [board, setBoard] = useDraft(emptyStoryboard);
   const [problems, setProblems] = useState<Problems>(NO_PROBLEMS);
-  const [jobId, setJobId] = useState<string | null>(null);
+  // the render shown is in the address (`?job=<id>`), so a reload or a shared link shows it again
+  const jobId = new URLSearchParams(useSearch()).get("job");
+  const [, navigate] = useLocation();
   const [dragFrom, setDragFrom] = useState<number | null>(null);
   const [announce, setAnnounce] = useState("");
   const [importNote, setImportNote] = useState<string | null>(null);
   const models = useModels();
   const styles = useStyles();
-  const importInput = useRef<HTMLInputElement>(null);
 
   const render = useMutation({
     mutationFn: () => renderStoryboard(toManifest(board)),
     onMutate: () => setProblems(NO_PROBLEMS),
-    onSuccess: (job) => setJobId(job.id),
+    onSuccess: (job) => navigate(`/storyboard?job=${encodeURIComponent(job.id)}`, { replace: true }),
     onError: (error) => setProblems(problemsOf(error)),
   });
 
@@ -126,7 +130,6 @@ export function StoryboardPage() {
           <label className="button-like">
             Import YAML
             <input
-              ref={importInput}
               className="visually-hidden"
               type="file"
               accept=".yaml,.yml,.json,application/yaml,application/json,text/yaml"

@@ -5,12 +5,13 @@
 export type SceneSlot = "id" | "prompt" | "style" | "shot" | "narration" | "duration" | "transition" | "scene";
 
 export type ErrorPlace =
-  | { kind: "scene"; index: number; slot: SceneSlot }
+  | { kind: "scene"; index: number; slot: SceneSlot; detail: string }
   | { kind: "defaults"; field: string }
   | { kind: "board"; field: string }
   | { kind: "general" };
 
 const SCENE_SLOTS: readonly SceneSlot[] = ["id", "prompt", "style", "shot", "narration", "duration", "transition"];
+const SHOT_TAGS = new Set(["still", "ken_burns", "image_to_video", "animation"]); // pydantic's union tags, no fields
 
 export function errorPlace(field: string | null): ErrorPlace {
   if (!field) return { kind: "general" };
@@ -19,7 +20,8 @@ export function errorPlace(field: string | null): ErrorPlace {
   const [head, second, third] = parts;
   if (head === "scenes" && second !== undefined && /^\d+$/.test(second)) {
     const slot = SCENE_SLOTS.find((name) => name === third) ?? "scene";
-    return { kind: "scene", index: Number(second), slot };
+    const rest = parts.slice(slot === "scene" ? 2 : 3).filter((part) => !SHOT_TAGS.has(part));
+    return { kind: "scene", index: Number(second), slot, detail: rest.join(".") };
   }
   if (head === "defaults" && second !== undefined) return { kind: "defaults", field: second };
   if (head === "title" || head === "music" || head === "music_volume" || head === "subtitles") {

@@ -107,9 +107,14 @@ describe("the scene list", () => {
 
 describe("errors from the API", () => {
   it("land on the scene and field they name", () => {
-    expect(errorPlace("items.0.scenes.2.prompt")).toEqual({ kind: "scene", index: 2, slot: "prompt" });
-    expect(errorPlace("items.0.scenes.1.shot.zoom.0")).toEqual({ kind: "scene", index: 1, slot: "shot" });
-    expect(errorPlace("items.0.scenes.1.seed")).toEqual({ kind: "scene", index: 1, slot: "scene" });
+    expect(errorPlace("items.0.scenes.2.prompt")).toEqual({ kind: "scene", index: 2, slot: "prompt", detail: "" });
+    expect(errorPlace("items.0.scenes.1.shot.ken_burns.zoom.0")).toEqual({
+      kind: "scene",
+      index: 1,
+      slot: "shot",
+      detail: "zoom.0",
+    });
+    expect(errorPlace("items.0.scenes.1.seed")).toEqual({ kind: "scene", index: 1, slot: "scene", detail: "seed" });
     expect(errorPlace("items.0.scenes")).toEqual({ kind: "general" });
     expect(errorPlace("items.0.defaults.model")).toEqual({ kind: "defaults", field: "model" });
     expect(errorPlace("items.0.music")).toEqual({ kind: "board", field: "music" });
