@@ -195,6 +195,12 @@ def test_a_storyboard_made_in_the_editor_renders_and_an_edit_remakes_only_its_sc
     )
     assert _scene(page, 2).get_by_label("Prompt").input_value() == "a calm sea at noon"
     assert page.get_by_text("Track: theme.wav").is_visible()
+    phone = signed_in_page(studio.key_a, phone=True, path=f"/storyboard?job={second_job['id']}")
+    _wait_for_render(phone, "Made 1 image and 1 final cut; reused 2 images and 1 narration line.")
+    _plays(phone)
+    _no_sideways_scroll(phone)
+    phone.get_by_role("region", name="Render").scroll_into_view_if_needed()
+    screenshot(phone, "storyboard-rendered-phone", full_page=False)
 
     # key B renders the same storyboard: nothing of A's is reused
     body = {"kind": "storyboard", "items": [{key: value for key, value in request.items() if key != "music"}]}
