@@ -1,0 +1,85 @@
+"""A loopback HTTP receiver for a Cog server's webhooks: the latest state of each prediction, by id.
+
+A Cog server keeps only the predictions it is running: once one finishes, its result is sent to the prediction's
+webhook and forgotten (there is no `GET /predictions/{id}`). So the Cog backend listens here, on a port of its
+own, for `start`, `logs` and `completed` events. A minimal HTTP/1.1 server on asyncio streams and h11 (httpx's own
+HTTP/1.1 parser) is enough: one POST per connection, answered 204.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import h11
+
+__all__ = ["WebhookReceiver"]
+
+_TERMINAL = {"succeeded", "failed", "canceled"}
+_MAX_BODY = 64 * 1024 * 1024  # outputs may come as data: URIs
+
+
+class WebhookReceiver:
+    """Listens on `host` (a free port) once started; `latest(id)` is the last state a webhook sent."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self._host = host
+        self._server: asyncio.Server | None = None
+        self._states: dict[str, dict[str, Any]] = {}
+        self._lock = asyncio.Lock()
+
+    async def url(self) -> str:
+        """The receiver's base URL, starting it on first use."""
+        async with self._lock:
+            if self._server is None:
+                self._server = await asyncio.start_server(self._serve, self._host, 0)
+        port = self._server.sockets[0].getsockname()[1]
+        return f"http://{self._host}:{port}"
+
+    def latest(self, prediction_id: str) -> dict[str, Any] | None:
+        return self._states.get(prediction_id)
+
+    def forget(self, prediction_id: str) -> None:
+        self._states.pop(prediction_id, None)
+
+    def _keep(self, state: dict[str, Any]) -> None:
+        pid = str(state.get("id", ""))
+        held = self._states.get(pid)
+        if pid and (held is None or held.get("status") not in _TERMINAL):  # a final state is never overwritten
+            self._states[pid] = state
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        conn = h11.Connection(h11.SERVER)
+        body = bytearray()
+        try:
+            while True:
+                event = conn.next_event()
+                if event is h11.NEED_DATA:
+                    conn.receive_data(await reader.read(65536))
+                elif isinstance(event, h11.Data):
+                    body += event.data
+                    if len(body) > _MAX_BODY:
+                        break
+                elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
+                    break
+            if isinstance(event, h11.EndOfMessage):
+                try:
+                    state = json.loads(body)
+                except ValueError:
+                    state = None
+                if isinstance(state, dict):
+                    self._keep(state)
+                answer = h11.Response(status_code=204, headers=[("connection", "close")])
+                writer.write(conn.send(answer) + (conn.send(h11.EndOfMessage()) or b""))
+                await writer.drain()
+        except (h11.RemoteProtocolError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def aclose(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
