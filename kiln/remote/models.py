@@ -1,10 +1,11 @@
 """Remote models as a namespace: `replicate:owner/model[:version]` and `openai:<model>`.
 
 A remote model has no local family: kiln plans its items with `REMOTE`, a family of generic limits (sides 32 to
-2048 in multiples of 16, one megapixel by default, no negative prompt, 4 steps by default, up to 500: the remote has the last word), and each backend maps
-the size onto what its API takes (OpenAI-compatible: `size=WIDTHxHEIGHT`; Replicate: `aspect_ratio` and
-`megapixels`). A namespace is usable once its backend is configured (`configured_namespaces`); the planner refuses
-the others, naming the setting to set, so no item waits for a worker that can never exist.
+2048 in multiples of 16, one megapixel by default, no negative prompt, 4 steps by default and up to 500: the remote
+has the last word), and each backend maps the size onto what its API takes (OpenAI-compatible: `size=WIDTHxHEIGHT`;
+Replicate: `aspect_ratio` and `megapixels`). A namespace is usable once its backend is configured
+(`configured_namespaces`); the planner refuses the others, naming the setting to set, so no item waits for a worker
+that can never exist.
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ from kiln.types import ImageItem
 from kiln.worker.presence import Presence
 from kiln.worker.progress_events import append_progress
 
-__all__ = ["ArtifactWriter", "RemoteWorker", "RemoteWorkerStats"]
+__all__ = ["ArtifactWriter", "RemoteWorker", "RemoteWorkerStats", "with_recipe"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -331,7 +331,7 @@ class RemoteWorker:
             "metrics": dict(prediction.metrics),
         }
         try:
-            encoded, width, height, recipe = await asyncio.to_thread(_with_recipe, item, data, remote)
+            encoded, width, height, recipe = await asyncio.to_thread(with_recipe, item, data, remote)
         except (OSError, ValueError, Image.DecompressionBombError) as exc:
             await self._fail(unit, record, f"{self.backend.name} sent an output that is not an image: {exc}")
             return
@@ -378,7 +378,7 @@ class RemoteWorker:
         return self._folders[job_id]
 
 
-def _with_recipe(item: ImageItem, data: bytes, remote: dict[str, Any]) -> tuple[bytes, int, int, dict[str, Any]]:
+def with_recipe(item: ImageItem, data: bytes, remote: dict[str, Any]) -> tuple[bytes, int, int, dict[str, Any]]:
     """The output as the item's format with kiln's recipe and infotext embedded, its size, and the recipe."""
     with Image.open(io.BytesIO(data)) as opened:
         opened.load()
