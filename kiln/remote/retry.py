@@ -2,8 +2,8 @@
 `Retry-After`; every other error at once to the caller.
 
 `error_from_response` turns an HTTP answer into a `RemoteError` (the remote's own message, `retryable` for 408,
-409 (a request still in progress elsewhere), 429 and 5xx, `retry_after` from the header in seconds or as an HTTP
-date); `with_retries` runs a call until it succeeds, raises an error that is not retryable, or runs out of retries.
+425, 429 and 5xx unless the answer says `x-should-retry: false` (OpenAI's header, which kiln sends with a failed
+or out-of-quota generation), `retry_after` from the header in seconds or as an HTTP date); `with_retries` runs a call until it succeeds, raises an error that is not retryable, or runs out of retries.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ __all__ = ["RETRYABLE_STATUS", "backoff_delay", "error_from_response", "parse_re
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 FIRST_DELAY = 0.5
 MAX_DELAY = 60.0
 MAX_RETRY_AFTER = 600.0  # a remote asking for longer is waited on this long at most per try
@@ -69,7 +69,7 @@ def _message(response: httpx.Response) -> str:
 def error_from_response(response: httpx.Response, backend: str) -> RemoteError:
     """The `RemoteError` an unsuccessful answer means."""
     status = response.status_code
-    retryable = status in RETRYABLE_STATUS
+    retryable = status in RETRYABLE_STATUS and response.headers.get("x-should-retry", "").lower() != "false"
     what = "rate limited" if status == 429 else f"answered {status}"
     message = f"{backend} {what}: {_message(response)}"
     if status in (401, 403):

@@ -132,3 +132,11 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None
     assert parse_retry_after("99999") == 600.0  # capped
     assert backoff_delay(0, 12.0) == 12.0 and 0.25 <= backoff_delay(0, None) <= 0.5
+
+
+def test_an_answer_that_says_not_to_retry_is_not_retried() -> None:
+    answer = Answer(500, {"error": {"message": "every item failed"}}, {"x-should-retry": "false"})
+    sleeps = Sleeps()
+    with scripted_server([answer]) as server, pytest.raises(RemoteError) as raised:
+        run_start(backend_for(server), sleeps)
+    assert len(server.received) == 1 and sleeps.waits == [] and not raised.value.retryable
