@@ -3,7 +3,8 @@
 
 `error_from_response` turns an HTTP answer into a `RemoteError` (the remote's own message, `retryable` for 408,
 425, 429 and 5xx unless the answer says `x-should-retry: false` (OpenAI's header, which kiln sends with a failed
-or out-of-quota generation), `retry_after` from the header in seconds or as an HTTP date); `with_retries` runs a call until it succeeds, raises an error that is not retryable, or runs out of retries.
+or out-of-quota generation), `retry_after` from the header in seconds or as an HTTP date); `with_retries` runs a
+call until it succeeds, raises an error that is not retryable, or runs out of retries.
 """
 
 from __future__ import annotations
