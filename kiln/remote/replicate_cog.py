@@ -35,7 +35,11 @@ _EVENTS = ["start", "logs", "completed"]
 
 
 class CogBackend:
-    """A Cog server's prediction API over one `httpx.AsyncClient`, with a webhook receiver for results."""
+    """A Cog server's prediction API over one `httpx.AsyncClient`, with a webhook receiver for results.
+
+    `webhook_host`: where the Cog server reaches this process (loopback unless it runs elsewhere, e.g. in a
+    container); `webhook_port`: 0 for a free port, or a fixed one so a restarted worker keeps its webhook address
+    and still receives what finished while it was down."""
 
     name = "replicate"
     idempotent = True  # start() again with the same request id is the same prediction: the worker resumes so
@@ -47,16 +51,18 @@ class CogBackend:
         concurrency: int = 1,
         go_fast: bool = True,
         webhook_host: str = "127.0.0.1",
+        webhook_port: int = 0,
         timeout: float = 60.0,
     ) -> None:
         self.concurrency = concurrency  # a Cog server runs one prediction per slot and answers 409 beyond
         self.base_url = base_url.rstrip("/")
         self._go_fast = go_fast
         self._client = httpx.AsyncClient(timeout=timeout)
-        self._webhooks = WebhookReceiver(webhook_host)
+        self._webhooks = WebhookReceiver(webhook_host, webhook_port)
         self._bodies: dict[str, dict[str, Any]] = {}  # what this process asked for, by prediction id
         self._acks: dict[str, dict[str, Any]] = {}  # the server's answer to the PUT that created it
         self._canceled: set[str] = set()
+        self._reruns: set[str] = set()  # resumed predictions a poll had to run again
 
     def _url(self, prediction_id: str, suffix: str = "") -> str:
         return f"{self.base_url}/predictions/{quote(prediction_id, safe='')}{suffix}"
@@ -92,22 +98,28 @@ class CogBackend:
         return prediction_from(await self._put(request_id, model=str(ref)))
 
     async def get(self, remote_id: str) -> RemotePrediction:
-        """The state its webhooks sent here, or, for a prediction another process created (whose webhooks go
-        there), the idempotent PUT's answer."""
+        """The state its webhooks sent here, or, for a prediction another process created whose webhooks go
+        elsewhere, the idempotent PUT's answer."""
         held = self._webhooks.latest(remote_id)
         if held is not None and prediction_from(held).status.terminal:
+            if remote_id in self._reruns:  # the first run's result came after all: stop the second
+                self._reruns.discard(remote_id)
+                await self.cancel(remote_id)
             return prediction_from(held)
         if remote_id in self._canceled:  # canceled, and its final webhook goes elsewhere: do not PUT it again
             return prediction_from({"id": remote_id, "status": "canceled", "logs": (held or {}).get("logs", "")})
-        if remote_id in self._acks:  # created by this process: its state comes by webhook, a PUT could rerun it
-            return prediction_from(held or self._acks[remote_id])
+        if held is not None or remote_id in self._acks:  # its webhooks come here (created here, or a stable
+            return prediction_from(held or self._acks[remote_id])  # webhook port): a PUT could only rerun it
         if remote_id not in self._bodies:
             raise RemoteError(
                 f"Cog server {self.base_url}: prediction {remote_id!r} was not started by this worker; start it "
                 "again with its request id (the same id is the same prediction)",
                 status_code=404,
             )
-        return prediction_from(await self._put(remote_id))
+        data = await self._put(remote_id)
+        if "input" not in data:  # it finished and its result went to the old webhook: this PUT ran it again
+            self._reruns.add(remote_id)
+        return prediction_from(data)
 
     async def cancel(self, remote_id: str) -> None:
         """Cancel a running prediction; one the server no longer holds (404) is already over."""

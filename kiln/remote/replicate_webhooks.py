@@ -42,10 +42,14 @@ async def _read_request(reader: asyncio.StreamReader) -> bytes | None:
 
 
 class WebhookReceiver:
-    """Listens on `host` (a free port) once started; `latest(id)` is the last state a webhook sent."""
+    """Listens on `host`:`port` (0: a free port) once started; `latest(id)` is the last state a webhook sent.
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    A fixed port keeps the webhook address of a worker that restarts: a prediction that finished while it was down
+    reaches the new one when Cog retries the webhook, instead of being lost."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._host = host
+        self._port = port
         self._server: asyncio.Server | None = None
         self._states: dict[str, dict[str, Any]] = {}
         self._lock = asyncio.Lock()
@@ -54,7 +58,7 @@ class WebhookReceiver:
         """The receiver's base URL, starting it on first use."""
         async with self._lock:
             if self._server is None:
-                self._server = await asyncio.start_server(self._serve, self._host, 0)
+                self._server = await asyncio.start_server(self._serve, self._host, self._port, reuse_address=True)
         port = self._server.sockets[0].getsockname()[1]
         return f"http://{self._host}:{port}"
 

@@ -8,12 +8,14 @@ extra) the tests are skipped, or fail when the `CI` environment variable is set.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import signal
 import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -22,10 +24,29 @@ import pytest
 from tests.conditions import wait_until
 from tests.e2e.server import free_port
 
-__all__ = ["STEP_SECONDS", "cog_server"]
+__all__ = ["STEP_SECONDS", "CogServer", "cog_server"]
 
 PREDICTOR_DIR = Path(__file__).parent / "cog_predictor"
 STEP_SECONDS = 0.02  # the predictor's wait per inference step: 500 steps run for 10 s, long enough to cancel
+
+
+@dataclass(frozen=True)
+class CogServer:
+    url: str
+    log: Path
+
+    def starts(self, prediction_id: str) -> int:
+        """How many times the server started a prediction with this id (its log's "Starting prediction" lines)."""
+        count = 0
+        for line in self.log.read_text().splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            fields = record.get("fields", {}) if isinstance(record, dict) else {}
+            if fields.get("message") == "Starting prediction" and fields.get("prediction_id") == prediction_id:
+                count += 1
+        return count
 
 
 def _require_cog() -> None:
@@ -44,8 +65,8 @@ def _health(base_url: str) -> str | None:
 
 
 @contextmanager
-def cog_server(log_path: Path) -> Iterator[str]:
-    """The base URL of a running Cog server; its log (JSON lines) in `log_path`."""
+def cog_server(log_path: Path) -> Iterator[CogServer]:
+    """A running Cog server; its log (JSON lines) in `log_path`."""
     _require_cog()
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -73,7 +94,7 @@ def cog_server(log_path: Path) -> Iterator[str]:
             )
             if process.poll() is not None:
                 pytest.fail(f"the Cog server exited with {process.returncode}: {log_path.read_text()[-2000:]}")
-            yield base_url
+            yield CogServer(base_url, log_path)
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             try:

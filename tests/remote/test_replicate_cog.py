@@ -17,8 +17,9 @@ from kiln.remote.protocol import RemoteError, RemotePrediction, RemoteStatus
 from kiln.remote.replicate import replicate_backend, wait_for
 from kiln.remote.replicate_cog import CogBackend
 from kiln.types import ImageItem
+from tests.e2e.server import free_port
 from tests.remote.cog_predictor.predict import colour
-from tests.remote.cog_server import cog_server
+from tests.remote.cog_server import CogServer, cog_server
 
 MODEL = "kiln-tests/tiny-cog"  # a Cog server serves one model: the name is not in its paths
 ITEM = ImageItem(
@@ -39,11 +40,15 @@ SLOW = replace(ITEM, steps=1000)  # 1000 steps of 20 ms: 20 s, ended by cancel i
 
 
 @pytest.fixture(scope="module")
-def cog_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def cog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CogServer]:
     """A real Cog server (one for this module) serving tests/remote/cog_predictor/predict.py."""
-    log = Path(tmp_path_factory.mktemp("cog")) / "cog.log"
-    with cog_server(log) as base_url:
-        yield base_url
+    with cog_server(Path(tmp_path_factory.mktemp("cog")) / "cog.log") as server:
+        yield server
+
+
+@pytest.fixture
+def cog_url(cog: CogServer) -> str:
+    return cog.url
 
 
 async def _until(backend: CogBackend, remote_id: str, done: object) -> RemotePrediction:
@@ -122,7 +127,9 @@ def test_progress_is_read_from_the_logs_and_cancel_stops_the_prediction(cog_url:
     asyncio.run(main())
 
 
-def test_a_restarted_worker_polls_the_running_prediction_instead_of_starting_another(cog_url: str) -> None:
+def test_a_restarted_worker_polls_the_running_prediction_instead_of_starting_another(cog: CogServer) -> None:
+    cog_url = cog.url
+
     async def main() -> None:
         first = CogBackend(base_url=cog_url)
         started = await first.start(MODEL, SLOW, request_id="item-restart-1")
@@ -147,9 +154,36 @@ def test_a_restarted_worker_polls_the_running_prediction_instead_of_starting_ano
             await second.aclose()
 
     asyncio.run(main())
+    assert cog.starts("item-restart-1") == 1
 
 
-def test_a_prediction_that_finished_while_no_worker_listened_runs_again_under_its_id(cog_url: str) -> None:
+def test_with_a_stable_webhook_port_a_restarted_worker_gets_the_first_runs_result(cog: CogServer) -> None:
+    port = free_port()
+    item = replace(ITEM, steps=150)  # 3 s: still running when the second worker resumes it
+
+    async def main() -> None:
+        first = CogBackend(base_url=cog.url, webhook_port=port)
+        await first.start(MODEL, item, request_id="item-stable-1")
+        before = await _until(first, "item-stable-1", lambda p: (p.progress or 0) > 0)
+        await first.aclose()
+
+        second = CogBackend(base_url=cog.url, webhook_port=port)  # the same webhook address as before
+        try:
+            resumed = await second.start(MODEL, item, request_id="item-stable-1")
+            assert resumed.status is RemoteStatus.PROCESSING and resumed.logs.startswith(before.logs)
+            final = await wait_for(second, resumed, first_delay=0.05)
+            assert final.status is RemoteStatus.SUCCEEDED and "150/150" in final.logs
+            assert len(final.outputs) == 1
+        finally:
+            await second.aclose()
+
+    asyncio.run(main())
+    assert cog.starts("item-stable-1") == 1  # the result reached the new worker: nothing ran twice
+
+
+def test_a_prediction_that_finished_while_no_worker_listened_runs_again_under_its_id(cog: CogServer) -> None:
+    cog_url = cog.url
+
     async def main() -> None:
         first = CogBackend(base_url=cog_url)
         done = await wait_for(first, await first.start(MODEL, ITEM, request_id="item-gone-1"), first_delay=0.02)
@@ -170,6 +204,7 @@ def test_a_prediction_that_finished_while_no_worker_listened_runs_again_under_it
             await second.aclose()
 
     asyncio.run(main())
+    assert cog.starts("item-gone-1") == 2  # the documented cost of a lost webhook on a Cog server: a rerun
 
 
 def test_a_failing_prediction_reports_the_predictors_error(cog_url: str) -> None:
@@ -207,8 +242,6 @@ def test_a_busy_server_is_a_retryable_error(cog_url: str) -> None:
 
 def test_an_unreachable_server_is_a_retryable_error() -> None:
     async def main() -> None:
-        from tests.e2e.server import free_port
-
         backend = CogBackend(base_url=f"http://127.0.0.1:{free_port()}")
         try:
             with pytest.raises(RemoteError) as caught:
