@@ -150,12 +150,16 @@ def replicate_backend(
     base_url: str = DEFAULT_BASE_URL,
     concurrency: int = 8,
     prices: Mapping[str, float] | None = None,
+    webhook_host: str = "127.0.0.1",
+    webhook_port: int = 0,
 ) -> RemoteBackend:
-    """The backend for `base_url`: Replicate's hosted API, or a local Cog server's prediction API."""
+    """The backend for `base_url`: Replicate's hosted API, or a local Cog server's prediction API. A Cog server
+    runs one prediction at a time (it answers 409 to a second), so it gets one in flight whatever `concurrency`
+    says; `webhook_host`/`webhook_port` are where it reaches this process (`KILN_REPLICATE_WEBHOOK_HOST`/`_PORT`)."""
     if is_cog_server(base_url):
         from kiln.remote.replicate_cog import CogBackend
 
-        return CogBackend(base_url=base_url, concurrency=concurrency)
+        return CogBackend(base_url=base_url, concurrency=1, webhook_host=webhook_host, webhook_port=webhook_port)
     return ReplicateBackend(token=token, base_url=base_url, concurrency=concurrency, prices=prices)
 
 
