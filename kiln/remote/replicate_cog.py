@@ -32,6 +32,7 @@ from kiln.types import ImageItem
 __all__ = ["CogBackend"]
 
 _EVENTS = ["start", "logs", "completed"]
+_KEPT = 1024  # requests remembered at most (one server runs one at a time: far more than are in flight)
 
 
 class CogBackend:
@@ -81,6 +82,9 @@ class CogBackend:
         data: dict[str, Any] = {"id": prediction_id, **response.json()}
         if "input" not in data:
             self._acks[prediction_id] = data
+        for kept in (self._bodies, self._acks):  # bounded: the oldest requests go first
+            while len(kept) > _KEPT:
+                del kept[next(iter(kept))]
         return data
 
     async def start(self, model: str, item: ImageItem, *, request_id: str) -> RemotePrediction:

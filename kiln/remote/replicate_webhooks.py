@@ -18,6 +18,7 @@ __all__ = ["WebhookReceiver"]
 
 _TERMINAL = {"succeeded", "failed", "canceled"}
 _MAX_BODY = 64 * 1024 * 1024  # outputs may come as data: URIs
+_KEPT = 256  # states held at most (the oldest go first): a worker reads a final state within a poll or two
 
 
 _NO_CONTENT = b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n"
@@ -72,7 +73,10 @@ class WebhookReceiver:
         pid = str(state.get("id", ""))
         held = self._states.get(pid)
         if pid and (held is None or held.get("status") not in _TERMINAL):  # a final state is never overwritten
-            self._states[pid] = state
+            self._states.pop(pid, None)
+            self._states[pid] = state  # newest last
+            while len(self._states) > _KEPT:
+                del self._states[next(iter(self._states))]
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
