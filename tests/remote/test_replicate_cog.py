@@ -18,7 +18,6 @@ from kiln.remote.replicate import replicate_backend, wait_for
 from kiln.remote.replicate_cog import CogBackend
 from kiln.types import ImageItem
 from tests.e2e.server import free_port
-from tests.remote.cog_predictor.predict import colour
 from tests.remote.cog_server import CogServer, cog_server
 
 MODEL = "kiln-tests/tiny-cog"  # a Cog server serves one model: the name is not in its paths
@@ -77,6 +76,8 @@ def test_a_base_url_without_v1_is_a_cog_server(cog_url: str) -> None:
 
 
 def test_create_poll_and_download_the_outputs(cog_url: str) -> None:
+    from tests.remote.cog_predictor.predict import colour  # imports cog: only once the server fixture found it
+
     async def main() -> None:
         backend = CogBackend(base_url=cog_url)
         try:
