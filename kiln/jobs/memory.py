@@ -90,10 +90,9 @@ class MemoryStore(MemoryWorkers, MemoryGallery):
         request = json_copy(dict(job.request))
         with self._lock:
             now = self._clock()
-            if job.idempotency_key is not None:
-                for known in self._jobs.values():
-                    if known.new.owner == job.owner and known.new.idempotency_key == job.idempotency_key:
-                        return self._job_record(known)
+            known = self.job_for_key(job.owner, job.idempotency_key) if job.idempotency_key is not None else None
+            if known is not None:
+                return known
             if job.owner is not None:  # first: a refused job writes nothing
                 self._usage.charge(job.owner, charge or Charge(len(items)), now)
             record = MutableJob(id=new_id(now), new=job, request=request, created_at=now, item_ids=[])
@@ -114,6 +113,13 @@ class MemoryStore(MemoryWorkers, MemoryGallery):
             self._events[record.id] = []
             self._job_event(record, now)
             return self._job_record(record)
+
+    def job_for_key(self, owner: str | None, idempotency_key: str) -> JobRecord | None:
+        with self._lock:
+            for job in self._jobs.values():
+                if job.new.owner == owner and job.new.idempotency_key == idempotency_key:
+                    return self._job_record(job)
+            return None
 
     @by_id(None)
     def get_job(self, job_id: str, *, owner: str | None = None) -> JobRecord | None:

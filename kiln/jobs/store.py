@@ -44,7 +44,7 @@ Rules every implementation keeps:
   `ItemRecord.remote_id`), so the next claim resumes that work; `retry_job` clears it. `remote_cost_since` sums an
   owner's remote costs of items finished since then.
 - A `NewJob` with an `idempotency_key` its owner used before returns that job from `create_job`, writing and
-  charging nothing (one job per owner and key, even when two submits race).
+  charging nothing (one job per owner and key, even when two submits race); `job_for_key` finds it.
 - `waiting_models` lists the distinct models of a job's pending items, sorted, at most `limit` (an unknown job:
   none), which the API compares with the live workers' pools (`kiln.jobs.pools`).
 """
@@ -81,6 +81,7 @@ class JobStore(GalleryStore, Protocol):
     # jobs
     def create_job(self, job: NewJob, items: Sequence[WorkItem], *, charge: Charge | None = None) -> JobRecord: ...
     def get_job(self, job_id: str, *, owner: str | None = None) -> JobRecord | None: ...
+    def job_for_key(self, owner: str | None, idempotency_key: str) -> JobRecord | None: ...
     def list_jobs(
         self,
         *,

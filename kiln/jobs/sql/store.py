@@ -133,7 +133,7 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlRates, Sq
             values |= {"grid": dict(job.grid), "grid_due": now}
         if job.idempotency_key is not None:
             values["idempotency_key"] = job.idempotency_key
-            known = self._idempotent_job(job)
+            known = self.job_for_key(job.owner, job.idempotency_key)
             if known is not None:
                 return known
         counts = empty_counts() | {"pending": len(rows)}
@@ -145,7 +145,7 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlRates, Sq
                 _insert_items(conn, rows)
                 append_event(conn, job_id, "job.state", job_event("queued", len(rows), counts), now)
         except IntegrityError:  # the same owner and key, inserted by a submit that raced this one
-            known = self._idempotent_job(job) if job.idempotency_key is not None else None
+            known = self.job_for_key(job.owner, job.idempotency_key) if job.idempotency_key is not None else None
             if known is None:
                 raise
             return known
@@ -155,9 +155,8 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlRates, Sq
             job.grid,
         )  # fmt: skip
 
-    def _idempotent_job(self, job: NewJob) -> JobRecord | None:
-        """The job the owner submitted before with `job.idempotency_key`, if any."""
-        keyed = owned_by(JOBS.c.owner, job.owner), JOBS.c.idempotency_key == job.idempotency_key
+    def job_for_key(self, owner: str | None, idempotency_key: str) -> JobRecord | None:
+        keyed = owned_by(JOBS.c.owner, owner), JOBS.c.idempotency_key == idempotency_key
         query = select(JOBS.c.id).where(*keyed)
         with self._read() as conn:
             job_id = conn.execute(query.limit(1)).scalar_one_or_none()
