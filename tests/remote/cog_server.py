@@ -35,18 +35,23 @@ class CogServer:
     url: str
     log: Path
 
-    def starts(self, prediction_id: str) -> int:
-        """How many times the server started a prediction with this id (its log's "Starting prediction" lines)."""
-        count = 0
+    def ids(self, message: str) -> list[str]:
+        """The prediction ids of the log's records with this message ("Starting prediction", "Prediction
+        cancelled"), in order, repeats included."""
+        found = []
         for line in self.log.read_text().splitlines():
             try:
                 record = json.loads(line)
             except ValueError:
                 continue
             fields = record.get("fields", {}) if isinstance(record, dict) else {}
-            if fields.get("message") == "Starting prediction" and fields.get("prediction_id") == prediction_id:
-                count += 1
-        return count
+            if fields.get("message") == message and "prediction_id" in fields:
+                found.append(str(fields["prediction_id"]))
+        return found
+
+    def starts(self, prediction_id: str) -> int:
+        """How many times the server started a prediction with this id."""
+        return self.ids("Starting prediction").count(prediction_id)
 
 
 def _require_cog() -> None:
@@ -65,7 +70,7 @@ def _health(base_url: str) -> str | None:
 
 
 @contextmanager
-def cog_server(log_path: Path) -> Iterator[CogServer]:
+def cog_server(log_path: Path, step_seconds: float = STEP_SECONDS) -> Iterator[CogServer]:
     """A running Cog server; its log (JSON lines) in `log_path`."""
     _require_cog()
     port = free_port()
@@ -75,7 +80,7 @@ def cog_server(log_path: Path) -> Iterator[CogServer]:
         "COG_PREDICT_TYPE_STUB": "predict.py:Predictor",
         "PORT": str(port),
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "KILN_COG_STEP_SECONDS": str(STEP_SECONDS),
+        "KILN_COG_STEP_SECONDS": str(step_seconds),
     }
     with log_path.open("wb") as log:
         process = subprocess.Popen(
