@@ -112,6 +112,12 @@ class Settings(BaseSettings):
         default="https://api.replicate.com/v1", description="Replicate's API, or a local Cog server"
     )
     replicate_concurrency: int = Field(default=8, ge=1, le=1000, description="Replicate predictions in flight at most")
+    replicate_webhook_host: str = Field(
+        default="127.0.0.1", description="A local Cog server: the address it reaches kiln's webhook receiver at"
+    )
+    replicate_webhook_port: int = Field(
+        default=0, ge=0, le=65535, description="A local Cog server: kiln's webhook port (0: any free one)"
+    )
     openai_base_url: str | None = Field(
         default=None, description="An OpenAI-compatible Images API (another kiln: http://host:8000/v1)"
     )

@@ -4,8 +4,14 @@ An official model (`owner/model`) is run by the model-scoped endpoint, `POST /mo
 a pinned version (`owner/model:version`) by `POST /predictions {"version", "input"}`. Both ask `Prefer: wait=N`,
 so a short prediction (Flux-schnell) usually comes back finished in the answer that created it; a longer one
 comes back running and is polled with `GET /predictions/{id}` (`wait_for`). The token goes only to the API's own
-host, never to the delivery URLs of the outputs. A base URL without `/v1` (a local Cog server, e.g.
-`http://127.0.0.1:5124`) gets `CogBackend` instead: `replicate_backend` chooses.
+host, never to the delivery URLs of the outputs.
+
+Replicate takes no idempotency key, so the worker stores a prediction's id when `start` returns: a worker that dies
+while `Prefer: wait` holds the creating request open leaves a prediction it never learns about (paid once more on
+resume). `wait_seconds` bounds that window (0: answer at once and always poll).
+
+A base URL without `/v1` (a local Cog server, e.g. `http://127.0.0.1:5124`) gets `CogBackend` instead:
+`replicate_backend` chooses.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from kiln.types import ImageItem
 __all__ = ["DEFAULT_BASE_URL", "ReplicateBackend", "decode_data_uri", "is_cog_server", "replicate_backend", "wait_for"]
 
 DEFAULT_BASE_URL = "https://api.replicate.com/v1"
+_FINAL = ("succeeded", "failed", "canceled", "aborted")  # a final answer: its model is no longer remembered
 
 
 class ReplicateBackend:
@@ -47,8 +54,8 @@ class ReplicateBackend:
         timeout: float = 120.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        if not 1 <= wait_seconds <= 60:
-            raise ValueError("wait_seconds: Replicate's Prefer: wait takes 1 to 60 seconds")
+        if not 0 <= wait_seconds <= 60:
+            raise ValueError("wait_seconds: Replicate's Prefer: wait takes 1 to 60 seconds (0: do not wait)")
         self.concurrency = concurrency
         self.base_url = base_url.rstrip("/")
         self._token = token
@@ -75,7 +82,8 @@ class ReplicateBackend:
         return response
 
     def _prediction(self, data: Mapping[str, Any]) -> RemotePrediction:
-        ref = self._models.get(str(data.get("id")))
+        prediction_id = str(data.get("id"))
+        ref = self._models.pop(prediction_id, None) if data.get("status") in _FINAL else self._models.get(prediction_id)
         if ref is None and isinstance(data.get("model"), str):  # a prediction read back after a restart
             ref = parse_model(f"{data['model']}:{data['version']}" if data.get("version") else str(data["model"]))
         return prediction_from(data, price_per_image=self._price(ref), price_per_second=self._price_per_second)
@@ -93,7 +101,7 @@ class ReplicateBackend:
             path = f"/models/{ref.owner}/{ref.name}/predictions"
         else:
             path, body["version"] = "/predictions", ref.version
-        headers = self._headers(Prefer=f"wait={self._wait_seconds}")
+        headers = self._headers(Prefer=f"wait={self._wait_seconds}") if self._wait_seconds else self._headers()
         response = await self._send("POST", path, model=str(ref), json=body, headers=headers)
         data = response.json()
         self._models[str(data.get("id"))] = ref
@@ -150,12 +158,16 @@ def replicate_backend(
     base_url: str = DEFAULT_BASE_URL,
     concurrency: int = 8,
     prices: Mapping[str, float] | None = None,
+    webhook_host: str = "127.0.0.1",
+    webhook_port: int = 0,
 ) -> RemoteBackend:
-    """The backend for `base_url`: Replicate's hosted API, or a local Cog server's prediction API."""
+    """The backend for `base_url`: Replicate's hosted API, or a local Cog server's prediction API. A Cog server
+    runs one prediction at a time (it answers 409 to a second), so it gets one in flight whatever `concurrency`
+    says; `webhook_host`/`webhook_port` are where it reaches this process (`KILN_REPLICATE_WEBHOOK_HOST`/`_PORT`)."""
     if is_cog_server(base_url):
         from kiln.remote.replicate_cog import CogBackend
 
-        return CogBackend(base_url=base_url, concurrency=concurrency)
+        return CogBackend(base_url=base_url, concurrency=1, webhook_host=webhook_host, webhook_port=webhook_port)
     return ReplicateBackend(token=token, base_url=base_url, concurrency=concurrency, prices=prices)
 
 
