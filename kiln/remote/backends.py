@@ -28,4 +28,6 @@ def open_backend(name: str, settings: Settings) -> RemoteBackend:
         base_url=settings.replicate_base_url,
         concurrency=settings.replicate_concurrency,
         prices=prices(settings),
+        webhook_host=settings.replicate_webhook_host,
+        webhook_port=settings.replicate_webhook_port,
     )
