@@ -128,12 +128,13 @@ def test_a_job_on_another_kiln_survives_a_kill_9_without_paying_twice(
         serving(env, tmp_path / "serve-2.log", port=first.port, workers=0) as again,
         httpx.Client(base_url=again.url, headers=headers, timeout=30) as client,
     ):
-        final = wait_until(
-            lambda: (job := job_of(client, job_id))["state"] in ("completed", "failed") and job,
+        wait_until(
+            lambda: job_of(client, job_id)["state"] in ("completed", "failed"),
             timeout=600,
             interval=0.2,
             what="the job to complete after the restart",
         )
+        final = job_of(client, job_id)
         assert final["state"] == "completed" and final["counts"]["done"] == TOTAL, final
         artifacts = client.get(f"/v1/jobs/{job_id}/artifacts", params={"limit": 1000}).json()["data"]
         usage = client.get("/v1/usage").json()
@@ -189,16 +190,13 @@ def test_canceling_a_job_cancels_its_work_on_the_other_kiln(
                 what="the first kiln's requests to reach the remote",
             )
             assert client.post(f"/v1/jobs/{job_id}/cancel").status_code == 200
-            made = wait_until(
-                lambda: (
-                    (jobs := remote_jobs(remote_root, job_id))
-                    and all(state == "canceled" for _, state in jobs)
-                    and jobs
-                ),
+            wait_until(
+                lambda: all(state == "canceled" for _, state in remote_jobs(remote_root, job_id)),
                 timeout=60,
                 interval=0.05,
                 what="the remote's work for the job to be canceled",
             )
+            made = remote_jobs(remote_root, job_id)
             assert len(made) == 2  # nothing more was sent once canceled
             assert job_of(client, job_id)["state"] == "canceled"
         finally:

@@ -15,7 +15,7 @@ from PIL import Image
 
 from kiln.config import Settings
 from kiln.remote.openai_backend import OpenAIBackend
-from kiln.remote.protocol import RemoteError, RemoteStatus
+from kiln.remote.protocol import RemoteError, RemotePrediction, RemoteStatus
 from kiln.remote.retry import backoff_delay, parse_retry_after, with_retries
 from tests.helpers import make_item
 from tests.remote.scripted_server import Answer, ScriptedServer, scripted_server
@@ -46,10 +46,10 @@ class Sleeps:
         self.waits.append(seconds)
 
 
-def run_start(backend: OpenAIBackend, sleeps: Sleeps, retries: int = 5) -> object:
+def run_start(backend: OpenAIBackend, sleeps: Sleeps, retries: int = 5) -> RemotePrediction:
     item = make_item(0, model="openai:tiny-sd", width=32, height=32, seed=7)
 
-    async def go() -> object:
+    async def go() -> RemotePrediction:
         try:
             return await with_retries(
                 lambda: backend.start("tiny-sd", item, request_id="kiln-job-1-a0-abcd"),
