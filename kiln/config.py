@@ -132,6 +132,9 @@ class Settings(BaseSettings):
         default_factory=dict, description='USD per image by remote model, over the built-in table: {"openai:x": 0.04}'
     )
     remote_max_retries: int = Field(default=8, ge=0, le=100, description="Retries of a remote call on 429 and 5xx")
+    remote_workers: bool = Field(
+        default=True, description="`kiln serve` starts a provider worker per configured remote backend (off: none)"
+    )
     remote_poll_seconds: float = Field(default=1.0, gt=0, description="How often a remote prediction is polled")
 
     def resolved_database_url(self) -> str:

@@ -51,13 +51,13 @@ def run_server(settings: Settings) -> None:
     supervisor = WorkerSupervisor(settings)
     providers = [  # one provider worker per configured remote backend, whatever --workers says (no GPU)
         WorkerSupervisor(settings, devices=[None], command=remote_worker_command(name))
-        for name in configured_namespaces(settings)
+        for name in (configured_namespaces(settings) if settings.remote_workers else [])
     ]
     client = httpx.Client(follow_redirects=False)
     dispatcher = WebhookDispatcher(store, settings, client, secret=secret)
     outputs = settings.storage_url or settings.output_dir
     log.info("store: %s; outputs: %s; %d worker(s)", _safe(url), outputs, supervisor.size)
-    for name in configured_namespaces(settings):
+    for name in configured_namespaces(settings) if settings.remote_workers else []:
         log.info("remote backend %s: a provider worker runs its models (%s:...)", name, name)
     where = "KILN_WEBHOOK_SECRET" if settings.webhook_secret else str(settings.data_dir / SECRET_FILE)
     log.info("webhooks are signed (Standard Webhooks) with the secret in %s", where)
