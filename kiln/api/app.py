@@ -36,9 +36,11 @@ from kiln.api.routes import (
     metrics,
     openai,
     session,
+    speech,
     status,
     thumbnails,
     uploads,
+    voices,
     ws,
 )
 from kiln.api.session import SessionSigner
@@ -110,7 +112,7 @@ def create_app(
     )
     install_error_handlers(app)
     routers = (jobs, bulk, control, uploads, events, artifacts, gallery, thumbnails, boards, images, openai, info)
-    for module in (*routers, live_frames, beats, status, session, ws, health, metrics):
+    for module in (*routers, live_frames, beats, speech, voices, status, session, ws, health, metrics):
         app.include_router(module.router)
     if settings.studio:  # what no route matches: the studio's files and client-side routes
         studio = StudioApp(settings.studio_dir or bundled_dist(), app.router.default, download_origins(settings))

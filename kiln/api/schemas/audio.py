@@ -8,9 +8,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kiln.jobs.text import PlainText
+from kiln.media.speech import MAX_INPUT_CHARS
+from kiln.media.voices import MAX_SPEED, MIN_SPEED
 
 __all__ = [
-    "MAX_SPEECH_CHARS",
     "BeatsRequest",
     "BeatsResponse",
     "SpeechFormat",
@@ -19,7 +20,6 @@ __all__ = [
     "VoiceList",
 ]
 
-MAX_SPEECH_CHARS = 4096  # OpenAI's own limit on `input`
 SpeechFormat = Literal["mp3", "opus", "aac", "flac", "wav", "pcm"]
 
 
@@ -49,12 +49,12 @@ class SpeechRequest(PlainText):
         max_length=200,
         description="tts-1, tts-1-hd, gpt-4o-mini-tts or kiln-tts: the server's speech engine (KILN_TTS)",
     )
-    input: str = Field(min_length=1, max_length=MAX_SPEECH_CHARS, description="The text to speak")
+    input: str = Field(min_length=1, max_length=MAX_INPUT_CHARS, description="The text to speak")
     voice: str = Field(
         min_length=1, max_length=100, description="An OpenAI voice (alloy, nova, ...) or an id of GET /v1/audio/voices"
     )
     response_format: SpeechFormat = Field(default="mp3", description="pcm: raw 16-bit little-endian mono, 24 kHz")
-    speed: float = Field(default=1.0, ge=0.25, le=4.0, description="1 is the voice's normal pace")
+    speed: float = Field(default=1.0, ge=MIN_SPEED, le=MAX_SPEED, description="1 is the voice's normal pace")
     instructions: str | None = Field(default=None, max_length=4096, description="Accepted; espeak-ng ignores it")
 
 
