@@ -24,6 +24,7 @@ class VoiceInfo:
     id: str
     engine_voice: str  # espeak-ng's `-v` argument: language, then `+variant`
     label: str
+    description: str
     openai: bool
 
 
@@ -32,23 +33,23 @@ def _voices(*voices: VoiceInfo) -> Mapping[str, VoiceInfo]:
 
 
 VOICES = _voices(
-    VoiceInfo("alloy", "en-us+m3", "Alloy (American, neutral male)", True),
-    VoiceInfo("ash", "en-us+m1", "Ash (American, deep male)", True),
-    VoiceInfo("ballad", "en-gb+m4", "Ballad (British, soft male)", True),
-    VoiceInfo("coral", "en-us+f2", "Coral (American, bright female)", True),
-    VoiceInfo("echo", "en-gb+m3", "Echo (British male)", True),
-    VoiceInfo("fable", "en-gb-x-rp+m2", "Fable (Received Pronunciation, male)", True),
-    VoiceInfo("nova", "en-us+f3", "Nova (American female)", True),
-    VoiceInfo("onyx", "en-us+m7", "Onyx (American, low male)", True),
-    VoiceInfo("sage", "en-gb+f1", "Sage (British, calm female)", True),
-    VoiceInfo("shimmer", "en-us+f4", "Shimmer (American, light female)", True),
-    VoiceInfo("verse", "en-gb-scotland+m5", "Verse (Scottish male)", True),
-    VoiceInfo("narrator", "en", "Narrator (kiln's narration default)", False),
-    VoiceInfo("en-us-female", "en-us+f5", "American female", False),
-    VoiceInfo("en-us-male", "en-us+m2", "American male", False),
-    VoiceInfo("en-gb-female", "en-gb+f2", "British female", False),
-    VoiceInfo("en-gb-male", "en-gb+m6", "British male", False),
-    VoiceInfo("en-caribbean", "en-029+m3", "Caribbean English, male", False),
+    VoiceInfo("alloy", "en-us+m3", "Alloy", "American, neutral male", True),
+    VoiceInfo("ash", "en-us+m1", "Ash", "American, deep male", True),
+    VoiceInfo("ballad", "en-gb+m4", "Ballad", "British, soft male", True),
+    VoiceInfo("coral", "en-us+f2", "Coral", "American, bright female", True),
+    VoiceInfo("echo", "en-gb+m3", "Echo", "British male", True),
+    VoiceInfo("fable", "en-gb-x-rp+m2", "Fable", "Received Pronunciation, male", True),
+    VoiceInfo("nova", "en-us+f3", "Nova", "American female", True),
+    VoiceInfo("onyx", "en-us+m7", "Onyx", "American, low male", True),
+    VoiceInfo("sage", "en-gb+f1", "Sage", "British, calm female", True),
+    VoiceInfo("shimmer", "en-us+f4", "Shimmer", "American, light female", True),
+    VoiceInfo("verse", "en-gb-scotland+m5", "Verse", "Scottish male", True),
+    VoiceInfo("narrator", "en", "Narrator", "the voice of kiln's narrated videos by default", False),
+    VoiceInfo("en-us-female", "en-us+f5", "US female", "American English, female", False),
+    VoiceInfo("en-us-male", "en-us+m2", "US male", "American English, male", False),
+    VoiceInfo("en-gb-female", "en-gb+f2", "UK female", "British English, female", False),
+    VoiceInfo("en-gb-male", "en-gb+m6", "UK male", "British English, male", False),
+    VoiceInfo("en-caribbean", "en-029+m3", "Caribbean", "Caribbean English, male", False),
 )
 
 

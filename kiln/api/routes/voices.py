@@ -17,5 +17,8 @@ router = APIRouter(prefix="/v1/audio", tags=["audio"])
 def voices(caller: CallerDep) -> VoiceList:
     """OpenAI's voice names first, then kiln's own, each with the engine's voice it speaks with."""
     return VoiceList(
-        data=[Voice(id=v.id, engine_voice=v.engine_voice, label=v.label, openai=v.openai) for v in VOICES.values()]
+        data=[
+            Voice(id=v.id, engine_voice=v.engine_voice, label=v.label, description=v.description, openai=v.openai)
+            for v in VOICES.values()
+        ]
     )

@@ -61,7 +61,8 @@ class SpeechRequest(PlainText):
 class Voice(BaseModel):
     id: str = Field(description="What `voice` takes")
     engine_voice: str = Field(description="The engine's own voice it speaks with (espeak-ng: language+variant)")
-    label: str
+    label: str = Field(description="A name to show")
+    description: str = Field(description="How it sounds")
     openai: bool = Field(description="One of OpenAI's voice names")
 
 

@@ -2266,6 +2266,11 @@ export interface components {
         /** Voice */
         Voice: {
             /**
+             * Description
+             * @description How it sounds
+             */
+            description: string;
+            /**
              * Engine Voice
              * @description The engine's own voice it speaks with (espeak-ng: language+variant)
              */
@@ -2275,7 +2280,10 @@ export interface components {
              * @description What `voice` takes
              */
             id: string;
-            /** Label */
+            /**
+             * Label
+             * @description A name to show
+             */
             label: string;
             /**
              * Openai
