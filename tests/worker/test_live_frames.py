@@ -74,8 +74,12 @@ def test_frames_are_kept_newest_first_and_served_from_storage(storage: Storage, 
         assert client.get(url, params={"n": -1}).status_code == 422
 
 
-def test_only_animation_items_get_a_live_view(storage: Storage) -> None:
+def test_only_animation_items_get_a_live_view(storage: Storage, tmp_path: Path) -> None:
     store = MemoryStore()
     job = store.create_job(NewJob(kind="video"), [TaskItem(index=0, kind="video", request={})])
     records: list[ItemRecord] = store.list_items(job.id)
     assert live_frames_of(store, storage, records[0]) is None
+    settings = Settings(auth="off", data_dir=tmp_path / "data", output_dir=tmp_path / "out")
+    with TestClient(create_app(settings, store=store, keys=store, storage=storage)) as client:
+        answer = client.get(f"/v1/jobs/{job.id}/items/0/frame")
+        assert answer.status_code == 404 and "only animations" in answer.json()["error"]["message"]

@@ -38,6 +38,8 @@ def item_frame(
 ) -> Response:
     """The newest full-size frame (PNG) an animation item has made while it runs, or frame `n` if it is among the
     newest few kept; 404 before the first frame."""
+    if job.kind != "animation":
+        raise NotFound(f"job {job.id} is a {job.kind} job; only animations have live frames")
     if index >= job.total:
         raise NotFound(f"job {job.id} has {job.total} item(s); item {index} has no frames")
     folder = live_frame_folder(job.owner, job.id, index)
