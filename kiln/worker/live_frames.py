@@ -47,9 +47,14 @@ class LiveFrames:
     folder: str  # `kiln.jobs.storage_keys.live_frame_folder` of the item
     kept: int = KEPT_FRAMES
 
+    gone: bool = False  # the job was deleted while it ran: nothing more is written for it
+
     def frame_made(self, frame: int, frames: int, image: Image.Image, seconds: float) -> None:
+        if self.gone:
+            return
+        key = live_frame_key(self.folder, frame)
         try:
-            self.storage.write(live_frame_key(self.folder, frame), _png(image))
+            self.storage.write(key, _png(image))
             if frame >= self.kept:
                 self.storage.delete(live_frame_key(self.folder, frame - self.kept))
         except Exception:  # the frame is saved in the work folder: only the live view misses it
@@ -64,8 +69,9 @@ class LiveFrames:
         }
         try:
             self.store.append_event(self.job_id, EVENT, data)
-        except KeyError:
-            pass  # the job was deleted while it ran: its progress says so once
+        except KeyError:  # the job was deleted while it ran (its progress says so once): leave no file behind
+            self.gone = True
+            self.storage.delete(key)
         except Exception:
             log.warning("could not record live frame %d of job %s", frame, self.job_id, exc_info=True)
 

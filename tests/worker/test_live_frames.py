@@ -83,3 +83,19 @@ def test_only_animation_items_get_a_live_view(storage: Storage, tmp_path: Path) 
     with TestClient(create_app(settings, store=store, keys=store, storage=storage)) as client:
         answer = client.get(f"/v1/jobs/{job.id}/items/0/frame")
         assert answer.status_code == 404 and "only animations" in answer.json()["error"]["message"]
+
+
+def test_a_job_deleted_while_it_runs_gets_no_more_frames(storage: Storage) -> None:
+    store = MemoryStore()
+    job = store.create_job(NewJob(kind="animation"), [TaskItem(index=0, kind="animation", request={})])
+    [record] = store.list_items(job.id)
+    live = live_frames_of(store, storage, record)
+    assert live is not None
+    live.frame_made(0, 3, _frame(0), 0.1)
+    folder = live_frame_folder(None, job.id, 0)
+    assert storage.list_names(folder) == ["00000.png"]
+    store.delete_job(job.id)
+    storage.delete_folder(folder)  # as DELETE /v1/jobs/{id} does
+    live.frame_made(1, 3, _frame(1), 0.1)
+    live.frame_made(2, 3, _frame(2), 0.1)
+    assert storage.list_names(folder) == [] and live.gone
