@@ -46,23 +46,25 @@ export function requestInterpolation(used: readonly Interpolation[]): KilnInterp
 /** The schedule string for a column's keyframes and interpolation, in a request interpolated as `kiln`. */
 export function toSchedule(points: readonly Point[], interpolation: Interpolation, kiln: KilnInterpolation): string {
   const keys = normalise(points);
-  if (keys.length === 0) throw new ScheduleSyntaxError("a schedule needs at least one keyframe");
+  const first = keys[0];
+  const last = keys[keys.length - 1];
+  if (first === undefined || last === undefined) throw new ScheduleSyntaxError("a schedule needs at least one keyframe");
   if (interpolation === "step") {
-    const out: Point[] = [keys[0]!];
-    for (let i = 1; i < keys.length; i++) {
-      const previous = keys[i - 1]!;
-      const key = keys[i]!;
-      if (key.frame - 1 > previous.frame && key.value !== previous.value) out.push({ frame: key.frame - 1, value: previous.value });
+    const out: Point[] = [];
+    let previous: Point | undefined;
+    for (const key of keys) {
+      if (previous !== undefined && key.frame - 1 > previous.frame && key.value !== previous.value) {
+        out.push({ frame: key.frame - 1, value: previous.value });
+      }
       out.push(key);
+      previous = key;
     }
     return write(out);
   }
   if (interpolation === kiln || keys.length === 1) return write(keys);
   // The other interpolation than the request's: every frame from the first keyframe to the last.
-  const first = keys[0]!.frame;
-  const last = keys[keys.length - 1]!.frame;
   const frames: Point[] = [];
-  for (let frame = first; frame <= last; frame++) frames.push({ frame, value: valueAt(keys, interpolation, frame) });
+  for (let frame = first.frame; frame <= last.frame; frame++) frames.push({ frame, value: valueAt(keys, interpolation, frame) });
   return write(frames);
 }
 
@@ -90,27 +92,29 @@ export function fromSchedule(text: string, kiln: KilnInterpolation): { points: P
 function readAsStep(points: readonly Point[]): Point[] | null {
   const kept: Point[] = [];
   let holds = 0;
-  for (let i = 0; i < points.length; i++) {
-    const point = points[i]!;
+  points.forEach((point, i) => {
     const previous = points[i - 1];
-    if (previous !== undefined && point.value !== previous.value && point.frame !== previous.frame + 1) return null;
     const next = points[i + 1];
-    const isHold = previous !== undefined && point.value === previous.value && next !== undefined && next.frame === point.frame + 1 && next.value !== point.value;
+    const lastKept = kept[kept.length - 1];
+    if (previous !== undefined && point.value !== previous.value && point.frame !== previous.frame + 1) holds = -Infinity;
+    const isHold =
+      previous !== undefined && point.value === previous.value && next !== undefined && next.frame === point.frame + 1 && next.value !== point.value;
     if (isHold) holds++;
-    else if (previous === undefined || point.value !== kept[kept.length - 1]!.value) kept.push(point);
-  }
+    else if (lastKept === undefined || point.value !== lastKept.value) kept.push(point);
+  });
   return holds > 0 ? kept : null;
 }
 
 /** The value at `frame` of keyframes `points` (sorted, numeric), as kiln computes it. */
 export function valueAt(points: readonly Point[], interpolation: Interpolation, frame: number): number {
-  if (points.length === 0) return 0;
   let index = -1;
-  for (let i = 0; i < points.length && points[i]!.frame <= frame; i++) index = i;
-  if (index < 0) return points[0]!.value;
-  const key = points[index]!;
-  if (index === points.length - 1 || interpolation === "step") return key.value;
-  const next = points[index + 1]!;
+  points.forEach((point, i) => {
+    if (point.frame <= frame) index = i;
+  });
+  const key = points[Math.max(index, 0)];
+  if (key === undefined) return 0;
+  const next = points[index + 1];
+  if (index < 0 || next === undefined || interpolation === "step") return key.value;
   const span = next.frame - key.frame;
   const s = (frame - key.frame) / span;
   if (interpolation === "linear") return key.value + (next.value - key.value) * s;
@@ -119,30 +123,27 @@ export function valueAt(points: readonly Point[], interpolation: Interpolation, 
   const s3 = s2 * s;
   return (
     (2 * s3 - 3 * s2 + 1) * key.value +
-    (s3 - 2 * s2 + s) * span * slopes[index]! +
+    (s3 - 2 * s2 + s) * span * (slopes[index] ?? 0) +
     (3 * s2 - 2 * s3) * next.value +
-    (s3 - s2) * span * slopes[index + 1]!
+    (s3 - s2) * span * (slopes[index + 1] ?? 0)
   );
 }
 
 /** Fritsch-Carlson slopes, zero at both ends and where the values turn (kiln.media.schedules._pchip_slopes). */
 function pchipSlopes(points: readonly Point[]): number[] {
-  const slopes = points.map(() => 0);
-  for (let i = 1; i < points.length - 1; i++) {
-    const a = points[i - 1]!;
-    const b = points[i]!;
-    const c = points[i + 1]!;
+  return points.map((b, i) => {
+    const a = points[i - 1];
+    const c = points[i + 1];
+    if (a === undefined || c === undefined) return 0;
     const h0 = b.frame - a.frame;
     const h1 = c.frame - b.frame;
     const d0 = (b.value - a.value) / h0;
     const d1 = (c.value - b.value) / h1;
-    if (d0 * d1 > 0) {
-      const w0 = 2 * h1 + h0;
-      const w1 = h1 + 2 * h0;
-      slopes[i] = (w0 + w1) / (w0 / d0 + w1 / d1);
-    }
-  }
-  return slopes;
+    if (d0 * d1 <= 0) return 0;
+    const w0 = 2 * h1 + h0;
+    const w1 = h1 + 2 * h0;
+    return (w0 + w1) / (w0 / d0 + w1 / d1);
+  });
 }
 
 /** kiln's per-frame zoom factor for zoom levels `start` → `end` over `frames` frames (as `kiln animate

@@ -1,0 +1,104 @@
+// Beat sync: upload a music track, kiln finds its tempo and beats (`POST /v1/audio/beats`), and a pulse on a
+// column becomes keyframes on the beats' frames; the track becomes the video's audio.
+import { useState } from "react";
+import { ApiError } from "../api/client";
+import { Field } from "../create/Field";
+import { analyseBeats, uploadFile } from "./api";
+import { applyPulse, beatFrames, type BeatAnalysis } from "./beats";
+import { NumberInput } from "./NumberInput";
+import { COLUMN_LABELS, COLUMNS, type Column, type EngineConfig, type KeyframeTable } from "./production";
+
+interface Props {
+  config: EngineConfig;
+  onAudio: (audio: EngineConfig["audio"]) => void;
+  table: KeyframeTable;
+  onTable: (table: KeyframeTable) => void;
+  onBpm: (bpm: number) => void;
+  nextId: () => number;
+  running: boolean;
+}
+
+export function BeatSync({ config, onAudio, table, onTable, onBpm, nextId, running }: Props) {
+  const [analysis, setAnalysis] = useState<BeatAnalysis | null>(null);
+  const [track, setTrack] = useState<{ ref: string; name: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [column, setColumn] = useState<Column>("zoom");
+  const [base, setBase] = useState(1);
+  const [peak, setPeak] = useState(1.05);
+
+  const load = async (file: File) => {
+    setBusy(true);
+    setProblem(null);
+    try {
+      const uploaded = await uploadFile(file, file.name);
+      const found = await analyseBeats(uploaded.ref);
+      setTrack({ ref: uploaded.ref, name: file.name });
+      setAnalysis(found);
+      onBpm(found.tempo_bpm);
+      onAudio({ ref: uploaded.ref, name: file.name });
+    } catch (err) {
+      setProblem(err instanceof ApiError || err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const onBeats = analysis === null ? [] : beatFrames(analysis.beats, config.fps, config.frames);
+  return (
+    <fieldset className="anim-group anim-beats">
+      <legend>Beat sync</legend>
+      <Field label="Music track" error={problem ?? undefined} hint="MP3 or WAV: its beats become keyframes">
+        {(props) => (
+          <input
+            {...props}
+            type="file"
+            accept="audio/*,.mp3,.wav"
+            disabled={busy || running}
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              if (file) void load(file);
+            }}
+          />
+        )}
+      </Field>
+      {busy && <p aria-live="polite">Finding the beats…</p>}
+      {analysis && (
+        <p className="anim-beat-summary" aria-live="polite">
+          {Math.round(analysis.tempo_bpm)} BPM · {analysis.beats.length} beats in {analysis.duration_seconds.toFixed(1)} s ·{" "}
+          {onBeats.length} within the {config.frames} frames
+        </p>
+      )}
+      {analysis && (
+        <div className="anim-beat-pulse">
+          <Field label="Pulse column">
+            {(props) => (
+              <select {...props} value={column} onChange={(e) => setColumn(e.target.value as Column)}>
+                {COLUMNS.filter((c) => c !== "seed").map((c) => (
+                  <option key={c} value={c}>
+                    {COLUMN_LABELS[c]}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label="Pulse base">{(props) => <NumberInput {...props} value={base} onValue={(v) => v !== null && setBase(v)} />}</Field>
+          <Field label="Pulse peak">{(props) => <NumberInput {...props} value={peak} onValue={(v) => v !== null && setPeak(v)} />}</Field>
+          <button type="button" onClick={() => onTable(applyPulse(table, onBeats, { column, base, peak }, nextId))}>
+            Keyframes on beats
+          </button>
+        </div>
+      )}
+      {track && (
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={config.audio?.ref === track.ref}
+            disabled={running}
+            onChange={(e) => onAudio(e.target.checked ? track : null)}
+          />{" "}
+          Use {track.name} as the video's audio
+        </label>
+      )}
+    </fieldset>
+  );
+}
