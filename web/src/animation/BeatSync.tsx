@@ -3,7 +3,9 @@
 import { useState } from "react";
 import { ApiError } from "../api/client";
 import { Field } from "../create/Field";
-import { analyseBeats, uploadFile } from "./api";
+import { MediaPicker } from "../pickers/MediaPicker";
+import type { MediaRef } from "../pickers/media";
+import { analyseBeats } from "./api";
 import { applyPulse, beatFrames, type BeatAnalysis } from "./beats";
 import { NumberInput } from "./NumberInput";
 import { COLUMN_LABELS, COLUMNS, type Column, type EngineConfig, type KeyframeTable } from "./production";
@@ -27,16 +29,15 @@ export function BeatSync({ config, onAudio, table, onTable, onBpm, nextId, runni
   const [base, setBase] = useState(1);
   const [peak, setPeak] = useState(1.05);
 
-  const load = async (file: File) => {
+  const load = async (picked: MediaRef) => {
     setBusy(true);
     setProblem(null);
     try {
-      const uploaded = await uploadFile(file, file.name);
-      const found = await analyseBeats(uploaded.ref);
-      setTrack({ ref: uploaded.ref, name: file.name });
+      const found = await analyseBeats(picked.ref);
+      setTrack({ ref: picked.ref, name: picked.name });
       setAnalysis(found);
       onBpm(found.tempo_bpm);
-      onAudio({ ref: uploaded.ref, name: file.name });
+      onAudio({ ref: picked.ref, name: picked.name });
     } catch (err) {
       setProblem(err instanceof ApiError || err instanceof Error ? err.message : String(err));
     } finally {
@@ -47,20 +48,13 @@ export function BeatSync({ config, onAudio, table, onTable, onBpm, nextId, runni
   return (
     <fieldset className="anim-group anim-beats">
       <legend>Beat sync</legend>
-      <Field label="Music track" error={problem ?? undefined} hint="MP3 or WAV: its beats become keyframes">
-        {(props) => (
-          <input
-            {...props}
-            type="file"
-            accept="audio/*,.mp3,.wav"
-            disabled={busy || running}
-            onChange={(e) => {
-              const file = e.target.files?.[0];
-              if (file) void load(file);
-            }}
-          />
-        )}
-      </Field>
+      <p className="field-hint">A music track (MP3 or WAV): its beats become keyframes, and it becomes the video's audio.</p>
+      <MediaPicker label="music track" kinds={["audio"]} disabled={busy || running} onPick={([picked]) => picked && void load(picked)} />
+      {problem && (
+        <p className="field-error" role="alert">
+          {problem}
+        </p>
+      )}
       {busy && <p aria-live="polite">Finding the beats…</p>}
       {analysis && (
         <p className="anim-beat-summary" aria-live="polite">

@@ -1,8 +1,8 @@
 // The production's controls: New production, Resume, Pause/Unpause, Stop, Teleport, and the keyframe edits
 // sent to a running production.
 import { useState } from "react";
-import { ApiError } from "../api/client";
-import { uploadFile } from "./api";
+import { MediaPicker, MediaPreview } from "../pickers/MediaPicker";
+import type { MediaRef } from "../pickers/media";
 
 interface Props {
   running: boolean;
@@ -18,21 +18,7 @@ interface Props {
 }
 
 export function Controls({ running, paused, busy, edits, onNew, onResume, onPause, onStop, onTeleport, onEdit }: Props) {
-  const [teleport, setTeleport] = useState<{ ref: string; name: string } | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [uploading, setUploading] = useState(false);
-  const choose = async (file: File) => {
-    setUploading(true);
-    setProblem(null);
-    try {
-      const uploaded = await uploadFile(file, file.name);
-      setTeleport({ ref: uploaded.ref, name: file.name });
-    } catch (err) {
-      setProblem(err instanceof ApiError || err instanceof Error ? err.message : String(err));
-    } finally {
-      setUploading(false);
-    }
-  };
+  const [teleport, setTeleport] = useState<MediaRef | null>(null);
   return (
     <div className="anim-controls" role="group" aria-label="Production controls">
       <button type="button" className="primary" onClick={onNew} disabled={busy || running}>
@@ -51,27 +37,13 @@ export function Controls({ running, paused, busy, edits, onNew, onResume, onPaus
         Apply edits{edits > 0 ? ` (${edits})` : ""}
       </button>
       <span className="anim-teleport">
-        <label>
-          Teleport image{" "}
-          <input
-            type="file"
-            accept="image/png,image/jpeg,image/webp"
-            disabled={uploading}
-            onChange={(e) => {
-              const file = e.target.files?.[0];
-              if (file) void choose(file);
-            }}
-          />
-        </label>
+        <span className="anim-teleport-label">Teleport</span>
+        <MediaPicker label="teleport image" kinds={["image"]} onPick={(refs) => setTeleport(refs[0] ?? null)} />
+        {teleport && <MediaPreview media={teleport} />}
         <button type="button" onClick={() => teleport && onTeleport(teleport.ref)} disabled={busy || !running || teleport === null}>
           Teleport now
         </button>
       </span>
-      {problem && (
-        <span className="field-error" role="alert">
-          {problem}
-        </span>
-      )}
     </div>
   );
 }

@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { ApiError } from "../api/client";
 import { Field } from "../create/Field";
+import { MediaPicker } from "../pickers/MediaPicker";
 import { uploadFile } from "./api";
 import { NumberInput } from "./NumberInput";
 import type { EngineConfig, SpritePath } from "./production";
@@ -101,20 +102,12 @@ export function SpritePicker({ sprite, error, onChange, onPath }: Props) {
           </select>
         )}
       </Field>
-      <Field label="Upload a sprite">
-        {(props) => (
-          <input
-            {...props}
-            type="file"
-            accept="image/png,image/webp,image/gif"
-            disabled={busy}
-            onChange={(e) => {
-              const file = e.target.files?.[0];
-              if (file) void use(file, file.name);
-            }}
-          />
-        )}
-      </Field>
+      <MediaPicker
+        label="sprite"
+        kinds={["image"]}
+        disabled={busy}
+        onPick={([picked]) => picked && onChange({ image: picked.ref, name: picked.name, path: sprite?.path ?? "cross", size: sprite?.size ?? 0.25 })}
+      />
       {sprite && (
         <div className="field-row">
           <Field label="Sprite path">
