@@ -169,7 +169,13 @@ export default function AnimationStudioPage() {
           onResume={onResume}
           onPause={() => void control({ action: live.paused ? "resume" : "pause" })}
           onStop={() => void control({ action: "stop" })}
-          onTeleport={(image) => void control({ action: "teleport", image })}
+          onTeleport={(image) =>
+            void act(async () => {
+              if (jobId === null) return;
+              await sendControl(jobId, { action: "teleport", image });
+              setNotice("Teleport sent: the next frame starts from that image.");
+            })
+          }
           onEdit={onEdit}
         />
         {notice && (
