@@ -31,6 +31,7 @@ from kiln.api.routes import (
     images,
     info,
     jobs,
+    live_frames,
     metrics,
     openai,
     session,
@@ -123,7 +124,7 @@ def create_app(
         openai,
         info,
     )
-    for module in (*routers, status, session, ws, health, metrics):
+    for module in (*routers, live_frames, status, session, ws, health, metrics):
         app.include_router(module.router)
     if settings.studio:  # what no route matches: the studio's files and client-side routes
         studio = StudioApp(settings.studio_dir or bundled_dist(), app.router.default, download_origins(settings))
