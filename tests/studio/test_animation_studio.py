@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from tests.conditions import wait_until
@@ -153,7 +152,7 @@ def hud_score(frame: np.ndarray, *, new: Image.Image, old: Image.Image) -> float
     b = np.asarray(old.convert("L"), dtype=np.int16)
     only_new, only_old = (a > 200) & (b < 120), (b > 200) & (a < 120)
     assert only_new.any() and only_old.any(), "the two HUDs do not differ"
-    grey = np.asarray(Image.fromarray(frame).convert("L"), dtype=np.float64)
+    grey = np.asarray(Image.fromarray(frame.astype(np.uint8)).convert("L"), dtype=np.float64)
     return float(grey[only_new].mean() - grey[only_old].mean())
 
 
@@ -192,7 +191,12 @@ def test_a_production_runs_live_pauses_teleports_takes_an_edit_and_plays(
     page.get_by_role("button", name=re.compile(r"Apply edits \(1\)")).click()
     page.get_by_text("Sent strength").wait_for()
 
+    client = studio.client(studio.key_a)
+    before = frame_png(client, job_id, held - 1)  # the last frame before the edit and the teleport
+    assert before is not None
     page.get_by_role("button", name="Resume").click()
+    # the server keeps the newest 16 full frames: frame `held` is fetched as soon as it is made
+    after = wait_until(lambda: frame_png(client, job_id, held), timeout=300, interval=0.1, what=f"frame {held}")
     page.get_by_label("The finished video").wait_for(timeout=600_000)
     assert (
         page.get_by_label("The finished video")
@@ -203,15 +207,23 @@ def test_a_production_runs_live_pauses_teleports_takes_an_edit_and_plays(
 
     job = finished_job(studio, job_id)
     [result] = job["results"]
-    client = studio.client(studio.key_a)
     frames, _ = video_frames(client.get(result["url"]).content)
     assert len(frames) == FRAMES
 
-    check_hud_edit(frames, held)
-    check_teleport(client, job_id, held, teleport, engine)
+    check_hud_edit(before, after, held)
+    check_teleport(after, held, teleport, engine)
 
 
-def hud_values(held: int, frame: int, strength: float) -> Any:
+def frame_png(client: Any, job_id: str, n: int) -> np.ndarray[Any, Any] | None:
+    """Full frame `n` of the production's item 0 (`GET /v1/jobs/{id}/items/0/frame?n=`), None until it is made."""
+    response = client.get(f"/v1/jobs/{job_id}/items/0/frame", params={"n": n})
+    if response.status_code == 404:
+        return None
+    assert response.status_code == 200 and response.headers["X-Kiln-Frame"] == str(n), response.text
+    return np.asarray(Image.open(io.BytesIO(response.content)).convert("RGB"), dtype=np.int16)
+
+
+def hud_values(frame: int, strength: float) -> Any:
     from kiln.motion.animation.hud import HudValues
     from kiln.motion.animation.request import AnimationRequest
     from kiln.motion.animation.timeline import Timeline
@@ -229,30 +241,24 @@ def hud_values(held: int, frame: int, strength: float) -> Any:
     )  # fmt: skip
 
 
-def check_hud_edit(frames: list[np.ndarray], held: int) -> None:
-    """Frame `held` (the first after the edit) shows denoise 0.30 and the one before it 0.50."""
+def check_hud_edit(before: np.ndarray[Any, Any], after: np.ndarray[Any, Any], held: int) -> None:
+    """Frame `held` (the first after the edit) shows denoise 0.30, the one before it 0.50."""
     from kiln.motion.animation.hud import draw_hud
 
     black = Image.new("RGB", (SIZE, SIZE))
-    for frame, expected in ((held - 1, 0.5), (held, 0.3)):
-        other = 0.3 if expected == 0.5 else 0.5
-        new = draw_hud(black, hud_values(held, frame, expected), "top-left")
-        old = draw_hud(black, hud_values(held, frame, other), "top-left")
-        assert hud_score(frames[frame], new=new, old=old) > 40, (frame, expected)
+    for pixels, frame, expected, other in ((before, held - 1, 0.5, 0.3), (after, held, 0.3, 0.5)):
+        new = draw_hud(black, hud_values(frame, expected), "top-left")
+        old = draw_hud(black, hud_values(frame, other), "top-left")
+        assert hud_score(pixels, new=new, old=old) > 40, (frame, expected)
 
 
-def check_teleport(client: Any, job_id: str, held: int, teleport: Path, engine: Any) -> None:
+def check_teleport(made: np.ndarray[Any, Any], held: int, teleport: Path, engine: Any) -> None:
     """Frame `held` is img2img of the teleport image (with that frame's prompt, seed and the edited strength), the
-    HUD drawn on it: reproduced here with the same tiny model, and far from the frame before it."""
+    HUD drawn on it: reproduced here with the same tiny model; from another start image it would differ."""
     from kiln.motion.animation.hud import draw_hud
     from kiln.types import ImageItem
 
-    response = client.get(f"/v1/jobs/{job_id}/items/0/frame", params={"n": held})
-    if response.status_code == 404:
-        pytest.fail(f"frame {held} is no longer kept by the server: {response.text}")
-    assert response.status_code == 200 and response.headers["X-Kiln-Frame"] == str(held)
-    made = np.asarray(Image.open(io.BytesIO(response.content)).convert("RGB"), dtype=np.int16)
-    values = hud_values(held, held, 0.3)
+    values = hud_values(held, 0.3)
     item = ImageItem(
         index=held, prompt=values.prompt, negative_prompt="", user_prompt=values.prompt, model="tiny-sd",
         width=SIZE, height=SIZE, steps=STEPS, guidance=CFG, seed=SEED, kind="img2img", strength=0.3,
