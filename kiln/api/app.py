@@ -22,6 +22,7 @@ from kiln.api.metrics import metrics_registry
 from kiln.api.pools import LivePools
 from kiln.api.routes import (
     artifacts,
+    beats,
     boards,
     bulk,
     control,
@@ -36,9 +37,11 @@ from kiln.api.routes import (
     openai,
     session,
     side_files,
+    speech,
     status,
     thumbnails,
     uploads,
+    voices,
     ws,
 )
 from kiln.api.session import SessionSigner
@@ -124,7 +127,7 @@ def create_app(
         openai,
         info,
     )
-    for module in (*routers, live_frames, status, session, ws, health, metrics):
+    for module in (*routers, live_frames, beats, speech, voices, status, session, ws, health, metrics):
         app.include_router(module.router)
     if settings.studio:  # what no route matches: the studio's files and client-side routes
         studio = StudioApp(settings.studio_dir or bundled_dist(), app.router.default, download_origins(settings))

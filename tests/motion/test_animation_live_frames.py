@@ -80,12 +80,12 @@ def test_an_animation_shows_its_frames_as_they_are_made(service: Service) -> Non
         assert foreign.status_code == 404
 
         assert service.client.post(control, json={"action": "resume"}, headers=service.headers).status_code == 202
-        final = wait_until(
-            lambda: (s := service.run_status(job_id))["state"] in ("completed", "failed") and s,
-            timeout=240,
-            interval=0.1,
-            what="the animation to finish",
-        )
+
+        def finished() -> dict[str, Any] | None:
+            status = service.run_status(job_id)
+            return status if status["state"] in ("completed", "failed") else None
+
+        final = wait_until(finished, timeout=240, interval=0.1, what="the animation to finish")
     finally:
         stop.set()
         worker.join(60)
