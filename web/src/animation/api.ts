@@ -47,9 +47,9 @@ export async function sendControl(jobId: string, command: Command): Promise<void
   );
 }
 
-/** `POST /v1/audio/beats` (kiln's contract of issue 10). By hand until the route is in schema.d.ts. */
+/** `POST /v1/audio/beats`: the track's tempo, beats and onsets. */
 export async function analyseBeats(audio: string): Promise<BeatAnalysis> {
-  return postJson<BeatAnalysis>("/v1/audio/beats", { audio });
+  return unwrap(await api.POST("/v1/audio/beats", { body: { audio } }));
 }
 
 export async function getJobWithResults(jobId: string, signal?: AbortSignal) {
