@@ -296,6 +296,10 @@ def test_the_studio_fits_its_screen_and_draws_the_keyframes_curve(
     assert page.locator(".anim-curve-svg circle").count() == 3
     curve = page.get_by_role("img", name=re.compile("Zoom over 48 frames"))
     assert (curve.get_attribute("aria-label") or "").endswith("smooth")
-    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{overflow} px of horizontal scroll"
     screenshot(page, f"animation-studio-{'phone' if phone else 'desktop'}")
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    wide = page.evaluate(
+        "() => [...document.querySelectorAll('body *')].filter((e) => !e.closest('.anim-table-wrap') && e.getBoundingClientRect().right >"
+        " document.documentElement.clientWidth + 1).slice(0, 8).map((e) => e.tagName + '.' + e.className)"
+    )
+    assert overflow <= 0, f"{overflow} px of horizontal scroll: {wide}"
