@@ -145,6 +145,18 @@ def test_beat_sync_puts_keyframes_on_a_click_tracks_beats(
     frames_made, kinds = video_frames(studio.client(studio.key_a).get(result["url"]).content)
     assert kinds == {"video", "audio"} and len(frames_made) == 6
 
+    # another browser opening the production reads its request back into the form, keyframes included
+    elsewhere = signed_in_page(path=f"/studio?job={job['id']}")
+    elsewhere.get_by_label("The finished video").wait_for()
+    assert elsewhere.get_by_label("Frames", exact=True).input_value() == "6"
+    restored = [
+        int(elsewhere.get_by_label(f"Keyframe {i + 1} time", exact=True).input_value())
+        for i in range(elsewhere.locator(".anim-table tbody tr").count())
+        if elsewhere.get_by_label(f"Keyframe {i + 1} Zoom", exact=True).input_value() == "1.05"
+    ]
+    assert restored == peaks
+    elsewhere.get_by_text("the audio track is kept by the production").wait_for()
+
 
 def hud_score(frame: np.ndarray, *, new: Image.Image, old: Image.Image) -> float:
     """How much more the frame's HUD looks like `new`'s than `old`'s: the mean brightness of the frame where only
@@ -299,7 +311,9 @@ def test_the_studio_fits_its_screen_and_draws_the_keyframes_curve(
     screenshot(page, f"animation-studio-{'phone' if phone else 'desktop'}")
     overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
     wide = page.evaluate(
-        "() => [...document.querySelectorAll('body *')].filter((e) => !e.closest('.anim-table-wrap') && e.getBoundingClientRect().right >"
-        " document.documentElement.clientWidth + 1).slice(0, 8).map((e) => e.tagName + '.' + e.className)"
+        """() => [...document.querySelectorAll('body *')]
+            .filter((e) => !e.closest('.anim-table-wrap'))
+            .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+            .slice(0, 8).map((e) => e.tagName + '.' + e.className)"""
     )
     assert overflow <= 0, f"{overflow} px of horizontal scroll: {wide}"

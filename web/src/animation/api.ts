@@ -63,3 +63,12 @@ export async function latestAnimation(signal?: AbortSignal): Promise<string | nu
   const list = unwrap(await api.GET("/v1/jobs", { params: { query: { limit: 20 } }, signal }));
   return list.data.find((job) => job.kind === "animation")?.id ?? null;
 }
+
+/** The request of a production's item 0, as submitted (inputs as the server keeps them). */
+export async function productionRequest(jobId: string, signal?: AbortSignal): Promise<Record<string, unknown> | null> {
+  const list = unwrap(
+    await api.GET("/v1/jobs/{job_id}/items", { params: { path: { job_id: jobId }, query: { offset: 0, limit: 1 } }, signal }),
+  );
+  const item = list.data[0]?.item;
+  return item !== undefined && "request" in item ? item.request : null;
+}

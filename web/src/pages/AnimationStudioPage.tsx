@@ -6,13 +6,14 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useRef, useState } from "react";
 import { useLocation, useSearch } from "wouter";
 import { ApiError } from "../api/client";
-import { getJobWithResults, latestAnimation, sendControl, submitAnimation, type Command } from "../animation/api";
+import { getJobWithResults, latestAnimation, productionRequest, sendControl, submitAnimation, type Command } from "../animation/api";
 import { BeatSync } from "../animation/BeatSync";
 import { Controls } from "../animation/Controls";
 import { EngineSidebar } from "../animation/EngineSidebar";
 import { KeyframeEditor } from "../animation/KeyframeEditor";
 import { useLiveAnimation } from "../animation/live";
 import { LiveView } from "../animation/LiveView";
+import { requestToDraft } from "../animation/restore";
 import {
   buildRequest,
   COLUMNS,
@@ -36,14 +37,18 @@ interface Draft {
 
 const DRAFT_KEY = "kiln.animation.draft";
 
-function loadDraft(jobId: string | null): Draft {
+function storedDraft(key: string): Draft | null {
   try {
-    const raw = sessionStorage.getItem(jobId === null ? DRAFT_KEY : `${DRAFT_KEY}.${jobId}`) ?? sessionStorage.getItem(DRAFT_KEY);
-    if (raw !== null) return JSON.parse(raw) as Draft;
+    const raw = sessionStorage.getItem(key);
+    return raw === null ? null : (JSON.parse(raw) as Draft);
   } catch {
-    // an unreadable draft is dropped
+    return null; // an unreadable draft is dropped
   }
-  return { config: DEFAULT_CONFIG, table: EMPTY_TABLE, sent: null, bpm: 120 };
+}
+
+function loadDraft(jobId: string | null): Draft {
+  const stored = (jobId === null ? null : storedDraft(`${DRAFT_KEY}.${jobId}`)) ?? storedDraft(DRAFT_KEY);
+  return stored ?? { config: DEFAULT_CONFIG, table: EMPTY_TABLE, sent: null, bpm: 120 };
 }
 
 function saveDraft(jobId: string | null, draft: Draft): void {
@@ -67,8 +72,12 @@ export default function AnimationStudioPage() {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
-  const idCounter = useRef(Math.max(0, ...draft.table.rows.map((row) => row.id)));
-  const nextId = () => ++idCounter.current;
+  const idCounter = useRef(0);
+  // new keyframe ids: above every id of the table (called from event handlers, a few times in a row by beat sync)
+  const nextId = () => {
+    idCounter.current = Math.max(idCounter.current, ...draft.table.rows.map((row) => row.id)) + 1;
+    return idCounter.current;
+  };
   const client = useQueryClient();
 
   const setDraft = (change: Partial<Draft>) =>
@@ -84,6 +93,21 @@ export default function AnimationStudioPage() {
     enabled: jobId !== null,
     refetchInterval: (query) => (query.state.data && !isActive(query.state.data) ? false : 2000),
   });
+  // A production opened without this tab's draft of it (another browser, a link): its request fills the form.
+  const needsRequest = jobId !== null && storedDraft(`${DRAFT_KEY}.${jobId}`) === null;
+  const request = useQuery({
+    queryKey: ["animation", "request", jobId],
+    queryFn: ({ signal }) => productionRequest(jobId ?? "", signal),
+    enabled: needsRequest,
+    staleTime: Infinity,
+  });
+  const [restoredFor, setRestoredFor] = useState<string | null>(null);
+  if (needsRequest && request.data && restoredFor !== jobId) {
+    const restored = requestToDraft(request.data);
+    setRestoredFor(jobId);
+    setDraftState({ config: restored.config, table: restored.table, sent: request.data, bpm: draft.bpm });
+    setNotice(restored.notes.length > 0 ? `Opened the production: ${restored.notes.join("; ")}.` : null);
+  }
   const live = useLiveAnimation(jobId, (event) => {
     if (event.type === "job.state" || event.type === "item.done" || event.type === "ws.end") {
       void client.invalidateQueries({ queryKey: ["animation", "job", jobId] });
