@@ -308,6 +308,16 @@ def test_the_studio_fits_its_screen_and_draws_the_keyframes_curve(
     assert page.locator(".anim-curve-svg circle").count() == 3
     curve = page.get_by_role("img", name=re.compile("Zoom over 48 frames"))
     assert (curve.get_attribute("aria-label") or "").endswith("smooth")
+    if not phone:  # a point dragged up and right moves its keyframe in the table
+        box = page.locator(".anim-curve-svg circle").nth(1).bounding_box()
+        assert box is not None
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + 60, y - 10, steps=5)
+        page.mouse.up()
+        assert int(page.get_by_label("Keyframe 2 time", exact=True).input_value()) > 12
+        assert float(page.get_by_label("Keyframe 2 Zoom", exact=True).input_value()) > 1.06
     screenshot(page, f"animation-studio-{'phone' if phone else 'desktop'}")
     overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
     wide = page.evaluate(
