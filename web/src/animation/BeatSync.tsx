@@ -6,7 +6,7 @@ import { Field } from "../create/Field";
 import { MediaPicker } from "../pickers/MediaPicker";
 import type { MediaRef } from "../pickers/media";
 import { analyseBeats } from "./api";
-import { applyPulse, beatFrames, type BeatAnalysis } from "./beats";
+import { applyPulse, beatFrames, completeBeats, type BeatAnalysis } from "./beats";
 import { NumberInput } from "./NumberInput";
 import { COLUMN_LABELS, COLUMNS, type Column, type EngineConfig, type KeyframeTable } from "./production";
 
@@ -44,7 +44,8 @@ export function BeatSync({ config, onAudio, table, onTable, onBpm, nextId, runni
       setBusy(false);
     }
   };
-  const onBeats = analysis === null ? [] : beatFrames(analysis.beats, config.fps, config.frames);
+  const beats = analysis === null ? [] : completeBeats(analysis);
+  const onBeats = beatFrames(beats, config.fps, config.frames);
   return (
     <fieldset className="anim-group anim-beats">
       <legend>Beat sync</legend>
@@ -58,7 +59,7 @@ export function BeatSync({ config, onAudio, table, onTable, onBpm, nextId, runni
       {busy && <p aria-live="polite">Finding the beats…</p>}
       {analysis && (
         <p className="anim-beat-summary" aria-live="polite">
-          {Math.round(analysis.tempo_bpm)} BPM · {analysis.beats.length} beats in {analysis.duration_seconds.toFixed(1)} s ·{" "}
+          {Math.round(analysis.tempo_bpm)} BPM · {beats.length} beats in {analysis.duration_seconds.toFixed(1)} s ·{" "}
           {onBeats.length} within the {config.frames} frames
         </p>
       )}

@@ -15,6 +15,33 @@ export interface Pulse {
   peak: number;
 }
 
+/** The beats with those the tracker left out at either end (librosa's tracker often skips the first beat, which
+ * has no beat before it to confirm it): the grid of the tempo extended while an onset falls on it (within
+ * `tolerance` seconds), and the onset's time taken. */
+export function completeBeats(analysis: BeatAnalysis, tolerance = 0.06): number[] {
+  const beats = [...analysis.beats].sort((a, b) => a - b);
+  const first = beats[0];
+  const last = beats[beats.length - 1];
+  if (first === undefined || last === undefined || !(analysis.tempo_bpm > 0)) return beats;
+  const period = 60 / analysis.tempo_bpm;
+  const onsetNear = (t: number) => analysis.onsets.find((onset) => Math.abs(onset - t) <= tolerance);
+  const before: number[] = [];
+  for (let t = first - period; t >= -tolerance; t -= period) {
+    const onset = onsetNear(t);
+    if (onset === undefined) break;
+    before.unshift(onset);
+    t = onset;
+  }
+  const after: number[] = [];
+  for (let t = last + period; t <= analysis.duration_seconds + tolerance; t += period) {
+    const onset = onsetNear(t);
+    if (onset === undefined) break;
+    after.push(onset);
+    t = onset;
+  }
+  return [...before, ...beats, ...after];
+}
+
 /** The frames of `beats` within `frames` frames at `fps`, each once, in order. */
 export function beatFrames(beats: readonly number[], fps: number, frames: number): number[] {
   const out = new Set<number>();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyPulse, beatFrames } from "./beats";
+import { applyPulse, beatFrames, completeBeats } from "./beats";
 import {
   buildRequest,
   DEFAULT_CONFIG,
@@ -68,6 +68,12 @@ describe("editChanges", () => {
 describe("beats", () => {
   it("puts each beat on its frame once, within the animation", () => {
     expect(beatFrames([0, 0.5, 1.0, 1.52, 1.54, 9], 12, 24)).toEqual([0, 6, 12, 18]);
+  });
+
+  it("adds the beats the tracker left out at either end where an onset is on the tempo's grid", () => {
+    const analysis = { duration_seconds: 4, tempo_bpm: 120, beats: [0.75, 1.25, 1.75], onsets: [0.26, 0.74, 1.24, 1.76, 2.27, 3.1] };
+    expect(completeBeats(analysis)).toEqual([0.26, 0.75, 1.25, 1.75, 2.27]);
+    expect(completeBeats({ ...analysis, beats: [] })).toEqual([]);
   });
 
   it("makes a pulse: the peak on each beat, the base halfway, other columns kept", () => {
