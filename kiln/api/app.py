@@ -36,6 +36,7 @@ from kiln.api.routes import (
     metrics,
     openai,
     session,
+    side_files,
     speech,
     status,
     thumbnails,
@@ -111,7 +112,21 @@ def create_app(
         pools=LivePools(store, workers, LIVE_BEATS * settings.heartbeat_seconds),
     )
     install_error_handlers(app)
-    routers = (jobs, bulk, control, uploads, events, artifacts, gallery, thumbnails, boards, images, openai, info)
+    routers = (
+        jobs,
+        bulk,
+        control,
+        uploads,
+        events,
+        artifacts,
+        side_files,
+        gallery,
+        thumbnails,
+        boards,
+        images,
+        openai,
+        info,
+    )
     for module in (*routers, live_frames, beats, speech, voices, status, session, ws, health, metrics):
         app.include_router(module.router)
     if settings.studio:  # what no route matches: the studio's files and client-side routes

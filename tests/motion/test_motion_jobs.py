@@ -134,6 +134,35 @@ def test_a_storyboard_job_renders_the_final_cut(service: Service, tmp_path: Path
     assert kinds == {"video", "audio"} and frames == 24 and abs(duration - 2.0) <= 1 / 12
 
 
+def test_an_assembly_job_takes_uploaded_music_and_offers_its_subtitles(service: Service, tmp_path: Path) -> None:
+    stills = [service.upload(input_image(tmp_path / f"still-{n}.png")) for n in range(2)]
+    music = service.upload(write_tone(tmp_path / "music.wav", seconds=1.0))
+    plan = {
+        "shots": [
+            {"image": stills[0], "duration": 1.0, "narration": "Hello there."},
+            {"image": stills[1], "duration": 1.0, "motion": {"start_zoom": 1.0, "end_zoom": 1.2}},
+        ],
+        "width": 64, "height": 36, "fps": 12, "music": {"path": music, "volume": 0.5},
+        "narration": {"padding": 0.0}, "subtitles": {"srt": True},
+    }  # fmt: skip
+    created = service.submit({"kind": "assembly", "items": [plan]})
+    job = service.run(created["id"])
+    assert job["state"] == "completed", job
+    [result] = job["results"]
+    kinds, _, duration = probe(service.download(result["url"]))
+    assert kinds == {"video", "audio"} and duration >= 2.0 - 1 / 12
+    [srt] = result["metadata"]["files"]
+    url = f"/v1/artifacts/{result['artifact_id']}/files/{srt['name']}"
+    response = service.client.get(url, headers=service.headers)
+    assert response.status_code == 200 and "Hello there." in response.text
+    assert response.headers["content-type"].startswith("application/x-subrip")
+    # another key's caller, and a name that is not beside the artifact, read as missing
+    _, other = service.store.create_key("someone else")
+    assert service.client.get(url, headers={"Authorization": f"Bearer {other}"}).status_code == 404
+    missing = service.client.get(f"/v1/artifacts/{result['artifact_id']}/files/x.srt", headers=service.headers)
+    assert missing.status_code == 404 and "no file 'x.srt'" in missing.json()["error"]["message"]
+
+
 def test_bad_input_references_are_refused_naming_the_field(service: Service, tmp_path: Path) -> None:
     video = {"model": "tiny-ltx", "frames": 9, "width": 32, "height": 32, "steps": 2}
     cases = [

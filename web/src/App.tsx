@@ -13,12 +13,14 @@ import { SignIn } from "./session/SignIn";
 import { StatusLine } from "./status/StatusLine";
 
 const StoryboardPage = lazy(() => import("./pages/StoryboardPage"));
+const AnimationStudioPage = lazy(() => import("./pages/AnimationStudioPage"));
 
 const NAV = [
   { href: "/", label: "Create" },
   { href: "/queue", label: "Queue" },
   { href: "/gallery", label: "Gallery" },
   { href: "/storyboard", label: "Storyboard" },
+  { href: "/studio", label: "Studio" },
   { href: "/status", label: "Status" },
 ] as const;
 
@@ -64,6 +66,7 @@ function Shell({ session }: { session: Session }) {
           <Route path="/gallery" component={GalleryPage} />
           <Route path="/storyboard">{() => <Suspense fallback={<p aria-busy="true">Loading…</p>}><StoryboardPage /></Suspense>}</Route>
           <Route path="/status" component={StatusPage} />
+          <Route path="/studio">{() => <Suspense fallback={<div aria-busy="true" />}><AnimationStudioPage /></Suspense>}</Route>
           <Route>
             <h1>Not found</h1>
             <p>

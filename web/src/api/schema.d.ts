@@ -132,6 +132,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/artifacts/{artifact_id}/files/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A file written beside an artifact (e.g. its subtitles) */
+        get: operations["artifact_file_v1_artifacts__artifact_id__files__name__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/artifacts/{artifact_id}/star": {
         parameters: {
             query?: never;
@@ -357,6 +374,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/images/generations/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Cancel what the request with this Idempotency-Key is making (kiln's extension) */
+        delete: operations["cancel_generation_v1_images_generations__key__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs": {
         parameters: {
             query?: never;
@@ -558,7 +592,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Built-in models and the hub models kiln knows */
+        /** Built-in, known hub and configured remote models */
         get: operations["models_v1_models_get"];
         put?: never;
         post?: never;
@@ -1824,11 +1858,21 @@ export interface components {
              */
             response_format: ("url" | "b64_json") | null;
             /**
+             * Seed
+             * @description kiln: the seed of the first image
+             */
+            seed?: number | null;
+            /**
              * Size
              * @description WIDTHxHEIGHT, each side snapped to the model's size multiple; auto: the model's own size
              * @default auto
              */
             size: string | null;
+            /**
+             * Steps
+             * @description kiln: denoising steps
+             */
+            steps?: number | null;
             /** Style */
             style?: ("vivid" | "natural") | null;
             /** User */
@@ -2188,6 +2232,12 @@ export interface components {
              * @description Images the quota allows now; null: unlimited
              */
             remaining: number | null;
+            /**
+             * Remote Cost Usd Last 24H
+             * @description What the caller's items on remote backends (replicate:, openai:) cost in the window, in USD: the backend's metrics, else the price table (KILN_REMOTE_PRICES)
+             * @default 0
+             */
+            remote_cost_usd_last_24h: number;
             /**
              * Rule
              * @description The quota's rule, as the CLI help, the README and a 429 say it
@@ -2606,6 +2656,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    artifact_file_v1_artifacts__artifact_id__files__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                artifact_id: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-subrip": unknown;
+                };
             };
             /** @description Validation Error */
             422: {
@@ -3105,7 +3187,10 @@ export interface operations {
     generations_v1_images_generations_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A repeated key (per API key) answers the first request's images instead of making new ones */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3122,6 +3207,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OpenAIImagesResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancel_generation_v1_images_generations__key__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Validation Error */
