@@ -24,6 +24,7 @@ export const STATUS: ServiceStatus = {
     images_last_24h: 120,
     quota: 500,
     remaining: 380,
+    remote_cost_usd_last_24h: 0,
     window_hours: 24,
     rule: "images per rolling 24 hours",
   },
