@@ -1,11 +1,11 @@
 """A video's work folder: the seed a seedless request drew, and the finished segments, so a stopped run continues
 where it was. No torch.
 
-`video.json` keeps the seed. Segment i lives in `segments/000i/` (its frames as PNG: lossless, so the next
-segment starts from exactly the picture a resumed run reads back) with `segments/000i.json` beside it (and, from a
-sound model such as LTX-2, its audio as `segments/000i.wav`). The JSON is written last, atomically: a segment without it is unfinished and is made again. Each segment is keyed by its
-inputs and the key of the one before (and, for the first, the input image's bytes), so editing one segment's
-prompt redoes it and those after, and nothing else.
+`video.json` keeps the seed. Segment i lives in `segments/000i/` (its frames as PNG: lossless, so the next segment
+starts from exactly the picture a resumed run reads back) with `segments/000i.json` beside it (and, from a sound model
+such as LTX-2, its audio as `segments/000i.wav`). The JSON is written last, atomically: a segment without it is
+unfinished and is made again. Each segment is keyed by its inputs and the key of the one before (and, for the first, the
+input image's bytes), so editing one segment's prompt redoes it and those after, and nothing else.
 """
 
 from __future__ import annotations

@@ -79,9 +79,9 @@ def render_clip(
     models: ModelSource,
     control: TaskControl,
 ) -> GeneratedClip:
-    """Segment `index`'s clip (its frames, and its audio from a sound model). `start_image`: for a later segment,
-    the previous segment's last frame (a local file); for the first, None (the request's own input image, if any, is used). Progress is reported per step
-    and a stop is honoured between steps (`Cancelled`)."""
+    """Segment `index`'s clip (its frames, and its audio from a sound model). `start_image`: for a later segment, the
+    previous segment's last frame (a local file); for the first, None (the request's own input image, if any, is used).
+    Progress is reported per step and a stop is honoured between steps (`Cancelled`)."""
     if not 0 <= index < len(plan.segments):
         raise IndexError(f"segment {index} of a {len(plan.segments)}-segment plan")
     item = plan.segments[index]
