@@ -32,8 +32,7 @@ __all__ = ["GeneratedClip", "generate_clips", "load_input_image", "mode_pipeline
 Pixels = np.ndarray[Any, np.dtype[np.float32]]
 
 _SVD_DECODE_CHUNK = 8  # frames decoded at once: the temporal decoder's memory grows with it
-# take one image, repeated for every prompt (LTX-2 re-encodes a single PIL image as it was trained: H.264 CRF)
-_ONE_IMAGE_PER_CALL = frozenset({"WanImageToVideoPipeline", "LTX2ImageToVideoPipeline"})
+_ONE_IMAGE_PER_CALL = frozenset({"WanImageToVideoPipeline"})  # takes one image, repeated for every prompt
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +182,8 @@ def _call(
     if first.mode == "i2v":
         images = [load_input_image(_image_path(item), first.width, first.height) for item in items]
         kwargs["image"] = images[0] if type(pipe).__name__ in _ONE_IMAGE_PER_CALL else images
+        if "image_crf" in inspect.signature(pipe.__call__).parameters:
+            kwargs.update(image=_recompressed(pipe, images), image_crf=0)
     if "frame_rate" in inspect.signature(pipe.__call__).parameters:  # LTX conditions its positions on the frame rate
         kwargs["frame_rate"] = round(first.fps)
     if family.video is not None and family.video.motion_conditioning:
@@ -200,6 +201,15 @@ def _call(
         output = pipe(**kwargs)
     pixels = np.asarray(output.frames, dtype=np.float32)
     return list(zip(pixels, _audio_tracks(pipe, output, len(items)), strict=True))
+
+
+def _recompressed(pipe: Any, images: list[Image.Image]) -> list[Image.Image]:
+    """LTX-2 conditions on its input image as H.264 at the CRF it was trained with; the pipeline does that to a
+    single image only, so each item's image is re-compressed here the same way and handed over as a list."""
+    from diffusers.pipelines.ltx2.utils import apply_image_conditioning_crf, resolve_default_image_crf
+
+    crf = resolve_default_image_crf(pipe.text_encoder)
+    return [Image.fromarray(apply_image_conditioning_crf(np.array(image), crf)) for image in images]
 
 
 def _audio_tracks(pipe: Any, output: Any, count: int) -> list[ClipAudio | None]:
