@@ -4,6 +4,9 @@ clip's audio muxed as AAC and read back with PyAV, batching, the CLI and the API
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,6 +19,7 @@ from kiln.cli.app import app
 from kiln.engine.executor import Engine
 from kiln.engine.video import generate_clips, mode_pipeline
 from kiln.engine.video_item import VideoItem
+from kiln.errors import InvalidInput
 from kiln.media.clip_audio import ClipAudio, read_wav, write_wav
 from kiln.motion.task import TaskControl
 from kiln.motion.video_folder import VideoFolder
@@ -97,9 +101,7 @@ def test_a_clip_has_an_aac_track_of_its_duration(engine: Engine, tmp_path: Path,
     fields = {**TINY, "prompt": "a drummer on a beach", "seed": 5}
     if mode == "i2v":
         fields["image"] = str(input_image(tmp_path / "in.png"))
-    [output] = run_video(
-        tiny_request(**fields), models=engine, work_dir=tmp_path / "work", control=RecordingControl()
-    )
+    [output] = run_video(tiny_request(**fields), models=engine, work_dir=tmp_path / "work", control=RecordingControl())
     video_seconds, audio_seconds, codec, rate, channels = audio_of(output.path)
     assert video_seconds == pytest.approx(17 / 24)
     assert abs(audio_seconds - video_seconds) <= 1 / 24  # within one video frame
@@ -158,10 +160,19 @@ def test_kiln_video_makes_a_sound_clip_and_names_bad_fields(tmp_path: Path) -> N
     assert done.exit_code == 0, done.output
     video_seconds, audio_seconds, codec, *_ = audio_of(tmp_path / "out" / "rain" / "video-1.mp4")
     assert codec == "aac" and abs(audio_seconds - video_seconds) <= 1 / 24
-    bad = CliRunner().invoke(app, ["video", "--model", "tiny-ltx2", "--mode", "i2v", "--prompt", "x"])
-    assert bad.exit_code == 2 and "image" in bad.output
-    bad = CliRunner().invoke(app, ["video", "--model", "tiny-ltx2", "--prompt", "x", "--fps", "0"])
-    assert bad.exit_code == 2 and "fps" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [(["--mode", "i2v", "--prompt", "a bell"], "image"), (["--prompt", "a bell", "--width", "40"], "width")],
+)
+def test_bad_ltx2_flags_exit_2_naming_the_field(tmp_path: Path, args: list[str], field: str) -> None:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "COLUMNS": "200"}
+    command = [sys.executable, "-m", "kiln.cli", "video", "--model", "tiny-ltx2", *args, "--out", "out"]
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert f"error: {field}:" in result.stderr
+    assert not (tmp_path / "out").exists()  # nothing is made before the request is valid
 
 
 def test_a_video_job_of_ltx2_has_its_sound_and_bad_input_names_the_field(
@@ -184,3 +195,27 @@ def test_a_video_job_of_ltx2_has_its_sound_and_bad_input_names_the_field(
     for request, field in cases:
         error = service.refused({"kind": "video", "items": [request]})
         assert error["field"] == field, (request, error)
+
+
+def test_real_ltx2_weights_load_through_the_folder_and_hub_paths(tmp_path: Path) -> None:
+    import json
+
+    from kiln.engine.catalog import resolve_model
+    from kiln.engine.loader import save_builtin
+    from kiln.media.video import probe_video
+
+    assert resolve_model("Lightricks/LTX-2").family.name == "ltx2"  # a hub id kiln knows
+    folder = save_builtin("tiny-ltx2", tmp_path / "my-ltx2")  # a diffusers folder, as a download leaves it
+    index = json.loads((folder / "model_index.json").read_text())
+    assert index["_class_name"] == "LTX2Pipeline"
+    index.pop("_kiln_builtin")
+    (folder / "model_index.json").write_text(json.dumps(index))
+    assert resolve_model(str(folder)).family.name == "ltx2"  # told by its pipeline class
+    args = ["video", "-p", "a bell", "--model", str(folder), "--frames", "17", "--width", "32", "--height", "32",
+            "--steps", "2", "--out", str(tmp_path), "--prefix", "tuned", "--seed", "3"]  # fmt: skip
+    too_small = CliRunner().invoke(app, args).exception  # taken for full-size LTX-2: 32 px is too small
+    assert isinstance(too_small, InvalidInput) and too_small.field == "width"
+    made = CliRunner().invoke(app, [*args, "--family", "tiny-ltx2"])  # the tiny sizes and guidance
+    assert made.exit_code == 0, made.output
+    info = probe_video(tmp_path / "tuned" / "video-3.mp4")
+    assert info.frames == 17 and info.audio_codec == "aac"
