@@ -219,3 +219,17 @@ def test_real_ltx2_weights_load_through_the_folder_and_hub_paths(tmp_path: Path)
     assert made.exit_code == 0, made.output
     info = probe_video(tmp_path / "tuned" / "video-3.mp4")
     assert info.frames == 17 and info.audio_codec == "aac"
+
+
+def test_tiny_ltx2_builds_identically_and_leaves_the_random_state_alone() -> None:
+    import torch
+
+    from kiln.engine.tiny.builders import build_tiny
+
+    state = torch.random.get_rng_state()
+    first, second = build_tiny("tiny-ltx2"), build_tiny("tiny-ltx2")
+    assert torch.equal(torch.random.get_rng_state(), state)
+    for name, part in first.components.items():
+        if isinstance(part, torch.nn.Module):
+            theirs = second.components[name].state_dict()
+            assert all(torch.equal(value, theirs[key]) for key, value in part.state_dict().items()), name
