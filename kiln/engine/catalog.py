@@ -61,6 +61,7 @@ BUILTIN_MODELS: Mapping[str, ModelInfo] = {
         ("tiny-zimage", "Z-Image-Turbo architecture, random weights, Qwen3 text encoder, few-step"),
         ("tiny-svd", "Stable Video Diffusion architecture, random weights, image-to-video"),
         ("tiny-ltx", "LTX-Video architecture, random weights, text- and image-to-video"),
+        ("tiny-ltx2", "LTX-2 architecture, random weights, text- and image-to-video with a generated sound track"),
         ("tiny-wan", "Wan 2.1 architecture, random weights, text-to-video (image-to-video through tiny-wan-i2v)"),
         ("tiny-wan-i2v", "Wan 2.1 image-to-video architecture, random weights, CLIP image encoder"),
     )
@@ -80,6 +81,7 @@ KNOWN_HUB_MODELS: Mapping[str, tuple[str, str]] = {
     "stabilityai/stable-video-diffusion-img2vid-xt": ("svd", "Stable Video Diffusion XT (image-to-video, 25 frames)"),
     "stabilityai/stable-video-diffusion-img2vid-xt-1-1": ("svd", "Stable Video Diffusion XT 1.1 (image-to-video)"),
     "Lightricks/LTX-Video": ("ltx", "LTX-Video (text- and image-to-video)"),
+    "Lightricks/LTX-2": ("ltx2", "LTX-2 (text- and image-to-video with sound)"),
     "Wan-AI/Wan2.1-T2V-1.3B-Diffusers": ("wan", "Wan 2.1 1.3B (text-to-video, 480p)"),
     "Wan-AI/Wan2.1-T2V-14B-Diffusers": ("wan", "Wan 2.1 14B (text-to-video)"),
     "Wan-AI/Wan2.1-I2V-14B-480P-Diffusers": ("wan-i2v", "Wan 2.1 14B image-to-video, 480p"),

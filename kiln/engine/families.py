@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 QUALITY_NAMES = ("fast", "balanced", "high", "ultra")
-TokenizerKind = Literal["clip", "t5", "qwen"]
+TokenizerKind = Literal["clip", "t5", "qwen", "gemma"]
 VideoMode = Literal["t2v", "i2v"]
 VIDEO_MODES: tuple[VideoMode, ...] = ("t2v", "i2v")
 
@@ -60,6 +60,7 @@ class VideoTraits:
     default_width: int
     default_height: int
     motion_conditioning: bool = False
+    sound: bool = False  # the pipeline generates the clip's audio track with it (LTX-2)
 
     def valid_frames(self, frames: int) -> bool:
         return frames > self.frame_step and (frames - 1) % self.frame_step == 0 and frames <= self.max_frames
@@ -248,6 +249,32 @@ LTX = Family(
         default_height=480,
     ),
 )
+# LTX-2: video and its sound track from one audio-video transformer (a Gemma 3 text encoder), 8k+1 frames at 24 fps
+# in multiples of 32, 768x512 by default. Its own guidance extras (spatio-temporal and modality guidance) keep the
+# pipeline's defaults on real checkpoints; the tiny model turns them off (two layers, no block 28).
+LTX2 = Family(
+    name="ltx2",
+    pipeline_class="LTX2Pipeline",
+    default_steps=40,
+    quality_steps=_VIDEO_STEPS,
+    default_guidance=3.0,
+    size_multiple=32,
+    default_megapixels=768 * 512 / 1e6,
+    supports_negative=True,
+    text_encoders=(TextEncoder("gemma3", "tokenizer", "gemma", 1024),),
+    max_side=1920,
+    call_kwargs=_frozen({"max_sequence_length": 1024}),
+    video=VideoTraits(
+        modes=_frozen({"t2v": "LTX2Pipeline", "i2v": "LTX2ImageToVideoPipeline"}),
+        default_fps=24.0,
+        default_frames=121,
+        frame_step=8,
+        max_frames=257,
+        default_width=768,
+        default_height=512,
+        sound=True,
+    ),
+)
 _WAN_VIDEO = VideoTraits(
     modes=_frozen({"t2v": "WanPipeline"}),
     default_fps=16.0,
@@ -300,6 +327,10 @@ def _tiny_video(family: Family, name: str, size: int, frames: int, **call_kwargs
 # The tiny SVD VAE halves each side and its UNet downsamples once: sides are multiples of 8.
 TINY_SVD = replace(_tiny_video(SVD, "tiny-svd", 64, 8), size_multiple=8)
 TINY_LTX = _tiny_video(LTX, "tiny-ltx", 64, 17, max_sequence_length=32)
+TINY_LTX2 = _tiny_video(
+    LTX2, "tiny-ltx2", 64, 17, max_sequence_length=32, stg_scale=0.0, audio_stg_scale=0.0,
+    spatio_temporal_guidance_blocks=None, modality_scale=1.0, audio_modality_scale=1.0,
+)  # fmt: skip
 TINY_WAN = _tiny_video(WAN, "tiny-wan", 64, 17, max_sequence_length=32)
 TINY_WAN_I2V = _tiny_video(WAN_I2V, "tiny-wan-i2v", 64, 17, max_sequence_length=32)
 
@@ -320,10 +351,12 @@ FAMILIES: Mapping[str, Family] = _frozen(
             TINY_ZIMAGE,
             SVD,
             LTX,
+            LTX2,
             WAN,
             WAN_I2V,
             TINY_SVD,
             TINY_LTX,
+            TINY_LTX2,
             TINY_WAN,
             TINY_WAN_I2V,
         )
@@ -339,6 +372,8 @@ _BY_PIPELINE_CLASS = {
     "StableVideoDiffusionPipeline": SVD,
     "LTXPipeline": LTX,
     "LTXImageToVideoPipeline": LTX,
+    "LTX2Pipeline": LTX2,
+    "LTX2ImageToVideoPipeline": LTX2,
     "WanPipeline": WAN,
     "WanImageToVideoPipeline": WAN_I2V,
 }

@@ -38,6 +38,7 @@ def _builtin_tokenizer(kind: str) -> Any:
         "clip": tokenizers.clip_tokenizer,
         "t5": tokenizers.t5_tokenizer,
         "qwen": tokenizers.qwen_tokenizer,
+        "gemma": tokenizers.gemma_tokenizer,
     }
     return builders[kind]()
 

@@ -25,6 +25,7 @@ from kiln.engine.loader import LoadedModel
 from kiln.engine.steps import StepCallback, step_end_callback
 from kiln.engine.video_item import DEFAULT_MOTION_BUCKET_ID, DEFAULT_NOISE_AUG_STRENGTH, VideoItem
 from kiln.errors import Cancelled, InvalidInput, KilnError
+from kiln.media.clip_audio import ClipAudio
 
 __all__ = ["GeneratedClip", "generate_clips", "load_input_image", "mode_pipeline"]
 
@@ -36,11 +37,13 @@ _ONE_IMAGE_PER_CALL = frozenset({"WanImageToVideoPipeline"})  # takes one image,
 
 @dataclass(frozen=True, slots=True)
 class GeneratedClip:
-    """One finished clip: `pixels` is the pipeline's float output (frames, height, width, 3 in 0..1)."""
+    """One finished clip: `pixels` is the pipeline's float output (frames, height, width, 3 in 0..1); `audio` the
+    sound track a sound model (LTX-2) made with it, fitted to the clip's duration."""
 
     item: VideoItem
     pixels: Pixels
     model_label: str
+    audio: ClipAudio | None = None
 
     def images(self) -> list[Image.Image]:
         """The frames in 8 bits, rounded as diffusers' `numpy_to_pil` does."""
@@ -96,16 +99,23 @@ def generate_clips(
     if any(item.signature() != signature for item in items):
         raise KilnError("a micro-batch must share one signature")
     pipe = mode_pipeline(model, items[0].mode)
-    pixels: list[Pixels | None] = [None] * len(items)
+    made: list[_Made | None] = [None] * len(items)
     for group in _call_groups(type(pipe).__name__, items):
         clips = _generate(model, pipe, [items[i] for i in group], on_step, should_cancel)
         for position, clip in zip(group, clips, strict=True):
-            pixels[position] = clip
+            made[position] = clip
     return [
-        GeneratedClip(item, clip, model.info.label)
-        for item, clip in zip(items, pixels, strict=True)
+        GeneratedClip(item, clip[0], model.info.label, _fitted(clip[1], item))
+        for item, clip in zip(items, made, strict=True)
         if clip is not None
     ]
+
+
+_Made = tuple[Pixels, ClipAudio | None]
+
+
+def _fitted(audio: ClipAudio | None, item: VideoItem) -> ClipAudio | None:
+    return None if audio is None else audio.fitted(item.frames / item.fps)
 
 
 def _call_groups(class_name: str, items: Sequence[VideoItem]) -> list[list[int]]:
@@ -124,12 +134,12 @@ def _generate(
     items: list[VideoItem],
     on_step: StepCallback | None,
     should_cancel: Callable[[], bool] | None,
-) -> list[Pixels]:
+) -> list[_Made]:
     """One call, or, out of memory, the two halves one after the other."""
     if should_cancel is not None and should_cancel():
         raise Cancelled("canceled before the clip started")
     try:
-        return list(_call(model.info.family, pipe, items, on_step, should_cancel))
+        return _call(model.info.family, pipe, items, on_step, should_cancel)
     except torch.OutOfMemoryError:
         if len(items) == 1:
             raise
@@ -148,7 +158,7 @@ def _call(
     items: list[VideoItem],
     on_step: StepCallback | None,
     should_cancel: Callable[[], bool] | None,
-) -> Pixels:
+) -> list[_Made]:
     first = items[0]
     total = first.steps
 
@@ -172,6 +182,8 @@ def _call(
     if first.mode == "i2v":
         images = [load_input_image(_image_path(item), first.width, first.height) for item in items]
         kwargs["image"] = images[0] if type(pipe).__name__ in _ONE_IMAGE_PER_CALL else images
+        if "image_crf" in inspect.signature(pipe.__call__).parameters:
+            kwargs.update(image=_recompressed(pipe, images), image_crf=0)
     if "frame_rate" in inspect.signature(pipe.__call__).parameters:  # LTX conditions its positions on the frame rate
         kwargs["frame_rate"] = round(first.fps)
     if family.video is not None and family.video.motion_conditioning:
@@ -187,7 +199,27 @@ def _call(
         )
     with torch.inference_mode():
         output = pipe(**kwargs)
-    return np.asarray(output.frames, dtype=np.float32)
+    pixels = np.asarray(output.frames, dtype=np.float32)
+    return list(zip(pixels, _audio_tracks(pipe, output, len(items)), strict=True))
+
+
+def _recompressed(pipe: Any, images: list[Image.Image]) -> list[Image.Image]:
+    """LTX-2 conditions on its input image as H.264 at the CRF it was trained with; the pipeline does that to a
+    single image only, so each item's image is re-compressed here the same way and handed over as a list."""
+    from diffusers.pipelines.ltx2.utils import apply_image_conditioning_crf, resolve_default_image_crf
+
+    crf = resolve_default_image_crf(pipe.text_encoder)
+    return [Image.fromarray(apply_image_conditioning_crf(np.array(image), crf)) for image in images]
+
+
+def _audio_tracks(pipe: Any, output: Any, count: int) -> list[ClipAudio | None]:
+    """Each clip's sound track, for a pipeline that makes one (LTX-2: a (batch, channels, samples) tensor)."""
+    audio = getattr(output, "audio", None)
+    if audio is None:
+        return [None] * count
+    rate = int(pipe.vocoder.config.output_sampling_rate)
+    samples = audio.float().cpu().numpy().astype(np.float32)
+    return [ClipAudio(np.ascontiguousarray(track), rate) for track in samples]
 
 
 def _image_path(item: VideoItem) -> str:

@@ -1,11 +1,11 @@
 """A video's work folder: the seed a seedless request drew, and the finished segments, so a stopped run continues
 where it was. No torch.
 
-`video.json` keeps the seed. Segment i lives in `segments/000i/` (its frames as PNG: lossless, so the next
-segment starts from exactly the picture a resumed run reads back) with `segments/000i.json` beside it. The JSON is
-written last, atomically: a segment without it is unfinished and is made again. Each segment is keyed by its
-inputs and the key of the one before (and, for the first, the input image's bytes), so editing one segment's
-prompt redoes it and those after, and nothing else.
+`video.json` keeps the seed. Segment i lives in `segments/000i/` (its frames as PNG: lossless, so the next segment
+starts from exactly the picture a resumed run reads back) with `segments/000i.json` beside it (and, from a sound model
+such as LTX-2, its audio as `segments/000i.wav`). The JSON is written last, atomically: a segment without it is
+unfinished and is made again. Each segment is keyed by its inputs and the key of the one before (and, for the first, the
+input image's bytes), so editing one segment's prompt redoes it and those after, and nothing else.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 from PIL import Image
 
 from kiln.engine.video_item import VideoItem
+from kiln.media.clip_audio import ClipAudio, write_wav
 from kiln.motion.video_plan import VideoPlan, plan_video
 from kiln.motion.video_request import VideoRequest
 
@@ -78,7 +79,14 @@ class VideoFolder:
     def has(self, index: int, key: str) -> bool:
         """Whether segment `index` is saved whole, for exactly these inputs."""
         meta = self.meta(index)
-        return meta is not None and meta.get("key") == key and len(self.frame_paths(index)) == meta.get("frames")
+        if meta is None or meta.get("key") != key or len(self.frame_paths(index)) != meta.get("frames"):
+            return False
+        return not meta.get("audio") or self._audio_path(index).is_file()
+
+    def audio_path(self, index: int) -> Path | None:
+        """The saved segment's sound track, or None when its model made none."""
+        meta = self.meta(index)
+        return self._audio_path(index) if meta is not None and meta.get("audio") else None
 
     def frame_paths(self, index: int) -> list[Path]:
         return sorted(self._frames_dir(index).glob("frame-*.png"))
@@ -89,8 +97,15 @@ class VideoFolder:
             raise FileNotFoundError(f"segment {index} has no frames in {self.path}")
         return paths[-1]
 
-    def save(self, index: int, key: str, frames: Sequence[Image.Image], meta: dict[str, Any]) -> None:
-        """Write the frames, then the JSON that marks the segment finished."""
+    def save(
+        self,
+        index: int,
+        key: str,
+        frames: Sequence[Image.Image],
+        meta: dict[str, Any],
+        audio: ClipAudio | None = None,
+    ) -> None:
+        """Write the frames (and the audio), then the JSON that marks the segment finished."""
         self._segments.mkdir(parents=True, exist_ok=True)
         self._meta_path(index).unlink(missing_ok=True)
         staging = self._segments / f"{index:04d}.partial"
@@ -101,11 +116,17 @@ class VideoFolder:
         target = self._frames_dir(index)
         shutil.rmtree(target, ignore_errors=True)
         staging.rename(target)
-        body = json.dumps({**meta, "key": key, "frames": len(frames)}, indent=2, sort_keys=True)
+        if audio is not None:
+            write_wav(self._audio_path(index), audio)
+        record = {**meta, "key": key, "frames": len(frames), "audio": audio is not None}
+        body = json.dumps(record, indent=2, sort_keys=True)
         _write_atomically(self._meta_path(index), body)
 
     def _frames_dir(self, index: int) -> Path:
         return self._segments / f"{index:04d}"
+
+    def _audio_path(self, index: int) -> Path:
+        return self._segments / f"{index:04d}.wav"
 
     def _meta_path(self, index: int) -> Path:
         return self._segments / f"{index:04d}.json"

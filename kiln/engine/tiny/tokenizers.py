@@ -11,7 +11,7 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
-__all__ = ["clip_tokenizer", "qwen_tokenizer", "t5_tokenizer"]
+__all__ = ["clip_tokenizer", "gemma_tokenizer", "qwen_tokenizer", "t5_tokenizer"]
 
 _ASSETS = files("kiln.engine.tiny") / "assets"
 
@@ -88,3 +88,12 @@ def qwen_tokenizer() -> Any:
     tokenizer.add_special_tokens({"additional_special_tokens": ["<|im_start|>", "<|im_end|>"]})
     tokenizer.chat_template = _QWEN_CHAT_TEMPLATE
     return tokenizer
+
+
+def gemma_tokenizer() -> Any:
+    """A byte-level Gemma tokenizer (pad, eos, bos, unk, then the 256 byte symbols), for the tiny LTX-2's Gemma 3."""
+    from transformers import GemmaTokenizer
+
+    specials = ["<pad>", "<eos>", "<bos>", "<unk>"]
+    vocab = {token: i for i, token in enumerate([*specials, *_bytes_to_unicode().values()])}
+    return GemmaTokenizer(vocab=vocab, merges=[], model_max_length=1024)

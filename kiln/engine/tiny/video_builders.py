@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from kiln.engine.tiny.ltx2_builder import build_tiny_ltx2
 from kiln.engine.tiny.tokenizers import t5_tokenizer
 
 __all__ = ["VIDEO_BUILDERS"]
@@ -162,6 +163,7 @@ def _wan_i2v() -> Any:
 VIDEO_BUILDERS: dict[str, Callable[[], Any]] = {
     "tiny-svd": _svd,
     "tiny-ltx": _ltx,
+    "tiny-ltx2": build_tiny_ltx2,
     "tiny-wan": _wan,
     "tiny-wan-i2v": _wan_i2v,
 }
