@@ -101,9 +101,15 @@ class Settings(BaseSettings):
     max_input_pixels: int = Field(
         default=64_000_000, ge=1, description="Largest input image (width x height), checked on its header"
     )
+    lora_dir: Path | None = Field(
+        default=None, description="Folder of LoRA .safetensors files (`<lora:name:w>`); default: data_dir/loras"
+    )
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'kiln.db'}"
 
     def resolved_wildcards_dir(self) -> Path:
         return self.wildcards_dir or self.data_dir / "wildcards"
+
+    def resolved_lora_dir(self) -> Path:
+        return self.lora_dir or self.data_dir / "loras"
