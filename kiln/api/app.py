@@ -31,6 +31,7 @@ from kiln.api.routes import (
     images,
     info,
     jobs,
+    loras,
     metrics,
     openai,
     session,
@@ -108,7 +109,7 @@ def create_app(
     )
     install_error_handlers(app)
     routers = (jobs, bulk, control, uploads, events, artifacts, gallery, thumbnails, boards, images, openai, info)
-    for module in (*routers, status, session, ws, health, metrics):
+    for module in (*routers, loras, status, session, ws, health, metrics):
         app.include_router(module.router)
     if settings.studio:  # what no route matches: the studio's files and client-side routes
         studio = StudioApp(settings.studio_dir or bundled_dist(), app.router.default, download_origins(settings))
