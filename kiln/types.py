@@ -136,4 +136,3 @@ class ControlUse:
 
     def key(self) -> str:
         return f"control:{self.type}:{self.model}@{self.scale!r}"
-
