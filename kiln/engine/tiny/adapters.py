@@ -3,7 +3,8 @@
 A LoRA is made as diffusers' training scripts make one: peft's `LoraConfig` on the denoiser, its state dict in
 diffusers' layout (`unet.` / `transformer.` prefixes). `init_lora_weights=False` draws both factors at random, so
 the LoRA changes the image (peft's default starts B at zero: a no-op). The ControlNet mirrors tiny-sd's UNet; its
-zero-initialised output convolutions are filled with seeded noise so that it guides the image.
+zero-initialised output convolutions and its control-image path are filled with seeded noise so that the control
+image visibly guides the image.
 """
 
 from __future__ import annotations
@@ -62,10 +63,11 @@ def build_tiny_controlnet(name: str) -> Any:
             block_out_channels=(4, 8), layers_per_block=1, in_channels=4, cross_attention_dim=8, norm_num_groups=2,
             down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"), conditioning_embedding_out_channels=(4, 4, 4, 4),
         )  # fmt: skip
-        zeroed = [*controlnet.controlnet_down_blocks, controlnet.controlnet_mid_block]
-        zeroed.append(controlnet.controlnet_cond_embedding.conv_out)
         with torch.no_grad():
-            for module in zeroed:
+            for module in (*controlnet.controlnet_down_blocks, controlnet.controlnet_mid_block):
                 for parameter in module.parameters():
                     parameter.normal_(0.0, 0.2)
+            # the control image's path: strong enough that different maps give clearly different images
+            for parameter in controlnet.controlnet_cond_embedding.parameters():
+                parameter.normal_(0.0, 0.5)
     return controlnet.eval().requires_grad_(False)
