@@ -155,7 +155,7 @@ def test_controlnet_items_alone_equal_them_batched_each_with_its_own_image(engin
 def test_canny_finds_the_edges_of_shapes(tmp_path: Path) -> None:
     edges = np.asarray(canny_edges(Image.open(shapes_picture(tmp_path / "s.png"))))
     assert edges.shape == (64, 64, 3) and set(np.unique(edges)) == {0, 255}
-    assert edges[20, 8:12].max() == 255 and edges[20, 20] == 0  # the square's side, not its inside
+    assert edges[20, 8:12, 0].max() == 255 and edges[20, 20, 0] == 0  # the square's side, not its inside
     assert edges[:5, :5].max() == 0
 
 
