@@ -93,9 +93,9 @@ def test_a_lora_from_the_lora_folder_is_loaded_and_hashed_as_a1111_does(tmp_path
 def test_a_tiny_flux_lora_changes_a_flux_image(engine: Engine) -> None:
     base = make_item(0, model="tiny-flux", guidance=0.0)
     [plain] = pixels(engine, base)
-    [zero, one] = pixels(engine, replace(base, loras=(lora(0.0, "builtin:tiny-flux-lora", "tiny-flux-lora"),))) + pixels(
-        engine, replace(base, loras=(lora(1.0, "builtin:tiny-flux-lora", "tiny-flux-lora"),))
-    )
+    [zero, one] = pixels(
+        engine, replace(base, loras=(lora(0.0, "builtin:tiny-flux-lora", "tiny-flux-lora"),))
+    ) + pixels(engine, replace(base, loras=(lora(1.0, "builtin:tiny-flux-lora", "tiny-flux-lora"),)))
     assert np.abs(zero - plain).max() < 1e-4
     assert np.abs(one - plain).max() > 1e-3
 
@@ -125,7 +125,9 @@ def test_lora_sets_are_part_of_the_signature() -> None:
     control = ControlUse("canny", "/x.png", 1.0, "tiny-controlnet")
     assert make_item(0, control=control).signature() != make_item(0).signature()
     assert make_item(0, control=control).signature() != make_item(0, control=replace(control, scale=0.5)).signature()
-    assert make_item(0, control=control).signature() == make_item(1, control=replace(control, image="/y.png")).signature()
+    assert (
+        make_item(0, control=control).signature() == make_item(1, control=replace(control, image="/y.png")).signature()
+    )
 
 
 def test_a_controlnet_at_scale_0_equals_no_controlnet_and_at_scale_1_differs(engine: Engine, tmp_path: Path) -> None:
