@@ -81,9 +81,8 @@ def test_a_lora_from_the_lora_folder_is_loaded_and_hashed_as_a1111_does(tmp_path
     folder.mkdir(parents=True)
     save_file(build_tiny_lora("tiny-sd-lora"), folder / "ink.safetensors")
     engine = Engine(Settings(threads=2, data_dir=tmp_path / "data", lora_dir=tmp_path / "loras"))
-    builtin, from_file = engine.run(
-        [make_item(0, loras=(lora(1.0),))],
-    ) + engine.run([make_item(0, loras=(lora(1.0, "dir:styles/ink", "ink"),))])
+    [builtin] = engine.run([make_item(0, loras=(lora(1.0),))])
+    [from_file] = engine.run([make_item(0, loras=(lora(1.0, "dir:styles/ink", "ink"),))])
     assert np.abs(builtin.pixels - from_file.pixels).max() < 1e-5  # the same weights, from the file
     expected = addnet_hash((folder / "ink.safetensors").read_bytes())[:12]
     assert from_file.lora_hashes == (("ink", expected),)
