@@ -87,7 +87,9 @@ class ImageItem:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["loras"] = list(data["loras"])  # JSON's form: a recipe read back compares equal
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ImageItem:
