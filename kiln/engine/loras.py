@@ -4,12 +4,14 @@ A model carries one LoRA set at a time (the items of a pipeline call share it: i
 When the next call wants another set, the loaded LoRAs are unloaded first (`unload_lora_weights` puts the original
 layers back, so the base model is exactly what was loaded), then the new ones are loaded under kiln's adapter names
 and weighted with `set_adapters`. A call with the same LoRAs at other weights only calls `set_adapters`.
-State dicts are kept in memory by source, so switching back and forth reads each file once.
+The last `KEPT_STATE_DICTS` state dicts are kept in memory by source, so switching back and forth reads each file
+once.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,8 +23,9 @@ from kiln.engine.lora_catalog import BUILTIN_SCHEME, DIR_SCHEME, SUFFIX
 from kiln.errors import InvalidInput
 from kiln.types import LoraUse
 
-__all__ = ["LoraLibrary", "use_loras"]
+__all__ = ["KEPT_STATE_DICTS", "LoraLibrary", "use_loras"]
 
+KEPT_STATE_DICTS = 16
 _APPLIED = "loras"  # the key of `LoadedModel.adapters` holding the sources loaded on that model
 
 
@@ -32,7 +35,7 @@ class LoraLibrary:
     def __init__(self, folder: Path, hashes: FileHashes) -> None:
         self.folder = folder
         self._hashes = hashes
-        self._states: dict[str, dict[str, torch.Tensor]] = {}
+        self._states: OrderedDict[str, dict[str, torch.Tensor]] = OrderedDict()  # least recently used first
         self._builtin_hashes: dict[str, str] = {}
 
     def path(self, source: str) -> Path | None:
@@ -44,9 +47,11 @@ class LoraLibrary:
             if source.startswith(DIR_SCHEME)
             else Path(source)
         )
-        if not path.is_file():
-            name = source.removeprefix(DIR_SCHEME) if source.startswith(DIR_SCHEME) else path.name
+        if not path.is_file() and source.startswith(DIR_SCHEME):
+            name = source.removeprefix(DIR_SCHEME)
             raise InvalidInput("loras", f"the LoRA {name} is not in this worker's LoRA folder (KILN_LORA_DIR)")
+        if not path.is_file():
+            raise InvalidInput("loras", f"the LoRA file {path.name} does not exist any more; give one that does")
         return path
 
     def state_dict(self, source: str) -> dict[str, torch.Tensor]:
@@ -60,6 +65,9 @@ class LoraLibrary:
                 from safetensors.torch import load_file
 
                 self._states[source] = load_file(path)
+            while len(self._states) > KEPT_STATE_DICTS:
+                self._states.popitem(last=False)
+        self._states.move_to_end(source)
         return self._states[source]
 
     def short_hash(self, source: str) -> str:
