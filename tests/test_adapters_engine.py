@@ -178,3 +178,39 @@ def test_a_bad_control_file_names_the_field(tmp_path: Path, problem: str) -> Non
     with pytest.raises(InvalidInput) as error:
         engine.run([make_item(0, control=ControlUse("canny", path, 1.0, "tiny-controlnet"))])
     assert error.value.field == "control.image"
+
+
+def test_file_hashes_are_a1111s_and_cached_until_the_file_changes(tmp_path: Path) -> None:
+    import hashlib
+    import os
+
+    from kiln.engine.hashes import FileHashes
+
+    header = b'{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}'
+    data = len(header).to_bytes(8, "little") + header + b"\x00\x00\x80\x3f"
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(data)
+    hashes = FileHashes(tmp_path / "hashes.json")
+    assert hashes.sha256(path) == hashlib.sha256(data).hexdigest()  # A1111's Model hash: its first 10 digits
+    assert hashes.addnet(path) == hashlib.sha256(b"\x00\x00\x80\x3f").hexdigest() == addnet_hash(data)
+    stat = path.stat()
+    path.write_bytes(data[:-1] + b"\x40")  # same size: cached by time too
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert FileHashes(tmp_path / "hashes.json").sha256(path) == hashlib.sha256(data).hexdigest()  # from the cache
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert hashes.sha256(path) == hashlib.sha256(path.read_bytes()).hexdigest()  # changed: hashed again
+
+
+def test_a1111s_own_parser_reads_the_adapter_keys(engine: Engine, tmp_path: Path) -> None:
+    from tests.test_infotext import a1111_parse_generation_parameters
+
+    picture = str(shapes_picture(tmp_path / "shapes.png"))
+    item = make_item(0, loras=(lora(0.5),), control=ControlUse("canny", picture, 0.5, "tiny-controlnet"))
+    [generated] = engine.run([item])
+    path = tmp_path / "image.png"
+    path.write_bytes(encode_generated(generated))
+    params = a1111_parse_generation_parameters(read_metadata(path).infotext or "")
+    assert params["Lora hashes"] == f"tiny-sd-lora: {generated.lora_hashes[0][1]}"
+    assert params["Model hash"] == generated.model_hash
+    assert params["ControlNet 0"] == "Module: canny, Model: tiny-controlnet, Weight: 0.5"
+    assert "<lora:tiny-sd-lora:0.5>" in params["Prompt"]
