@@ -139,3 +139,18 @@ def test_bad_adapters_are_refused_with_a_4xx_naming_the_field(
     error = response.json()["error"]
     assert error["field"] == field, error
     assert str(api.settings.data_dir) not in error["message"]
+
+
+def test_a_lora_missing_from_the_workers_folder_fails_the_item_saying_so(make_api: ApiFactory, engine: Engine) -> None:
+    api = make_api(worker="real")
+    folder = api.settings.resolved_lora_dir() / "only-on-the-api"
+    folder.mkdir(parents=True)
+    (folder / "ink.safetensors").write_bytes(b"\x02\x00\x00\x00\x00\x00\x00\x00{}")
+    assert not (engine.loras.folder / "only-on-the-api").exists()  # the worker's engine has its own folder
+    with api.run_worker():
+        job = api.submit(items=[{"prompt": "a boat", **SMALL, "loras": [{"name": "only-on-the-api/ink"}]}])
+        final = api.wait_final(job["id"], timeout=120)
+    assert final["state"] == "failed"
+    [item] = api.client.get(f"/v1/jobs/{job['id']}/items").json()["data"]
+    assert "only-on-the-api/ink" in item["error"] and "KILN_LORA_DIR" in item["error"]
+    assert str(engine.loras.folder) not in item["error"]
