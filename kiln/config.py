@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     max_input_pixels: int = Field(
         default=64_000_000, ge=1, description="Largest input image (width x height), checked on its header"
     )
+    lora_dir: Path | None = Field(
+        default=None, description="Folder of LoRA .safetensors files (`<lora:name:w>`); default: data_dir/loras"
+    )
 
     # remote backends (`kiln.remote`): a backend is configured when its key (or its base URL) is set
     replicate_api_token: str | None = Field(
@@ -142,3 +145,6 @@ class Settings(BaseSettings):
 
     def resolved_wildcards_dir(self) -> Path:
         return self.wildcards_dir or self.data_dir / "wildcards"
+
+    def resolved_lora_dir(self) -> Path:
+        return self.lora_dir or self.data_dir / "loras"

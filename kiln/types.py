@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
-__all__ = ["OUTPUT_FORMATS", "ImageItem", "OutputFormat", "Signature"]
+__all__ = ["OUTPUT_FORMATS", "ControlUse", "ImageItem", "LoraUse", "OutputFormat", "Signature"]
 
 OutputFormat = Literal["png", "webp", "jpeg", "avif"]
 OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("png", "webp", "jpeg", "avif")
@@ -70,6 +70,8 @@ class ImageItem:
     strength: float = 1.0
     prompt_template: str | None = None  # what the user wrote, when it held variations (`{a|b}`, `__name__`)
     negative_template: str | None = None  # the same for the negative prompt
+    loras: tuple[LoraUse, ...] = ()  # applied in this order, each at its weight
+    control: ControlUse | None = None  # a ControlNet guiding the item
 
     def signature(self) -> Signature:
         return Signature(
@@ -81,12 +83,58 @@ class ImageItem:
             guidance=self.guidance,
             scheduler=self.scheduler,
             strength=self.strength if self.kind == "img2img" else None,
+            adapters=self.adapter_keys(),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["loras"] = list(data["loras"])  # JSON's form: a recipe read back compares equal
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ImageItem:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+    def __post_init__(self) -> None:
+        # a recipe read back from JSON holds dicts and lists: make them the frozen types again
+        loras: tuple[LoraUse | dict[str, Any], ...] = tuple(self.loras)
+        object.__setattr__(self, "loras", tuple(LoraUse(**x) if isinstance(x, dict) else x for x in loras))
+        control: ControlUse | dict[str, Any] | None = self.control
+        if isinstance(control, dict):
+            object.__setattr__(self, "control", ControlUse(**control))
+
+    def adapter_keys(self) -> tuple[str, ...]:
+        """The LoRA set (order-free: the same set shares a pipeline call) and the ControlNet, for the signature."""
+        keys = sorted(lora.key() for lora in self.loras)
+        if self.control is not None:
+            keys.append(self.control.key())
+        return tuple(keys)
+
+
+@dataclass(frozen=True, slots=True)
+class LoraUse:
+    """One LoRA applied to an item. `source` says where its weights are: `builtin:<name>`, `dir:<name>` (a file in
+    `KILN_LORA_DIR`, read by whichever process runs the item) or an absolute path (a local run's own file);
+    `name` is what the infotext and `<lora:name:w>` show."""
+
+    name: str
+    source: str
+    weight: float
+
+    def key(self) -> str:
+        return f"lora:{self.source}@{self.weight!r}"
+
+
+@dataclass(frozen=True, slots=True)
+class ControlUse:
+    """A ControlNet guiding an item: its `type` (`canny` edges are computed by kiln from `image`; other types take
+    `image` as the control map), the ControlNet `model` serving that type, and its conditioning `scale`."""
+
+    type: str
+    image: str  # an absolute path (local runs) or `storage:<key>` (jobs)
+    scale: float
+    model: str
+
+    def key(self) -> str:
+        return f"control:{self.type}:{self.model}@{self.scale!r}"

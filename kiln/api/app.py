@@ -33,6 +33,7 @@ from kiln.api.routes import (
     info,
     jobs,
     live_frames,
+    loras,
     metrics,
     openai,
     session,
@@ -127,7 +128,7 @@ def create_app(
         openai,
         info,
     )
-    for module in (*routers, live_frames, beats, speech, voices, status, session, ws, health, metrics):
+    for module in (*routers, live_frames, beats, speech, voices, loras, status, session, ws, health, metrics):
         app.include_router(module.router)
     if settings.studio:  # what no route matches: the studio's files and client-side routes
         studio = StudioApp(settings.studio_dir or bundled_dist(), app.router.default, download_origins(settings))

@@ -109,7 +109,8 @@ def _relabel(exc: InvalidInput, submission: ImageSubmission) -> InvalidInput:
         return exc
     spec = submission.specs[int(exc.where)]
     defaults = submission.defaults
-    if exc.field not in spec.model_fields_set and defaults is not None and exc.field in defaults.model_fields_set:
+    root = exc.field.split(".")[0]  # `control.image` is a part of `control`
+    if root not in spec.model_fields_set and defaults is not None and root in defaults.model_fields_set:
         field_path = f"defaults.{exc.field}"
     elif submission.label is None:
         return exc
@@ -123,15 +124,26 @@ def _with_stored_inputs(submission: ImageSubmission, services: Services, caller:
     which the worker reads from storage wherever it runs."""
 
     def local(spec: ImageSpec | None, field: str) -> ImageSpec | None:
+        spec = _with_stored_control(spec, services, caller, field)
         if spec is None or spec.init_image is None:
             return spec
-        return spec.model_copy(update={"init_image": stored_image(spec.init_image, services, caller, field)})
+        return spec.model_copy(
+            update={"init_image": stored_image(spec.init_image, services, caller, f"{field}init_image")}
+        )
 
     def field(index: int) -> str:  # a body that is one spec (`/v1/images`) names the field alone
-        return f"{submission.label}.{index}.init_image" if submission.label else "init_image"
+        return f"{submission.label}.{index}." if submission.label else ""
 
     specs = [local(spec, field(i)) or spec for i, spec in enumerate(submission.specs)]
-    return replace(submission, specs=specs, defaults=local(submission.defaults, "defaults.init_image"))
+    return replace(submission, specs=specs, defaults=local(submission.defaults, "defaults."))
+
+
+def _with_stored_control(spec: ImageSpec | None, services: Services, caller: Caller, field: str) -> ImageSpec | None:
+    """`spec` with its ControlNet image (an upload or artifact of the caller) as `storage:<key>`."""
+    if spec is None or spec.control is None:
+        return spec
+    image = stored_image(spec.control.image, services, caller, f"{field}control.image")
+    return spec.model_copy(update={"control": spec.control.model_copy(update={"image": image})})
 
 
 def plan_submission(services: Services, submission: ImageSubmission, caller: Caller | None = None) -> list[ImageItem]:

@@ -14,6 +14,7 @@ from kiln.cli.assemble import assemble_command
 from kiln.cli.generate import generate_command
 from kiln.cli.info import models_command, styles_command, tokens_command
 from kiln.cli.keys import keys_app
+from kiln.cli.loras import loras_command
 from kiln.cli.render import render_command
 from kiln.cli.reproduce import reproduce_command
 from kiln.cli.serve import serve_command
@@ -36,6 +37,7 @@ app.command("reproduce")(reproduce_command)
 app.command("tokens")(tokens_command)
 app.command("models")(models_command)
 app.command("styles")(styles_command)
+app.command("loras")(loras_command)
 app.command("serve")(serve_command)
 app.command("worker")(worker_command)
 app.command("render")(render_command)

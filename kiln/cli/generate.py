@@ -103,6 +103,15 @@ def generate_command(
     wildcards: Annotated[
         Path | None, typer.Option(help="Folder of wildcard files: __name__ in a prompt is a line of name.txt")
     ] = None,
+    lora: Annotated[
+        list[str] | None,
+        typer.Option(help="A LoRA NAME[:WEIGHT] (see `kiln loras`) or a .safetensors path; repeat for several"),
+    ] = None,
+    control: Annotated[
+        str | None, typer.Option(help="A ControlNet type: canny (edges of --control-image), depth, pose")
+    ] = None,
+    control_image: Annotated[Path | None, typer.Option(help="The ControlNet's image (for canny any picture)")] = None,
+    control_scale: Annotated[float | None, typer.Option(help="How strongly the ControlNet guides, 0 to 2")] = None,
     grid: Annotated[
         list[str] | None,
         typer.Option(
@@ -125,6 +134,7 @@ def generate_command(
         output_quality=output_quality, init_image=None if init_image is None else str(init_image),
         strength=strength,
     )  # fmt: skip
+    flags.update(_adapter_flags(lora, control, control_image, control_scale))
     specs, labels = _specs(prompt, from_file, flags)
     plot = _grid(grid)
     if plot is not None:
@@ -232,3 +242,22 @@ def _describe(pending: list[ImageItem], skipped: int) -> None:
     resumed = f", resuming ({skipped} already done)" if skipped else ""
     shown = ", ".join(f"{w}x{h}" for w, h in sizes[:4]) + (" …" if len(sizes) > 4 else "")
     console.print(f"{len(pending)} images with {', '.join(models)} at {shown}{resumed}")
+
+
+def _adapter_flags(
+    loras: list[str] | None, control: str | None, image: Path | None, scale: float | None
+) -> dict[str, Any]:
+    """The `loras` and `control` spec fields of `--lora`, `--control`, `--control-image` and `--control-scale`."""
+    from kiln.cli.loras import parse_lora_flag
+
+    flags: dict[str, Any] = {}
+    if loras:
+        flags["loras"] = [parse_lora_flag(text) for text in loras]
+    if control is None:
+        if image is not None or scale is not None:
+            raise InvalidInput("control", "--control-image and --control-scale need --control TYPE (e.g. canny)")
+        return flags
+    if image is None:
+        raise InvalidInput("control_image", f"--control {control} needs --control-image PATH")
+    flags["control"] = {"type": control, "image": str(image), **({} if scale is None else {"scale": scale})}
+    return flags

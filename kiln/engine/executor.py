@@ -15,9 +15,13 @@ from PIL import Image
 
 from kiln.config import Settings
 from kiln.engine.catalog import ModelInfo, resolve_model
+from kiln.engine.control_images import load_control_images, prepare_control
+from kiln.engine.controlnet import control_pipe
 from kiln.engine.device import DevicePlan, plan_device
+from kiln.engine.hashes import FileHashes, model_short_hash
 from kiln.engine.init_images import accepts_size, fit_init_image, load_init_images
 from kiln.engine.loader import LoadedModel, load_model
+from kiln.engine.loras import LoraLibrary, use_loras
 from kiln.engine.memory import BatchLimits
 from kiln.engine.steps import LatentsCallback, StepCallback, step_end_callback
 from kiln.errors import Cancelled, KilnError
@@ -52,6 +56,8 @@ class GeneratedImage:
     image: Image.Image
     sampler: str
     model_label: str
+    model_hash: str | None = None  # A1111's short hash of the model's weights
+    lora_hashes: tuple[tuple[str, str], ...] = ()  # (name, short hash) of each LoRA applied
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +93,8 @@ class Engine:
         self._models: OrderedDict[str, LoadedModel] = OrderedDict()  # by location
         self._loaded: tuple[str, ...] = ()  # the keys of `_models`, replaced whole: read by other threads
         self._loads = 0
+        self._hashes = FileHashes(settings.data_dir / "hashes.json")
+        self.loras = LoraLibrary(settings.resolved_lora_dir(), self._hashes)
 
     @property
     def micro_batch(self) -> int:
@@ -145,19 +153,24 @@ class Engine:
         on_step: StepCallback | None = None,
         should_cancel: Callable[[], bool] | None = None,
         on_latents: BatchLatentsCallback | None = None,
+        control_images: Sequence[Image.Image | None] | None = None,
     ) -> list[GeneratedImage]:
         """Generate every item (all of one signature), in as few pipeline calls as memory allows.
 
         img2img items start from `init_images` (one per item, in memory) or else from their `init_image` files.
         `on_latents(items, step, total, latents)` gets each step's latents of the call running `items` (for
-        previews)."""
+        previews). ControlNet items take `control_images` (one per item, in memory) or else their control files."""
         if not items:
             return []
         signature = items[0].signature()
         if any(item.signature() != signature for item in items):
             raise KilnError("a micro-batch must share one signature")
-        starts = load_init_images(items, init_images, max_pixels=self.settings.max_input_pixels)
+        limit = self.settings.max_input_pixels
+        starts = load_init_images(items, init_images, max_pixels=limit)
         model = self.model(signature.model)
+        controls = dict(zip(map(id, items), load_control_images(items, control_images, max_pixels=limit), strict=True))
+        model_hash = model_short_hash(model, self._hashes)  # before any LoRA is loaded on it
+        lora_hashes = tuple((lora.name, self.loras.short_hash(lora.source)) for lora in items[0].loras)
         pending = _chunks(list(zip(items, starts, strict=True)), self.limits.cap(signature, len(items)))
         done: list[GeneratedImage] = []
         sampler = model.sampler(signature.scheduler)
@@ -176,6 +189,8 @@ class Engine:
                     should_cancel=should_cancel,
                     tile_vae=large,
                     on_latents=_for_items(on_latents, chunk_items),
+                    control_images=[controls[id(item)] for item in chunk_items],
+                    loras=self.loras,
                 )
             except torch.OutOfMemoryError:
                 if len(chunk) == 1:
@@ -186,7 +201,9 @@ class Engine:
                 continue
             self.limits.record_fit(signature, len(chunk))
             done.extend(
-                GeneratedImage(item, pixels, pixels_to_image(pixels), sampler, model.info.label)
+                GeneratedImage(
+                    item, pixels, pixels_to_image(pixels), sampler, model.info.label, model_hash, lora_hashes
+                )
                 for item, pixels in zip(chunk_items, images, strict=True)
             )
         return done
@@ -206,17 +223,23 @@ def call_pipeline(
     should_cancel: Callable[[], bool] | None = None,
     tile_vae: bool = False,
     on_latents: LatentsCallback | None = None,
+    control_images: Sequence[Image.Image | None] | None = None,
+    loras: LoraLibrary | None = None,
 ) -> np.ndarray[Any, np.dtype[np.float32]]:
     """One pipeline call for items of one signature: float pixels (N, H, W, 3), one CPU generator per item.
 
     img2img items need `init_images`, one per item (resized to the item's size here). `on_step(step, total)`
     counts the steps the call really runs (an img2img call runs about `steps * strength`); `should_cancel`
-    is asked after every step and stops the call with `Cancelled`."""
+    is asked after every step and stops the call with `Cancelled`. The items' LoRAs are put on the model first (none:
+    any loaded are removed; `loras` says where they come from); ControlNet items need `control_images`."""
     first = items[0]
     family = model.info.family
     img2img = first.kind == "img2img"
     model.use_scheduler(first.scheduler)
+    use_loras(model, first.loras, loras)
     pipe = model.img2img_pipe() if img2img else model.pipe
+    if first.control is not None:
+        pipe = control_pipe(model, first.control.model)
     steps = first.steps
 
     def total(running: Any) -> int:  # img2img runs only the last `strength` of the schedule
@@ -240,6 +263,18 @@ def call_pipeline(
             raise KilnError("an img2img call needs one init image per item")
         fitted = [fit_init_image(image, item.width, item.height) for item, image in zip(items, starts, strict=True)]
         kwargs.update(image=fitted, strength=first.strength)
+    if first.control is not None:
+        maps = [image for image in control_images or () if image is not None]
+        if len(maps) != len(items):
+            raise KilnError("a ControlNet call needs one control image per item")
+        control = first.control
+        kwargs.update(
+            image=[
+                prepare_control(image, control, item.width, item.height)
+                for item, image in zip(items, maps, strict=True)
+            ],
+            controlnet_conditioning_scale=control.scale,
+        )
     if not img2img or accepts_size(pipe):  # SD and SDXL img2img take the size from the image
         kwargs.update(height=first.height, width=first.width)
     if family.supports_negative:

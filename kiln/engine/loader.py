@@ -33,6 +33,7 @@ class LoadedModel:
     _base_scheduler: Any = None
     _schedulers: dict[str, Any] = field(default_factory=dict)
     _img2img: Any = None
+    adapters: dict[str, Any] = field(default_factory=dict)  # LoRAs applied, ControlNet pipelines, the model's hash
 
     def __post_init__(self) -> None:
         self._base_scheduler = self.pipe.scheduler

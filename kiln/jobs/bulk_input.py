@@ -144,7 +144,7 @@ def row_labels(rows: Sequence[Row], source: str | None = None) -> list[str]:
 def _describe(error: Mapping[str, Any]) -> tuple[str, str]:
     """(field, message) for one pydantic error, worded for someone editing the file."""
     loc = error.get("loc", ())
-    field = str(loc[0]) if loc else "prompt"
+    field = ".".join(str(part) for part in loc) if loc else "prompt"  # `loras.0.weight` for nested fields
     kind = error.get("type", "")
     if kind == "extra_forbidden":
         known = ", ".join(["prompt", *(name for name in ImageSpec.model_fields if name != "prompt")])

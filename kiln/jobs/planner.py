@@ -29,7 +29,9 @@ from types import MappingProxyType
 from kiln.config import Settings
 from kiln.engine.catalog import ModelInfo, resolve_model
 from kiln.errors import InvalidInput
+from kiln.jobs.control import plan_control
 from kiln.jobs.img2img import plan_img2img
+from kiln.jobs.loras import plan_loras, take_lora_tags
 from kiln.jobs.prompt_syntax import PromptTemplate, parse_template
 from kiln.jobs.sizing import resolve_size
 from kiln.jobs.spec import MAX_SEED, ImageSpec
@@ -143,7 +145,10 @@ class _Resolver:
         if user_negative and not family.supports_negative:
             raise InvalidInput("negative_prompt", f"{family.name} does not use a negative prompt; remove it")
         style = self._styles.get(spec.style) if spec.style is not None else None
-        prompt_template = parse_template(spec.prompt, "prompt", self._wildcards)
+        prompt_text, tagged_loras = take_lora_tags(spec.prompt)  # `<lora:name:w>` applies a LoRA, unseen by the model
+        if not prompt_text:
+            raise InvalidInput("prompt", "the prompt holds only LoRA tags; write what the image should show")
+        prompt_template = parse_template(prompt_text, "prompt", self._wildcards)
         negative_template = parse_template(user_negative, "negative_prompt", self._wildcards) if user_negative else None
         variations = None
         if prompt_template.varies or (negative_template is not None and negative_template.varies):
@@ -172,6 +177,20 @@ class _Resolver:
             local=self._local_files,
             max_pixels=self._settings.max_input_pixels,
         )
+        loras = plan_loras(
+            spec.loras or (),
+            tagged_loras,
+            family=family.name,
+            folder=self._settings.resolved_lora_dir(),
+            local=self._local_models,
+        )
+        control = plan_control(
+            spec.control,
+            family=family.name,
+            img2img=img2img.kind == "img2img",
+            local=self._local_files,
+            max_pixels=self._settings.max_input_pixels,
+        )
         return ImageItem(
             index=0,
             prompt=prompt,
@@ -192,6 +211,8 @@ class _Resolver:
             kind=img2img.kind,
             init_image=img2img.init_image,
             strength=img2img.strength,
+            loras=loras,
+            control=control,
         ), variations
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
+from kiln.jobs.adapter_specs import ControlSpec, LoraSpec
 from kiln.jobs.text import PlainText
 from kiln.types import OutputFormat
 
@@ -40,6 +41,8 @@ class ImageOptions(PlainText):
     strength: Annotated[float, Field(gt=0.0, le=1.0)] | None = Field(
         default=None, description="img2img: how much of the init image is repainted, above 0 up to 1 (default 0.75)"
     )
+    loras: list[LoraSpec] | None = Field(default=None, description="LoRAs to apply (also `<lora:name:w>` in prompts)")
+    control: ControlSpec | None = Field(default=None, description="A ControlNet guiding the image")
 
     @field_validator("quality", "format", mode="before")
     @classmethod

@@ -50,6 +50,7 @@ from kiln.storage.errors import storage_reason
 from kiln.task_item import TaskItem
 from kiln.types import ImageItem
 from kiln.worker.artifacts import encode_generated, recipe_of
+from kiln.worker.control_images import stored_control_images
 from kiln.worker.failures import DeviceFailed, FailureNotRecorded, StorageFailed, device_failed, failure_reason
 from kiln.worker.grids import make_grid
 from kiln.worker.init_images import is_stored, stored_init_images
@@ -96,6 +97,7 @@ class GenerationEngine(Protocol):
         on_step: StepCallback | None = None,
         should_cancel: Callable[[], bool] | None = None,
         on_latents: BatchLatentsCallback | None = None,
+        control_images: Sequence[Image.Image | None] | None = None,
     ) -> list[GeneratedImage]: ...
 
 
@@ -436,6 +438,12 @@ class JobWorker:
         """The engine's images for `items`, their init images read from storage first where they are stored (the
         engine opens only local files; this worker may share no disk with the API)."""
         starts = stored_init_images(items, self.storage, max_pixels=self.settings.max_input_pixels)
+        controls = stored_control_images(items, self.storage, max_pixels=self.settings.max_input_pixels)
+        if controls is not None:
+            return self.engine.run(
+                items, init_images=starts, on_step=on_step, should_cancel=should_cancel, on_latents=previews,
+                control_images=controls,
+            )  # fmt: skip
         if starts is None:
             return self.engine.run(items, on_step=on_step, should_cancel=should_cancel, on_latents=previews)
         return self.engine.run(

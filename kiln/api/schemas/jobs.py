@@ -269,6 +269,8 @@ class PlannedImage(BaseModel):
     strength: float = 1.0
     prompt_template: str | None = Field(default=None, description="The prompt as written, when it held variations")
     negative_template: str | None = None
+    loras: list[dict[str, Any]] = Field(default_factory=list, description="LoRAs: name, source, weight")
+    control: dict[str, Any] | None = Field(default=None, description="ControlNet: type, image, scale, model")
 
 
 class PlannedTask(BaseModel):

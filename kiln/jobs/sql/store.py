@@ -76,7 +76,7 @@ from kiln.types import ImageItem, Signature
 __all__ = ["SqlStore"]
 
 _CLAIM_ORDER = (ITEMS.c.priority.desc(), ITEMS.c.job_created, ITEMS.c.job_id, ITEMS.c.item_index)
-_SPEC_FIELDS = tuple(f.name for f in dataclasses.fields(ImageItem))  # all scalars
+_SPEC_FIELDS = tuple(f.name for f in dataclasses.fields(ImageItem))  # all scalars but the adapters
 _LEASE_CLEARED = {"unit_id": None, "worker_id": None, "lease_expires_at": None}
 # Statements run once per item finished, built once with their values bound at execution (building them anew
 # each time costs more than SQLite takes to run them)
@@ -120,8 +120,8 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlRates, Sq
                 "job_created": now, "owner": job.owner, "signature": key, "model": item.model, "attempts": 0,
                 "spec": (  # ImageItem.to_dict(), faster
                     {name: getattr(item, name) for name in _SPEC_FIELDS}
-                    if isinstance(item, ImageItem)
-                    else item.to_dict()
+                    if isinstance(item, ImageItem) and not item.loras and item.control is None
+                    else item.to_dict()  # adapters are dataclasses: asdict makes them JSON
                 ),
             })  # fmt: skip
         values = {
