@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -22,11 +21,28 @@ from tests.worker.conftest import SpyEngine
 LOAD_SECONDS = 2.0
 
 
+class _Clock:
+    """The worker's clock: a millisecond passes at each reading, and `LOAD_SECONDS` at each model load, so what
+    the rate counts does not depend on how fast this machine runs the tiny model."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        self.now += 0.001
+        return self.now
+
+
 class _SlowLoads(SpyEngine):
-    """Takes `LOAD_SECONDS` to hand out a model (as a first load would), and fails items whose prompt says BROKEN."""
+    """Takes `LOAD_SECONDS` on the worker's clock to hand out a model (as a first load would), and fails items
+    whose prompt says BROKEN."""
+
+    def __init__(self, engine: Engine, clock: _Clock) -> None:
+        super().__init__(engine)
+        self.clock = clock
 
     def model(self, name: str, family: str | None = None) -> LoadedModel:
-        time.sleep(LOAD_SECONDS)
+        self.clock.now += LOAD_SECONDS
         return super().model(name, family)
 
     def run(
@@ -43,9 +59,11 @@ class _SlowLoads(SpyEngine):
         return super().run(items, on_step=on_step, should_cancel=should_cancel, on_latents=on_latents)
 
 
-def _worker(store: JobStore, engine: GenerationEngine, tmp_path: Path) -> JobWorker:
+def _worker(store: JobStore, engine: Engine, tmp_path: Path) -> JobWorker:
     settings = Settings(threads=2, output_dir=tmp_path / "out", lease_seconds=30, heartbeat_seconds=5)
-    return JobWorker(store, engine, LocalStorage(settings.output_dir), settings, "rate-worker")
+    clock = _Clock()
+    slow: GenerationEngine = _SlowLoads(engine, clock)
+    return JobWorker(store, slow, LocalStorage(settings.output_dir), settings, "rate-worker", clock=clock)
 
 
 def test_each_unit_run_whole_records_its_rate_without_the_model_load(
@@ -55,7 +73,7 @@ def test_each_unit_run_whole_records_its_rate_without_the_model_load(
     store.create_job(NewJob(micro_batch=2), items)
     other = make_item(0, width=128)
     store.create_job(NewJob(), [other])
-    worker = _worker(store, _SlowLoads(engine), tmp_path)
+    worker = _worker(store, engine, tmp_path)
     while worker.run_once():
         pass
     key, other_key = items[0].signature().key(), other.signature().key()
@@ -67,7 +85,7 @@ def test_each_unit_run_whole_records_its_rate_without_the_model_load(
 def test_a_unit_with_a_failed_item_records_no_rate(store: JobStore, engine: Engine, tmp_path: Path) -> None:
     items = [make_item(0), make_item(1, prompt="BROKEN on purpose")]
     job = store.create_job(NewJob(), items)
-    worker = _worker(store, _SlowLoads(engine), tmp_path)
+    worker = _worker(store, engine, tmp_path)
     while worker.run_once():
         pass
     assert sorted(i.state for i in store.list_items(job.id)) == ["done", "failed"]
