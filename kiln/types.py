@@ -70,6 +70,15 @@ class ImageItem:
     strength: float = 1.0
     prompt_template: str | None = None  # what the user wrote, when it held variations (`{a|b}`, `__name__`)
     negative_template: str | None = None  # the same for the negative prompt
+    mask: str | None = None  # inpaint: white = repaint (a local file or `storage:<key>`); None with `outpaint`
+    outpaint: tuple[int, int, int, int] | None = None  # inpaint: pixels added left, right, top, bottom
+    dedupe: bool = True  # an identical item (same recipe and seed) in one request is generated once
+
+    def recipe_key(self) -> str:
+        """What makes the pixels: every field but the item's place and its file's name and encoding, so identical
+        items of one request can be generated once (`dedupe`)."""
+        data = {k: v for k, v in asdict(self).items() if k not in _NOT_IN_PIXELS}
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     def signature(self) -> Signature:
         return Signature(
@@ -80,7 +89,7 @@ class ImageItem:
             steps=self.steps,
             guidance=self.guidance,
             scheduler=self.scheduler,
-            strength=self.strength if self.kind == "img2img" else None,
+            strength=self.strength if self.kind in ("img2img", "inpaint") else None,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -89,4 +98,10 @@ class ImageItem:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ImageItem:
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        values = {k: v for k, v in data.items() if k in known}
+        if isinstance(values.get("outpaint"), list):  # JSON has no tuples
+            values["outpaint"] = tuple(values["outpaint"])
+        return cls(**values)
+
+
+_NOT_IN_PIXELS = frozenset({"index", "name", "output_format", "output_quality", "dedupe"})

@@ -99,6 +99,12 @@ def generate_command(
     styles_file: Annotated[Path | None, typer.Option(help="A JSON file of extra styles")] = None,
     init_image: Annotated[Path | None, typer.Option(help="Start from this image (img2img)")] = None,
     strength: Annotated[float | None, typer.Option(help="img2img: how much to repaint, above 0 up to 1")] = None,
+    mask: Annotated[
+        Path | None, typer.Option(help="Inpaint: a mask of the init image's size, white where it is repainted")
+    ] = None,
+    outpaint: Annotated[
+        str | None, typer.Option(help="Outpaint: pixels to add to the init image as LEFT,RIGHT,TOP,BOTTOM")
+    ] = None,
     wildcards: Annotated[
         Path | None, typer.Option(help="Folder of wildcard files: __name__ in a prompt is a line of name.txt")
     ] = None,
@@ -122,7 +128,7 @@ def generate_command(
         negative_prompt=negative, style=style, quality=quality, aspect=aspect, megapixels=megapixels, width=width,
         height=height, steps=steps, guidance=guidance, scheduler=scheduler, model=model, format=fmt,
         output_quality=output_quality, init_image=None if init_image is None else str(init_image),
-        strength=strength,
+        strength=strength, mask=None if mask is None else str(mask), outpaint=parse_margins(outpaint),
     )  # fmt: skip
     specs, labels = _specs(prompt, from_file, flags)
     plot = _grid(grid)
@@ -149,6 +155,18 @@ def generate_command(
     _execute(run, settings)
     if plot is not None:
         _write_grid(run, plot)
+
+
+def parse_margins(text: str | None) -> tuple[int, int, int, int] | None:
+    """`--outpaint LEFT,RIGHT,TOP,BOTTOM` as four integers (the planner checks their values)."""
+    if text is None:
+        return None
+    parts = [part.strip() for part in text.split(",")]
+    try:
+        left, right, top, bottom = (int(part) for part in parts)
+    except ValueError:
+        raise InvalidInput("outpaint", f"{text!r} is not LEFT,RIGHT,TOP,BOTTOM in pixels, e.g. 0,256,0,0") from None
+    return left, right, top, bottom
 
 
 def _grid(flags: list[str] | None) -> GridSpec | None:

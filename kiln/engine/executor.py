@@ -16,7 +16,9 @@ from PIL import Image
 from kiln.config import Settings
 from kiln.engine.catalog import ModelInfo, resolve_model
 from kiln.engine.device import DevicePlan, plan_device
-from kiln.engine.init_images import accepts_size, fit_init_image, load_init_images
+from kiln.engine.dedupe import Recent, unique_items
+from kiln.engine.init_images import STARTS_FROM_IMAGE, accepts_size, fit_init_image, load_init_images
+from kiln.engine.inpainting import composite, load_masks, prepare_inpaint
 from kiln.engine.loader import LoadedModel, load_model
 from kiln.engine.memory import BatchLimits
 from kiln.engine.steps import LatentsCallback, StepCallback, step_end_callback
@@ -87,6 +89,8 @@ class Engine:
         self._models: OrderedDict[str, LoadedModel] = OrderedDict()  # by location
         self._loaded: tuple[str, ...] = ()  # the keys of `_models`, replaced whole: read by other threads
         self._loads = 0
+        self.images_generated = 0  # images the pipelines made (identical items of a unit count once)
+        self._recent = Recent()  # the last unit's images by recipe, for identical items in the next unit
 
     @property
     def micro_batch(self) -> int:
@@ -145,25 +149,52 @@ class Engine:
         on_step: StepCallback | None = None,
         should_cancel: Callable[[], bool] | None = None,
         on_latents: BatchLatentsCallback | None = None,
+        masks: Sequence[Image.Image | None] | None = None,
     ) -> list[GeneratedImage]:
         """Generate every item (all of one signature), in as few pipeline calls as memory allows.
 
         img2img items start from `init_images` (one per item, in memory) or else from their `init_image` files.
         `on_latents(items, step, total, latents)` gets each step's latents of the call running `items` (for
-        previews)."""
+        previews). Inpaint items take `masks` (in memory, one per item) or else their `mask` files. Identical
+        items (`ImageItem.recipe_key`, with `dedupe`) are generated once, in this call or the one before."""
         if not items:
             return []
         signature = items[0].signature()
         if any(item.signature() != signature for item in items):
             raise KilnError("a micro-batch must share one signature")
+        unique, reused = unique_items(items, self._recent)
+        fresh = self._run_unique(
+            [items[i] for i in unique],
+            [init_images[i] for i in unique] if init_images is not None else None,
+            [masks[i] for i in unique] if masks is not None else None,
+            on_step,
+            should_cancel,
+            on_latents,
+        )
+        return self._recent.spread(items, unique, fresh, reused)
+
+    def _run_unique(
+        self,
+        items: Sequence[ImageItem],
+        init_images: Sequence[Image.Image] | None,
+        masks: Sequence[Image.Image | None] | None,
+        on_step: StepCallback | None,
+        should_cancel: Callable[[], bool] | None,
+        on_latents: BatchLatentsCallback | None,
+    ) -> list[GeneratedImage]:
+        if not items:
+            return []
+        signature = items[0].signature()
         starts = load_init_images(items, init_images, max_pixels=self.settings.max_input_pixels)
+        mask_images = load_masks(items, masks, max_pixels=self.settings.max_input_pixels)
         model = self.model(signature.model)
-        pending = _chunks(list(zip(items, starts, strict=True)), self.limits.cap(signature, len(items)))
+        triples = list(zip(items, starts, mask_images, strict=True))
+        pending = _chunks(triples, self.limits.cap(signature, len(items)))
         done: list[GeneratedImage] = []
         sampler = model.sampler(signature.scheduler)
         while pending:
             chunk = pending.pop(0)
-            chunk_items = [item for item, _ in chunk]
+            chunk_items = [item for item, _, _ in chunk]
             if should_cancel is not None and should_cancel():
                 raise Cancelled("canceled before the batch started")
             try:
@@ -171,7 +202,8 @@ class Engine:
                 images = call_pipeline(
                     model,
                     chunk_items,
-                    init_images=[start for _, start in chunk] if signature.kind == "img2img" else None,
+                    init_images=[start for _, start, _ in chunk] if signature.kind in STARTS_FROM_IMAGE else None,
+                    masks=[mask for _, _, mask in chunk],
                     on_step=on_step,
                     should_cancel=should_cancel,
                     tile_vae=large,
@@ -181,10 +213,11 @@ class Engine:
                 if len(chunk) == 1:
                     raise
                 half = self.limits.record_oom(signature, len(chunk))
-                pending = _chunks([*chunk, *(pair for rest in pending for pair in rest)], half)
+                pending = _chunks([*chunk, *(triple for rest in pending for triple in rest)], half)
                 self._free_memory()
                 continue
             self.limits.record_fit(signature, len(chunk))
+            self.images_generated += len(chunk)
             done.extend(
                 GeneratedImage(item, pixels, pixels_to_image(pixels), sampler, model.info.label)
                 for item, pixels in zip(chunk_items, images, strict=True)
@@ -206,6 +239,7 @@ def call_pipeline(
     should_cancel: Callable[[], bool] | None = None,
     tile_vae: bool = False,
     on_latents: LatentsCallback | None = None,
+    masks: Sequence[Image.Image | None] | None = None,
 ) -> np.ndarray[Any, np.dtype[np.float32]]:
     """One pipeline call for items of one signature: float pixels (N, H, W, 3), one CPU generator per item.
 
@@ -214,9 +248,10 @@ def call_pipeline(
     is asked after every step and stops the call with `Cancelled`."""
     first = items[0]
     family = model.info.family
-    img2img = first.kind == "img2img"
+    inpaint = first.kind == "inpaint"
+    img2img = first.kind in STARTS_FROM_IMAGE
     model.use_scheduler(first.scheduler)
-    pipe = model.img2img_pipe() if img2img else model.pipe
+    pipe = model.inpaint_pipe() if inpaint else model.img2img_pipe() if img2img else model.pipe
     steps = first.steps
 
     def total(running: Any) -> int:  # img2img runs only the last `strength` of the schedule
@@ -238,7 +273,11 @@ def call_pipeline(
         starts = [image for image in init_images or () if image is not None]
         if len(starts) != len(items):
             raise KilnError("an img2img call needs one init image per item")
-        fitted = [fit_init_image(image, item.width, item.height) for item, image in zip(items, starts, strict=True)]
+        if inpaint:
+            fitted, mask_images = prepare_inpaint(items, starts, list(masks or [None] * len(items)))
+            kwargs.update(mask_image=mask_images)
+        else:
+            fitted = [fit_init_image(image, item.width, item.height) for item, image in zip(items, starts, strict=True)]
         kwargs.update(image=fitted, strength=first.strength)
     if not img2img or accepts_size(pipe):  # SD and SDXL img2img take the size from the image
         kwargs.update(height=first.height, width=first.width)
@@ -249,7 +288,8 @@ def call_pipeline(
         vae.enable_tiling() if tile_vae else vae.disable_tiling()
     with torch.inference_mode():
         output = pipe(**kwargs)
-    return np.asarray(output.images, dtype=np.float32)
+    pixels = np.asarray(output.images, dtype=np.float32)
+    return composite(pixels, fitted, mask_images) if inpaint else pixels
 
 
 def model_memory_budget(settings: Settings, plan: DevicePlan) -> int | None:
@@ -267,11 +307,11 @@ def _for_items(on_latents: BatchLatentsCallback | None, items: Sequence[ImageIte
     return lambda step, total, latents: on_latents(items, step, total, latents)
 
 
-Pair = tuple[ImageItem, Image.Image | None]
+Triple = tuple[ImageItem, Image.Image | None, Image.Image | None]  # an item, its start and its mask
 
 
-def _chunks(pairs: Sequence[Pair], size: int) -> list[list[Pair]]:
-    return [list(pairs[i : i + size]) for i in range(0, len(pairs), size)]
+def _chunks(triples: Sequence[Triple], size: int) -> list[list[Triple]]:
+    return [list(triples[i : i + size]) for i in range(0, len(triples), size)]
 
 
 def pixels_to_image(pixels: np.ndarray[Any, np.dtype[np.float32]]) -> Image.Image:

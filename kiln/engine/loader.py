@@ -33,6 +33,7 @@ class LoadedModel:
     _base_scheduler: Any = None
     _schedulers: dict[str, Any] = field(default_factory=dict)
     _img2img: Any = None
+    _inpaint: Any = None
 
     def __post_init__(self) -> None:
         self._base_scheduler = self.pipe.scheduler
@@ -59,6 +60,19 @@ class LoadedModel:
             self._img2img.set_progress_bar_config(disable=True)
         self._img2img.scheduler = self.pipe.scheduler
         return self._img2img
+
+    def inpaint_pipe(self) -> Any:
+        """The family's inpainting pipeline over this pipeline's own modules (made once, no weights copied), with
+        the scheduler `use_scheduler` last chose."""
+        if self._inpaint is None:
+            from kiln.engine.inpainting import inpaint_pipeline_class
+
+            import diffusers
+
+            self._inpaint = getattr(diffusers, inpaint_pipeline_class(self)).from_pipe(self.pipe)
+            self._inpaint.set_progress_bar_config(disable=True)
+        self._inpaint.scheduler = self.pipe.scheduler
+        return self._inpaint
 
     def sampler(self, scheduler: str) -> str:
         return sampler_name(scheduler, type(self._base_scheduler).__name__)

@@ -41,6 +41,13 @@ class ImageOptions(PlainText):
         default=None, description="img2img: how much of the init image is repainted, above 0 up to 1 (default 0.75)"
     )
 
+    mask: str | None = Field(
+        default=None, description="Inpainting: a mask of the init image's size, white where it is repainted"
+    )
+    outpaint: tuple[int, int, int, int] | None = Field(
+        default=None, description="Outpainting: pixels added to the init image's left, right, top and bottom"
+    )
+
     @field_validator("quality", "format", mode="before")
     @classmethod
     def _normalise_name(cls, value: object) -> object:

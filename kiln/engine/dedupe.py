@@ -1,0 +1,68 @@
+"""Identical items generated once: items of one recipe and seed (`ImageItem.recipe_key`) make the same pixels, so
+the engine makes them once per unit and hands each its own copy. The last unit's images are kept (`Recent`), so
+identical items that a claim cut into consecutive units are still made once. Items with `dedupe` off are always
+generated."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from kiln.types import ImageItem
+
+if TYPE_CHECKING:
+    from kiln.engine.executor import GeneratedImage
+
+__all__ = ["Recent", "unique_items"]
+
+
+class Recent:
+    """The images of the last unit, by recipe key (only items with `dedupe`)."""
+
+    def __init__(self) -> None:
+        self._images: dict[str, GeneratedImage] = {}
+
+    def get(self, key: str) -> GeneratedImage | None:
+        return self._images.get(key)
+
+    def spread(
+        self,
+        items: Sequence[ImageItem],
+        unique: Sequence[int],
+        fresh: Sequence[GeneratedImage],
+        reused: dict[int, GeneratedImage],
+    ) -> list[GeneratedImage]:
+        """One image per item: the fresh one of its recipe or a reused one, as that item; remembered for the next
+        unit."""
+        by_key = {items[i].recipe_key(): image for i, image in zip(unique, fresh, strict=True) if items[i].dedupe}
+        by_key.update({items[i].recipe_key(): image for i, image in reused.items()})
+        fresh_at = dict(zip(unique, fresh, strict=True))
+        out = []
+        for i, item in enumerate(items):
+            image = fresh_at.get(i) or by_key[item.recipe_key()]
+            out.append(image if image.item == item else replace(image, item=item))
+        self._images = by_key
+        return out
+
+
+def unique_items(items: Sequence[ImageItem], recent: Recent) -> tuple[list[int], dict[int, GeneratedImage]]:
+    """The positions of the items to generate (the first of each recipe not made in the last unit) and the items
+    whose image the last unit made."""
+    unique: list[int] = []
+    reused: dict[int, GeneratedImage] = {}
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        if not item.dedupe:
+            unique.append(i)
+            continue
+        key = item.recipe_key()
+        if key in seen:
+            continue
+        seen.add(key)
+        earlier = recent.get(key)
+        if earlier is not None:
+            reused[i] = earlier
+        else:
+            unique.append(i)
+    return unique, reused
