@@ -203,7 +203,7 @@ def _execute(run: RunFolder, settings: Settings) -> None:
         return
     _describe(pending, len(run.items) - len(pending))
     with console.status("loading the model…"):
-        engine = Engine(settings)
+        engine = Engine(settings, reuse_last_unit=True)
         engine.model(pending[0].model)
     try:
         with RunProgressBar(console, "generating") as bar:

@@ -1,6 +1,7 @@
 """Identical items generated once: items of one recipe and seed (`ImageItem.recipe_key`) make the same pixels, so
-the engine makes them once per unit and hands each its own copy. The last unit's images are kept (`Recent`), so
-identical items that a claim cut into consecutive units are still made once. Items with `dedupe` off are always
+the engine makes them once per call and hands each its own copy. Where the engine keeps the last call's images
+(`Recent`, on in job workers and `kiln generate`), identical items that a claim cut into consecutive units are
+still made once. Items with `dedupe` off are always
 generated."""
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ __all__ = ["Recent", "unique_items"]
 class Recent:
     """The images of the last unit, by recipe key (only items with `dedupe`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, enabled: bool = True) -> None:
+        self.enabled = enabled
         self._images: dict[str, GeneratedImage] = {}
 
     def get(self, key: str) -> GeneratedImage | None:
@@ -42,7 +44,8 @@ class Recent:
         for i, item in enumerate(items):
             image = fresh_at.get(i) or by_key[item.recipe_key()]
             out.append(image if image.item == item else replace(image, item=item))
-        self._images = by_key
+        if self.enabled:
+            self._images = by_key
         return out
 
 

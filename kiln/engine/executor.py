@@ -78,6 +78,7 @@ class Engine:
         *,
         loader: ModelLoader = load_model,
         max_models: int = 1,
+        reuse_last_unit: bool = False,
     ) -> None:
         self.settings = settings
         self.plan = plan or plan_device(settings)
@@ -90,7 +91,9 @@ class Engine:
         self._loaded: tuple[str, ...] = ()  # the keys of `_models`, replaced whole: read by other threads
         self._loads = 0
         self.images_generated = 0  # images the pipelines made (identical items of a unit count once)
-        self._recent = Recent()  # the last unit's images by recipe, for identical items in the next unit
+        # with `reuse_last_unit` (job workers, `kiln generate`): the last call's images by recipe, so identical
+        # items a claim cut into consecutive units are generated once; off, every call stands alone
+        self._recent = Recent(enabled=reuse_last_unit)
 
     @property
     def micro_batch(self) -> int:

@@ -52,7 +52,7 @@ from kiln.types import ImageItem
 from kiln.worker.artifacts import encode_generated, recipe_of
 from kiln.worker.failures import DeviceFailed, FailureNotRecorded, StorageFailed, device_failed, failure_reason
 from kiln.worker.grids import make_grid
-from kiln.worker.init_images import is_stored, stored_init_images
+from kiln.worker.init_images import is_stored, stored_init_images, stored_masks
 from kiln.worker.lease import LeaseKeeper
 from kiln.worker.presence import Presence
 from kiln.worker.previews import PreviewEvents
@@ -95,6 +95,7 @@ class GenerationEngine(Protocol):
         on_step: StepCallback | None = None,
         should_cancel: Callable[[], bool] | None = None,
         on_latents: BatchLatentsCallback | None = None,
+        masks: Sequence[Image.Image | None] | None = None,
     ) -> list[GeneratedImage]: ...
 
 
@@ -432,6 +433,12 @@ class JobWorker:
         """The engine's images for `items`, their init images read from storage first where they are stored (the
         engine opens only local files; this worker may share no disk with the API)."""
         starts = stored_init_images(items, self.storage, max_pixels=self.settings.max_input_pixels)
+        masks = stored_masks(items, self.storage, max_pixels=self.settings.max_input_pixels)
+        if masks is not None:  # only then: engines without inpainting (tests' fakes) keep working
+            return self.engine.run(
+                items, init_images=starts, masks=masks, on_step=on_step, should_cancel=should_cancel,
+                on_latents=previews,
+            )  # fmt: skip
         if starts is None:
             return self.engine.run(items, on_step=on_step, should_cancel=should_cancel, on_latents=previews)
         return self.engine.run(

@@ -89,6 +89,11 @@ class ImagesJobRequest(JobOptions):
         description="An X/Y/Z plot over the job's one item (or prompt): one item per combination of the axes' "
         "values, and a labelled grid image (`JobView.grid`) once the job completes",
     )
+    dedupe: bool = Field(
+        default=True,
+        description="Identical items (same recipe and seed) are generated once and each gets the file; false: "
+        "every item is generated",
+    )
 
 
 class TaskJobRequest(JobOptions):
@@ -269,6 +274,8 @@ class PlannedImage(BaseModel):
     strength: float = 1.0
     prompt_template: str | None = Field(default=None, description="The prompt as written, when it held variations")
     negative_template: str | None = None
+    mask: str | None = None
+    outpaint: tuple[int, int, int, int] | None = None
 
 
 class PlannedTask(BaseModel):
