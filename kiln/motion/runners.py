@@ -33,6 +33,7 @@ RUNNERS: dict[str, RunnerSpec] = {
     "storyboard": RunnerSpec(
         "kiln.motion.storyboard.manifest:Storyboard", "kiln.motion.storyboard.runner:run_storyboard"
     ),
+    "upscale": RunnerSpec("kiln.motion.upscale_request:UpscaleRequest", "kiln.motion.upscale_task:run_upscale"),
 }
 
 

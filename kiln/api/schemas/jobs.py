@@ -38,6 +38,7 @@ __all__ = [
     "PlannedTask",
     "StoryboardJobRequest",
     "TaskJobRequest",
+    "UpscaleJobRequest",
     "VideoJobRequest",
 ]
 
@@ -127,7 +128,15 @@ class StoryboardJobRequest(TaskJobRequest):
     kind: Literal["storyboard"]
 
 
-TASK_JOB_REQUESTS = (VideoJobRequest, AnimationJobRequest, AssemblyJobRequest, StoryboardJobRequest)
+class UpscaleJobRequest(TaskJobRequest):
+    """Images made larger by an ESRGAN-family upscaler, in tiles (`kiln.motion.upscale_request`)."""
+
+    kind: Literal["upscale"]
+
+
+TASK_JOB_REQUESTS = (
+    VideoJobRequest, AnimationJobRequest, AssemblyJobRequest, StoryboardJobRequest, UpscaleJobRequest,
+)  # fmt: skip
 
 
 def _job_kind(value: Any) -> str | None:
@@ -143,7 +152,8 @@ JobRequest = Annotated[
     | Annotated[VideoJobRequest, Tag("video")]
     | Annotated[AnimationJobRequest, Tag("animation")]
     | Annotated[AssemblyJobRequest, Tag("assembly")]
-    | Annotated[StoryboardJobRequest, Tag("storyboard")],
+    | Annotated[StoryboardJobRequest, Tag("storyboard")]
+    | Annotated[UpscaleJobRequest, Tag("upscale")],
     Discriminator(_job_kind),
 ]
 
