@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -108,6 +109,12 @@ def generate_command(
     wildcards: Annotated[
         Path | None, typer.Option(help="Folder of wildcard files: __name__ in a prompt is a line of name.txt")
     ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print items, signatures, batches, seconds and cost; generate nothing")
+    ] = False,
+    dedupe: Annotated[
+        bool, typer.Option(help="Generate identical items (same recipe and seed) once, each getting the file")
+    ] = True,
     grid: Annotated[
         list[str] | None,
         typer.Option(
@@ -147,6 +154,13 @@ def generate_command(
             count=n,
             where=labels.__getitem__ if from_file is not None else None,
         )
+    if not dedupe:
+        items = [replace(item, dedupe=False) for item in items]
+    if dry_run:
+        from kiln.cli.dry_run import dry_run as print_dry_run
+
+        print_dry_run(console, items, settings)
+        return
     fingerprint = _fingerprint(specs, settings, n, seed, filename, plot)
     run_prefix = prefix if prefix is not None else _default_prefix(specs, from_file, fingerprint)
     run = RunFolder.open(
@@ -193,6 +207,7 @@ def _write_grid(run: RunFolder, plot: GridSpec) -> None:
 
 
 def _execute(run: RunFolder, settings: Settings) -> None:
+    from kiln.cli.dry_run import local_rates
     from kiln.cli.progress import RunProgressBar
     from kiln.engine.executor import Engine
     from kiln.worker.local_run import LocalRunner
@@ -207,7 +222,8 @@ def _execute(run: RunFolder, settings: Settings) -> None:
         engine.model(pending[0].model)
     try:
         with RunProgressBar(console, "generating") as bar:
-            summary = LocalRunner(engine, run, on_progress=bar.update).run()
+            rates = local_rates(settings)
+            summary = LocalRunner(engine, run, on_progress=bar.update, rates=rates).run()
     except KeyboardInterrupt:
         console.print(
             f"[yellow]Interrupted.[/yellow] {run.done_count} of {len(run.items)} images are saved in {run.folder}/; "

@@ -338,6 +338,7 @@ class JobWorker:
             if isinstance(unit.items[0].item, TaskItem):
                 self._run_task(unit, keeper, should_cancel)
                 return
+            made_before = getattr(self.engine, "images_generated", None)
             try:
                 outcomes, started = self._generate(unit.items, progress, should_cancel)
             except Cancelled as exc:
@@ -354,8 +355,11 @@ class JobWorker:
                     self._fail(unit, record, outcome)
                 else:
                     self._complete(unit, record, outcome, encoded[id(outcome)])
-            if started is not None and self.stats.done - done == len(unit.items):
-                self._record_rate(unit, (self._clock() - started) / len(unit.items))
+            made = len(unit.items)
+            if made_before is not None:  # identical items are generated once: the rate is per image generated
+                made = getattr(self.engine, "images_generated", made_before) - made_before
+            if started is not None and made > 0 and self.stats.done - done == len(unit.items):
+                self._record_rate(unit, (self._clock() - started) / made)
 
     def _run_task(self, unit: WorkUnit, keeper: LeaseKeeper, should_cancel: Callable[[], bool]) -> None:
         """A task item (a unit holds one): run it in its work folder, then record its artifact or its failure."""
