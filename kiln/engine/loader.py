@@ -140,6 +140,10 @@ def _place(model: LoadedModel) -> None:
         pipe.to(plan.device)
     if plan.is_gpu and hasattr(pipe, "vae"):
         pipe.vae.enable_slicing()  # decode a batch one image at a time: same output, far less peak memory
+    if plan.go_fast:
+        from kiln.engine.speed import go_fast
+
+        go_fast(model)
     if plan.compile:
         denoiser = getattr(pipe, "transformer", None) or getattr(pipe, "unet", None)
         if denoiser is not None:
