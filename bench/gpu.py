@@ -43,6 +43,7 @@ class Config:
 def _sd35(small: bool) -> Config:
     from diffusers import AutoencoderKL, SD3Transformer2DModel
 
+    transformer: dict[str, Any]
     if small:
         transformer = {"sample_size": 32, "patch_size": 2, "in_channels": 16, "num_layers": 2, "attention_head_dim": 8,
                        "num_attention_heads": 4, "joint_attention_dim": 32, "caption_projection_dim": 32,
@@ -51,7 +52,8 @@ def _sd35(small: bool) -> Config:
         transformer = {"sample_size": 128, "patch_size": 2, "in_channels": 16, "num_layers": 24,
                        "attention_head_dim": 64, "num_attention_heads": 24, "joint_attention_dim": 4096,
                        "caption_projection_dim": 1536, "pooled_projection_dim": 2048, "out_channels": 16,
-                       "pos_embed_max_size": 384, "qk_norm": "rms_norm", "dual_attention_layers": list(range(13))}  # fmt: skip
+                       "pos_embed_max_size": 384, "qk_norm": "rms_norm",
+                       "dual_attention_layers": list(range(13))}  # fmt: skip
     return Config(
         "SD3.5-medium" + (" (small)" if small else ""),
         lambda: SD3Transformer2DModel(**transformer),
@@ -67,6 +69,7 @@ def _sd35(small: bool) -> Config:
 def _flux(small: bool) -> Config:
     from diffusers import AutoencoderKL, FluxTransformer2DModel
 
+    transformer: dict[str, Any]
     if small:
         transformer = {"patch_size": 1, "in_channels": 64, "num_layers": 1, "num_single_layers": 1,
                        "attention_head_dim": 16, "num_attention_heads": 2, "joint_attention_dim": 32,
@@ -74,7 +77,8 @@ def _flux(small: bool) -> Config:
     else:  # black-forest-labs/FLUX.1-schnell transformer/config.json
         transformer = {"patch_size": 1, "in_channels": 64, "num_layers": 19, "num_single_layers": 38,
                        "attention_head_dim": 128, "num_attention_heads": 24, "joint_attention_dim": 4096,
-                       "pooled_projection_dim": 768, "guidance_embeds": False, "axes_dims_rope": [16, 56, 56]}  # fmt: skip
+                       "pooled_projection_dim": 768, "guidance_embeds": False,
+                       "axes_dims_rope": [16, 56, 56]}  # fmt: skip
     return Config(
         "FLUX.1-schnell" + (" (small)" if small else ""),
         lambda: FluxTransformer2DModel(**transformer),
@@ -164,7 +168,6 @@ def measure(
         step = _timed(lambda: transformer(**kwargs), device, repeats=max(2, steps))
         decode = _timed(lambda: vae.decode(latents), device, repeats=2)
     seconds_per_batch = steps * step + decode
-    del transformer, vae
     if device.type == "cuda":
         torch.cuda.empty_cache()
     return {"step": step, "decode": decode, "images_per_s": batch / seconds_per_batch, "tflops": flops / step / 1e12}

@@ -53,7 +53,9 @@ def vae_round_trip_error(engine: Engine, model: str, image: Image.Image) -> floa
 def test_inpainting_keeps_the_unmasked_region_within_the_vae_round_trip(engine: Engine, model: str) -> None:
     start = picture(5)
     bound = vae_round_trip_error(engine, model, start)
-    [result] = engine.run([inpaint_item(model=model, guidance=GUIDANCE[model])], init_images=[start], masks=[half_mask()])
+    [result] = engine.run(
+        [inpaint_item(model=model, guidance=GUIDANCE[model])], init_images=[start], masks=[half_mask()]
+    )
     original = np.asarray(start, dtype=np.float32) / 255.0
     kept = np.abs(result.pixels[:, :32] - original[:, :32]).max()
     repainted = np.abs(result.pixels[:, 32:] - original[:, 32:]).mean()
@@ -145,7 +147,9 @@ def test_kiln_generate_inpaints_and_outpaints(tmp_path: Path) -> None:
     runner = CliRunner()
     common = ["--model", "tiny-sd", "--steps", "2", "--seed", "3", "--init-image", str(tmp_path / "in.png")]
     out = ["--out", str(tmp_path / "out")]
-    done = runner.invoke(app, ["generate", "a cat", *common, "--mask", str(tmp_path / "mask.png"), *out, "--prefix", "in"])
+    done = runner.invoke(
+        app, ["generate", "a cat", *common, "--mask", str(tmp_path / "mask.png"), *out, "--prefix", "in"]
+    )
     assert done.exit_code == 0, done.output
     [inpainted] = sorted((tmp_path / "out" / "in").glob("*.png"))
     assert Image.open(inpainted).size == (64, 64)

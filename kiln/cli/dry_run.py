@@ -47,7 +47,9 @@ def dry_run(console: Console, items: Sequence[ImageItem], settings: Settings) ->
     limit = settings.micro_batch or _CPU_MICRO_BATCH
     rates: Mapping[str, SignatureRate] = known_rates(settings, {item.signature().key() for item in items})
     plans = signature_plans(items, limit, rates)
-    table = Table("signature", "items", "generated", "batches", "s/image", "seconds", title="Dry run: nothing generated")
+    table = Table(
+        "signature", "items", "generated", "batches", "s/image", "seconds", title="Dry run: nothing generated"
+    )
     for plan in plans:
         rate = f"{plan.rate.seconds_per_image:.4f}" if plan.rate else "unknown"
         seconds = f"{plan.seconds:.1f}" if plan.seconds is not None else "unknown"

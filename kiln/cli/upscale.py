@@ -13,6 +13,7 @@ from rich.console import Console
 from kiln.errors import InvalidInput
 from kiln.motion.task import NullControl
 from kiln.motion.upscale_request import UpscaleRequest
+from kiln.types import OutputFormat
 
 __all__ = ["upscale_command"]
 
@@ -27,7 +28,7 @@ def upscale_command(
     scale: Annotated[float | None, typer.Option(help="Final size as a multiple (default: the model's own)")] = None,
     tile: Annotated[int, typer.Option(help="Tile side in input pixels (0: the whole image at once)")] = 512,
     out: Annotated[Path, typer.Option(help="Output folder")] = Path("outputs/upscaled"),
-    fmt: Annotated[str, typer.Option("--format", help="png, webp, jpeg or avif")] = "png",
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="png, webp, jpeg or avif")] = "png",
 ) -> None:
     """Upscale each image into --out as <name>_x<scale>.<format>."""
     from kiln.motion.upscale_task import run_upscale

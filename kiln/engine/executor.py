@@ -15,8 +15,8 @@ from PIL import Image
 
 from kiln.config import Settings
 from kiln.engine.catalog import ModelInfo, resolve_model
-from kiln.engine.device import DevicePlan, plan_device
 from kiln.engine.dedupe import Recent, unique_items
+from kiln.engine.device import DevicePlan, plan_device
 from kiln.engine.init_images import STARTS_FROM_IMAGE, accepts_size, fit_init_image, load_init_images
 from kiln.engine.inpainting import composite, load_masks, prepare_inpaint
 from kiln.engine.loader import LoadedModel, load_model

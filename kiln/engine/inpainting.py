@@ -80,8 +80,7 @@ def load_masks(
             raise KilnError(f"{len(given)} masks for {len(items)} items; give one per item")
         return list(given)
     return [
-        open_mask(item.mask, max_pixels=max_pixels) if item.kind == "inpaint" and item.mask else None
-        for item in items
+        open_mask(item.mask, max_pixels=max_pixels) if item.kind == "inpaint" and item.mask else None for item in items
     ]
 
 

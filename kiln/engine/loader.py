@@ -65,9 +65,9 @@ class LoadedModel:
         """The family's inpainting pipeline over this pipeline's own modules (made once, no weights copied), with
         the scheduler `use_scheduler` last chose."""
         if self._inpaint is None:
-            from kiln.engine.inpainting import inpaint_pipeline_class
-
             import diffusers
+
+            from kiln.engine.inpainting import inpaint_pipeline_class
 
             self._inpaint = getattr(diffusers, inpaint_pipeline_class(self)).from_pipe(self.pipe)
             self._inpaint.set_progress_bar_config(disable=True)

@@ -31,9 +31,9 @@ def resolve_upscaler(name: str, *, folder: Path, local: bool = True) -> Path | N
     if name in BUILTIN_UPSCALERS:
         return None
     in_folder = folder / name
-    if "/" not in name and "\\" not in name and name not in ("", ".", "..") and in_folder.is_file():
-        if in_folder.suffix in UPSCALER_SUFFIXES:
-            return in_folder
+    plain = "/" not in name and "\\" not in name and name not in ("", ".", "..")
+    if plain and in_folder.is_file() and in_folder.suffix in UPSCALER_SUFFIXES:
+        return in_folder
     if local:
         path = Path(name).expanduser()
         if path.is_file() and path.suffix in UPSCALER_SUFFIXES:

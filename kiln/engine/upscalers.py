@@ -36,7 +36,7 @@ def _spandrel() -> Any:
     kiln never loads (LaMa, RestoreFormer), and a CPU torch cannot load the CUDA torchvision wheel PyPI serves. A
     stand-in module then raises if those are ever called."""
     try:
-        import torchvision  # noqa: F401
+        import torchvision  # type: ignore[import-not-found]  # noqa: F401
     except Exception:
         _stand_in_torchvision()
     import spandrel
@@ -128,7 +128,8 @@ def upscale_image(
 
 
 def _run(upscaler: Upscaler, pixels: torch.Tensor) -> torch.Tensor:
-    return upscaler.descriptor(pixels.to(upscaler.device)).float().cpu()
+    out: torch.Tensor = upscaler.descriptor(pixels.to(upscaler.device))
+    return out.float().cpu()
 
 
 def _tiled(upscaler: Upscaler, pixels: torch.Tensor, tile: int, overlap: int) -> torch.Tensor:

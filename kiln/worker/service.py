@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from PIL import Image
 
@@ -86,6 +86,20 @@ class GenerationEngine(Protocol):
     def status(self) -> EngineStatus: ...
 
     def model(self, name: str, family: str | None = None) -> LoadedModel: ...  # `kiln.motion.task.ModelSource`
+
+    def run(
+        self,
+        items: Sequence[ImageItem],
+        *,
+        init_images: Sequence[Image.Image] | None = None,
+        on_step: StepCallback | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+        on_latents: BatchLatentsCallback | None = None,
+    ) -> list[GeneratedImage]: ...
+
+
+class InpaintingEngine(Protocol):
+    """An engine that also takes inpainting masks in memory (`kiln.engine.executor.Engine`)."""
 
     def run(
         self,
@@ -439,7 +453,7 @@ class JobWorker:
         starts = stored_init_images(items, self.storage, max_pixels=self.settings.max_input_pixels)
         masks = stored_masks(items, self.storage, max_pixels=self.settings.max_input_pixels)
         if masks is not None:  # only then: engines without inpainting (tests' fakes) keep working
-            return self.engine.run(
+            return cast(InpaintingEngine, self.engine).run(
                 items, init_images=starts, masks=masks, on_step=on_step, should_cancel=should_cancel,
                 on_latents=previews,
             )  # fmt: skip

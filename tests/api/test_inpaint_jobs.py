@@ -53,7 +53,7 @@ def test_inpaint_and_outpaint_jobs_run_on_the_worker(make_api: ApiFactory) -> No
 def test_bad_masks_and_margins_are_422s_naming_the_field(make_api: ApiFactory) -> None:
     api = make_api()
     init, small = upload(api, picture(1)), upload(api, half_mask(32), "small.png")
-    cases = [
+    cases: list[tuple[dict[str, Any], str, str]] = [
         ({"init_image": init, "mask": small}, "items.0.mask", "32x32"),
         ({"init_image": init, "outpaint": [0, -8, 0, 0]}, "items.0.outpaint", "negative"),
         ({"init_image": init, "outpaint": [0, 8192, 0, 0]}, "items.0.outpaint", "largest side"),
@@ -70,7 +70,7 @@ def test_bad_masks_and_margins_are_422s_naming_the_field(make_api: ApiFactory) -
 def test_ten_identical_items_are_generated_once_and_each_gets_its_file(make_api: ApiFactory) -> None:
     api = make_api()
     engine = Engine(Settings(threads=2, micro_batch=4), reuse_last_unit=True)  # 10 items: three units
-    item = {"prompt": "a lighthouse", "model": "tiny-sd", **SMALL, "seed": 7}
+    item: dict[str, Any] = {"prompt": "a lighthouse", "model": "tiny-sd", **SMALL, "seed": 7}
     job_id = api.submit(items=[item] * 10)["id"]
     with RealWorker(api.store, api.storage, api.settings, engine):
         assert api.wait_final(job_id, timeout=120)["state"] == "completed"
