@@ -73,6 +73,15 @@ class ImageItem:
     mask: str | None = None  # inpaint: white = repaint (a local file or `storage:<key>`); None with `outpaint`
     outpaint: tuple[int, int, int, int] | None = None  # inpaint: pixels added left, right, top, bottom
     dedupe: bool = True  # an identical item (same recipe and seed) in one request is generated once
+    hires_scale: float | None = None  # hires fix: the image upscaled by this, then img2img at `hires_strength`
+    hires_strength: float = 0.5
+    hires_upscaler: str | None = None  # an upscaler name (`kiln.engine.upscaler_names`); None: Lanczos
+
+    def hires_kind(self) -> str:
+        """The signature kind of a hires-fix item (its second pass is part of the batch), else `kind`."""
+        if self.hires_scale is None:
+            return self.kind
+        return f"{self.kind}+hires {self.hires_scale:g}x {self.hires_strength:g} {self.hires_upscaler or 'lanczos'}"
 
     def recipe_key(self) -> str:
         """What makes the pixels: every field but the item's place and its file's name and encoding, so identical
@@ -83,7 +92,7 @@ class ImageItem:
     def signature(self) -> Signature:
         return Signature(
             model=self.model,
-            kind=self.kind,
+            kind=self.hires_kind(),
             width=self.width,
             height=self.height,
             steps=self.steps,

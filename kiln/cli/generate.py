@@ -109,6 +109,13 @@ def generate_command(
     wildcards: Annotated[
         Path | None, typer.Option(help="Folder of wildcard files: __name__ in a prompt is a line of name.txt")
     ] = None,
+    hires_scale: Annotated[
+        float | None, typer.Option(help="Hires fix: upscale by this (above 1 to 4), then img2img at --hires-strength")
+    ] = None,
+    hires_strength: Annotated[float, typer.Option(help="Hires fix: denoise of the second pass")] = 0.5,
+    hires_upscaler: Annotated[
+        str | None, typer.Option(help="Hires fix: an upscaler (see kiln upscale); default Lanczos")
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print items, signatures, batches, seconds and cost; generate nothing")
     ] = False,
@@ -136,6 +143,7 @@ def generate_command(
         height=height, steps=steps, guidance=guidance, scheduler=scheduler, model=model, format=fmt,
         output_quality=output_quality, init_image=None if init_image is None else str(init_image),
         strength=strength, mask=None if mask is None else str(mask), outpaint=parse_margins(outpaint),
+        hires=_hires(hires_scale, hires_strength, hires_upscaler),
     )  # fmt: skip
     specs, labels = _specs(prompt, from_file, flags)
     plot = _grid(grid)
@@ -169,6 +177,15 @@ def generate_command(
     _execute(run, settings)
     if plot is not None:
         _write_grid(run, plot)
+
+
+def _hires(scale: float | None, strength: float, upscaler: str | None) -> dict[str, Any] | None:
+    """The hires fix the flags ask for (`--hires-scale` turns it on)."""
+    if scale is None:
+        if upscaler is not None:
+            raise InvalidInput("hires_scale", "--hires-upscaler is for the hires fix; give --hires-scale too")
+        return None
+    return {"scale": scale, "strength": strength, "upscaler": upscaler}
 
 
 def parse_margins(text: str | None) -> tuple[int, int, int, int] | None:

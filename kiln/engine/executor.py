@@ -15,13 +15,15 @@ from PIL import Image
 
 from kiln.config import Settings
 from kiln.engine.catalog import ModelInfo, resolve_model
-from kiln.engine.dedupe import Recent, unique_items
+from kiln.engine.dedupe import Recent, recipe_keys, unique_items
 from kiln.engine.device import DevicePlan, plan_device
+from kiln.engine.hires import second_pass_items, upscaled_starts
 from kiln.engine.init_images import STARTS_FROM_IMAGE, accepts_size, fit_init_image, load_init_images
 from kiln.engine.inpainting import composite, load_masks, prepare_inpaint
 from kiln.engine.loader import LoadedModel, load_model
 from kiln.engine.memory import BatchLimits
 from kiln.engine.steps import LatentsCallback, StepCallback, step_end_callback
+from kiln.engine.upscalers import Upscaler, load_upscaler
 from kiln.errors import Cancelled, KilnError
 from kiln.types import ImageItem
 
@@ -94,6 +96,7 @@ class Engine:
         # with `reuse_last_unit` (job workers, `kiln generate`): the last call's images by recipe, so identical
         # items a claim cut into consecutive units are generated once; off, every call stands alone
         self._recent = Recent(enabled=reuse_last_unit)
+        self._upscalers: dict[str, Upscaler] = {}  # the hires fix's, by name
 
     @property
     def micro_batch(self) -> int:
@@ -165,7 +168,8 @@ class Engine:
         signature = items[0].signature()
         if any(item.signature() != signature for item in items):
             raise KilnError("a micro-batch must share one signature")
-        unique, reused = unique_items(items, self._recent)
+        keys = recipe_keys(items, init_images, masks)
+        unique, reused = unique_items(items, keys, self._recent)
         fresh = self._run_unique(
             [items[i] for i in unique],
             [init_images[i] for i in unique] if init_images is not None else None,
@@ -174,7 +178,7 @@ class Engine:
             should_cancel,
             on_latents,
         )
-        return self._recent.spread(items, unique, fresh, reused)
+        return self._recent.spread(items, keys, unique, fresh, reused)
 
     def _run_unique(
         self,
@@ -212,6 +216,8 @@ class Engine:
                     tile_vae=large,
                     on_latents=_for_items(on_latents, chunk_items),
                 )
+                if chunk_items[0].hires_scale is not None:
+                    images = self._hires_pass(model, chunk_items, images, on_step, should_cancel)
             except torch.OutOfMemoryError:
                 if len(chunk) == 1:
                     raise
@@ -226,6 +232,35 @@ class Engine:
                 for item, pixels in zip(chunk_items, images, strict=True)
             )
         return done
+
+    def _hires_pass(
+        self,
+        model: LoadedModel,
+        items: Sequence[ImageItem],
+        pixels: np.ndarray[Any, np.dtype[np.float32]],
+        on_step: StepCallback | None,
+        should_cancel: Callable[[], bool] | None,
+    ) -> np.ndarray[Any, np.dtype[np.float32]]:
+        """The hires fix's second pass over a chunk's first-pass `pixels` (`kiln.engine.hires`)."""
+        second = second_pass_items(items, model.info.family.size_multiple)
+        size = (second[0].width, second[0].height)
+        upscaler = self._upscaler(items[0].hires_upscaler) if items[0].hires_upscaler else None
+        starts = upscaled_starts(pixels, size, upscaler, pixels_to_image)
+        large = size[0] * size[1] / 1e6 > self.settings.vae_tiling_megapixels
+        return call_pipeline(
+            model, second, init_images=starts, on_step=on_step, should_cancel=should_cancel, tile_vae=large
+        )
+
+    def _upscaler(self, name: str) -> Upscaler:
+        """An upscaler for the hires fix, loaded once per engine."""
+        if name not in self._upscalers:
+            self._upscalers[name] = load_upscaler(
+                name,
+                folder=self.settings.resolved_upscalers_dir(),
+                builtin_dir=self.settings.data_dir / "builtin",
+                device=self.plan.device,
+            )
+        return self._upscalers[name]
 
     def _free_memory(self) -> None:
         gc.collect()

@@ -29,6 +29,7 @@ from types import MappingProxyType
 from kiln.config import Settings
 from kiln.engine.catalog import ModelInfo, resolve_model
 from kiln.errors import InvalidInput
+from kiln.jobs.hires import plan_hires
 from kiln.jobs.img2img import plan_img2img
 from kiln.jobs.inpaint import DEFAULT_INPAINT_STRENGTH, base_size, plan_inpaint
 from kiln.jobs.prompt_syntax import PromptTemplate, parse_template
@@ -186,6 +187,10 @@ class _Resolver:
                 family=family, max_pixels=self._settings.max_input_pixels,
             )  # fmt: skip
             width, height = inpaint.width, inpaint.height
+        if spec.hires is not None:
+            kind = "inpaint" if inpaint is not None else img2img.kind
+            plan_hires(spec.hires, kind=kind, width=width, height=height, steps=steps, family=family,
+                       settings=self._settings, local=self._local_models)  # fmt: skip
         return ImageItem(
             index=0,
             prompt=prompt,
@@ -208,6 +213,9 @@ class _Resolver:
             strength=img2img.strength,
             mask=inpaint.mask if inpaint is not None else None,
             outpaint=inpaint.outpaint if inpaint is not None else None,
+            hires_scale=spec.hires.scale if spec.hires is not None else None,
+            hires_strength=spec.hires.strength if spec.hires is not None else 0.5,
+            hires_upscaler=spec.hires.upscaler if spec.hires is not None else None,
         ), variations
 
 
