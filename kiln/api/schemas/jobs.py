@@ -286,6 +286,10 @@ class PlannedImage(BaseModel):
     negative_template: str | None = None
     mask: str | None = None
     outpaint: tuple[int, int, int, int] | None = None
+    dedupe: bool = True
+    hires_scale: float | None = None
+    hires_strength: float = 0.5
+    hires_upscaler: str | None = None
 
 
 class PlannedTask(BaseModel):
