@@ -79,3 +79,13 @@ def test_kiln_upscale_makes_four_times_the_size_and_refuses_bad_input(tmp_path: 
     huge = kiln("upscale", "in.png", "--model", "tiny-esrgan", cwd=tmp_path,
                 env={**env, "KILN_MAX_OUTPUT_PIXELS": "5000"})  # fmt: skip
     assert huge.returncode == 2 and "KILN_MAX_OUTPUT_PIXELS" in huge.stderr
+
+
+def test_the_sd_x4_upscaler_makes_four_times_the_size(tmp_path: Path) -> None:
+    upscaler = load_upscaler("tiny-sd-x4", folder=tmp_path, builtin_dir=tmp_path, local=False)
+    assert upscaler.diffusion and upscaler.scale == 4
+    image = picture(4, size=16)
+    result = upscale_image(upscaler, image, steps=2, prompt="a harbour")
+    again = upscale_image(upscaler, image, steps=2, prompt="a harbour")
+    assert result.size == (64, 64)
+    assert np.array_equal(np.asarray(result), np.asarray(again))  # seeded: the same image twice

@@ -28,6 +28,8 @@ def upscale_command(
     scale: Annotated[float | None, typer.Option(help="Final size as a multiple (default: the model's own)")] = None,
     tile: Annotated[int, typer.Option(help="Tile side in input pixels (0: the whole image at once)")] = 512,
     out: Annotated[Path, typer.Option(help="Output folder")] = Path("outputs/upscaled"),
+    steps: Annotated[int, typer.Option(help="Denoising steps of the SD x4 upscaler")] = 20,
+    prompt: Annotated[str, typer.Option(help="What the image shows (guides the SD x4 upscaler)")] = "",
     fmt: Annotated[OutputFormat, typer.Option("--format", help="png, webp, jpeg or avif")] = "png",
 ) -> None:
     """Upscale each image into --out as <name>_x<scale>.<format>."""
@@ -36,7 +38,13 @@ def upscale_command(
     for image in images:
         try:
             request = UpscaleRequest(
-                image=str(image.expanduser().resolve()), upscaler=model, scale=scale, tile=tile, format=fmt
+                image=str(image.expanduser().resolve()),
+                upscaler=model,
+                scale=scale,
+                tile=tile,
+                format=fmt,
+                steps=steps,
+                prompt=prompt,
             )
         except ValidationError as exc:
             error = exc.errors()[0]

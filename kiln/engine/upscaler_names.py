@@ -9,7 +9,7 @@ from types import MappingProxyType
 
 from kiln.errors import InvalidInput
 
-__all__ = ["BUILTIN_UPSCALERS", "UPSCALER_SUFFIXES", "list_upscalers", "resolve_upscaler"]
+__all__ = ["BUILTIN_UPSCALERS", "DIFFUSION_UPSCALERS", "UPSCALER_SUFFIXES", "list_upscalers", "resolve_upscaler"]
 
 UPSCALER_SUFFIXES = (".pth", ".safetensors")
 # built-in upscalers: ESRGAN (RRDBNet) shapes, random weights seeded at build (for tests and demos)
@@ -17,18 +17,22 @@ BUILTIN_UPSCALERS: Mapping[str, Mapping[str, int]] = MappingProxyType(
     {"tiny-esrgan": MappingProxyType({"num_filters": 16, "num_blocks": 1, "scale": 4})}
 )
 
+# diffusers' Stable Diffusion x4 upscaler (a diffusion model: 4x, guided by a prompt), the hub's and a tiny one
+DIFFUSION_UPSCALERS = ("stabilityai/stable-diffusion-x4-upscaler", "tiny-sd-x4")
+
 
 def list_upscalers(folder: Path) -> list[str]:
     """The built-in upscalers, then the model files in `folder` by file name."""
     files = sorted(p.name for p in folder.iterdir() if p.suffix in UPSCALER_SUFFIXES) if folder.is_dir() else []
-    return [*BUILTIN_UPSCALERS, *files]
+    return [*BUILTIN_UPSCALERS, *DIFFUSION_UPSCALERS, *files]
 
 
 def resolve_upscaler(name: str, *, folder: Path, local: bool = True) -> Path | None:
-    """The file of upscaler `name` (None: a built-in, made on first use); `InvalidInput` naming `upscaler` for a
-    name that is none of these. `local=False` (API callers) never takes a path, only a file name in `folder`."""
+    """The file of upscaler `name` (None: a built-in, made on first use, or a diffusion upscaler); `InvalidInput`
+    naming `upscaler` for a name that is none of these. `local=False` (API callers) never takes a path, only a file
+    name in `folder`."""
     name = name.strip()
-    if name in BUILTIN_UPSCALERS:
+    if name in BUILTIN_UPSCALERS or name in DIFFUSION_UPSCALERS:
         return None
     in_folder = folder / name
     plain = "/" not in name and "\\" not in name and name not in ("", ".", "..")

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from kiln.engine.upscaler_names import BUILTIN_UPSCALERS, resolve_upscaler
+from kiln.engine.upscaler_names import BUILTIN_UPSCALERS, DIFFUSION_UPSCALERS, resolve_upscaler
 from kiln.errors import InvalidInput
 
 __all__ = ["DEFAULT_OVERLAP", "DEFAULT_TILE", "Upscaler", "load_upscaler", "upscale_image"]
@@ -72,6 +72,7 @@ class Upscaler:
     descriptor: Any
     scale: int
     device: torch.device
+    diffusion: bool = False  # diffusers' SD x4 upscaler: `descriptor` is its pipeline
 
 
 def load_upscaler(
@@ -80,6 +81,9 @@ def load_upscaler(
     """Load `name` (see the module's doc) with spandrel; `InvalidInput` naming `upscaler` for an unknown name, a
     file spandrel cannot read, or a model that does not upscale."""
     path = resolve_upscaler(name, folder=folder, local=local)
+    device = device or torch.device("cpu")
+    if name in DIFFUSION_UPSCALERS:
+        return Upscaler(name=name, descriptor=_sd_x4(name, device), scale=4, device=device, diffusion=True)
     if path is None:  # built-in: made once, then read back like any file
         path = _builtin_file(name, builtin_dir)
     spandrel = _spandrel()
@@ -91,9 +95,23 @@ def load_upscaler(
         ) from exc
     if not isinstance(descriptor, spandrel.ImageModelDescriptor) or descriptor.purpose != "SR":
         raise InvalidInput("upscaler", f"{Path(name).name} is not a super-resolution model; give an upscaler")
-    device = device or torch.device("cpu")
     descriptor.to(device).eval()
     return Upscaler(name=Path(name).stem, descriptor=descriptor, scale=int(descriptor.scale), device=device)
+
+
+def _sd_x4(name: str, device: torch.device) -> Any:
+    """diffusers' Stable Diffusion x4 upscaler pipeline (the built-in tiny one, or the hub's)."""
+    if name == "tiny-sd-x4":
+        from kiln.engine.tiny.sd_x4 import build_tiny_sd_x4
+
+        pipe = build_tiny_sd_x4()
+    else:
+        from diffusers import StableDiffusionUpscalePipeline
+
+        dtype = torch.float16 if device.type == "cuda" else torch.float32
+        pipe = StableDiffusionUpscalePipeline.from_pretrained(name, torch_dtype=dtype)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe.to(device)
 
 
 def _builtin_file(name: str, builtin_dir: Path) -> Path:
@@ -112,9 +130,17 @@ def upscale_image(
     scale: float | None = None,
     tile: int = DEFAULT_TILE,
     overlap: int = DEFAULT_OVERLAP,
+    steps: int = 20,
+    prompt: str = "",
 ) -> Image.Image:
     """`image` upscaled by the model (in tiles of `tile` pixels, 0: whole), then resized with Lanczos to `scale`
-    times its size when that differs from the model's own scale."""
+    times its size when that differs from the model's own scale. The SD x4 upscaler runs `steps` denoising steps
+    guided by `prompt` on the whole image (its VAE decodes in tiles when the result is large)."""
+    if upscaler.diffusion:
+        result = _diffuse(upscaler, image.convert("RGB"), steps, prompt, tile)
+        if scale is not None and scale != upscaler.scale:
+            result = result.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
+        return result
     rgb = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
     pixels = torch.from_numpy(rgb).permute(2, 0, 1)[None]
     with torch.inference_mode():
@@ -124,6 +150,18 @@ def upscale_image(
     if scale is not None and scale != upscaler.scale:
         size = (round(image.width * scale), round(image.height * scale))
         result = result.resize(size, Image.Resampling.LANCZOS)
+    return result
+
+
+def _diffuse(upscaler: Upscaler, image: Image.Image, steps: int, prompt: str, tile: int) -> Image.Image:
+    pipe = upscaler.descriptor
+    large = tile and max(image.size) > tile
+    pipe.vae.enable_tiling() if large else pipe.vae.disable_tiling()
+    with torch.inference_mode():
+        output = pipe(
+            prompt=prompt, image=image, num_inference_steps=steps, generator=torch.Generator("cpu").manual_seed(0)
+        )
+    result: Image.Image = output.images[0]
     return result
 
 

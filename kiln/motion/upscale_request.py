@@ -29,5 +29,9 @@ class UpscaleRequest(PlainText):
     tile: Annotated[int, Field(ge=0, le=4096)] = Field(
         default=512, description="Tile side in input pixels, so large images fit in memory; 0: the whole image"
     )
+    steps: Annotated[int, Field(ge=1, le=200)] = Field(
+        default=20, description="Denoising steps of the SD x4 upscaler (ESRGANs ignore it)"
+    )
+    prompt: str = Field(default="", description="What the image shows, guiding the SD x4 upscaler")
     format: OutputFormat = "png"
     name: str | None = Field(default=None, description="A name for the output file")

@@ -63,7 +63,9 @@ def run_upscale(
         if control.should_stop():
             raise Cancelled("canceled before the upscale started")
         with Image.open(source) as image:
-            result = upscale_image(upscaler, image, scale=request.scale, tile=request.tile)
+            result = upscale_image(
+                upscaler, image, scale=request.scale, tile=request.tile, steps=request.steps, prompt=request.prompt
+            )
         work_dir.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".part")
         result.save(partial, format=request.format.upper())
