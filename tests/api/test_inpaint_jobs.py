@@ -82,3 +82,15 @@ def test_ten_identical_items_are_generated_once_and_each_gets_its_file(make_api:
     with RealWorker(api.store, api.storage, api.settings, engine):
         assert api.wait_final(off, timeout=120)["state"] == "completed"
     assert engine.images_generated == 1 + 3
+
+
+def test_a_hires_fix_job_makes_the_larger_image(make_api: ApiFactory) -> None:
+    api = make_api(worker="real")
+    item = {"prompt": "a harbour", "model": "tiny-sd", **SMALL, "seed": 2, "hires": {"scale": 2, "strength": 0.5}}
+    job_id = api.submit(items=[item])["id"]
+    with api.run_worker():
+        assert api.wait_final(job_id, timeout=120)["state"] == "completed"
+    [image] = images_of(api, job_id)
+    assert image.size == (128, 128)
+    bad = api.client.post("/v1/jobs", json={"items": [{**item, "hires": {"scale": 2, "upscaler": "/etc/x.pth"}}]})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "items.0.hires.upscaler", bad.text
