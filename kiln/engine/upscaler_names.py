@@ -27,6 +27,13 @@ def list_upscalers(folder: Path) -> list[str]:
     return [*BUILTIN_UPSCALERS, *DIFFUSION_UPSCALERS, *files]
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name too long, a NUL: names no file
+        return False
+
+
 def resolve_upscaler(name: str, *, folder: Path, local: bool = True) -> Path | None:
     """The file of upscaler `name` (None: a built-in, made on first use, or a diffusion upscaler); `InvalidInput`
     naming `upscaler` for a name that is none of these. `local=False` (API callers) never takes a path, only a file
@@ -35,12 +42,12 @@ def resolve_upscaler(name: str, *, folder: Path, local: bool = True) -> Path | N
     if name in BUILTIN_UPSCALERS or name in DIFFUSION_UPSCALERS:
         return None
     in_folder = folder / name
-    plain = "/" not in name and "\\" not in name and name not in ("", ".", "..")
-    if plain and in_folder.is_file() and in_folder.suffix in UPSCALER_SUFFIXES:
+    plain = "/" not in name and "\\" not in name and name not in ("", ".", "..") and len(name) <= 255
+    if plain and _is_file(in_folder) and in_folder.suffix in UPSCALER_SUFFIXES:
         return in_folder
     if local:
         path = Path(name).expanduser()
-        if path.is_file() and path.suffix in UPSCALER_SUFFIXES:
+        if _is_file(path) and path.suffix in UPSCALER_SUFFIXES:
             return path.resolve()
         if path.suffix in UPSCALER_SUFFIXES and not path.exists():
             raise InvalidInput("upscaler", f"{name} does not exist; give the path of a .pth or .safetensors upscaler")

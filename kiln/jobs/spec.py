@@ -22,7 +22,9 @@ class HiresFix(PlainText):
 
     scale: Annotated[float, Field(gt=1.0, le=4.0)] = Field(default=2.0, description="Upscale factor, above 1 to 4")
     strength: Annotated[float, Field(gt=0.0, le=1.0)] = Field(default=0.5, description="Denoise of the second pass")
-    upscaler: str | None = Field(default=None, description="An upscaler (`kiln upscale`'s names); default: Lanczos")
+    upscaler: str | None = Field(
+        default=None, max_length=255, description="An upscaler (`kiln upscale`'s names); default: Lanczos"
+    )
 
 
 class ImageOptions(PlainText):

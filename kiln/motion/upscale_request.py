@@ -20,8 +20,9 @@ class UpscaleRequest(PlainText):
 
     image: str = Field(description="The image: upload:<id>, artifact:<id> or a URL (from the CLI: a file)")
     upscaler: str = Field(
+        max_length=255,
         description="tiny-esrgan (built-in, random weights), or an ESRGAN-family .pth/.safetensors file in the "
-        "upscalers folder (KILN_UPSCALERS_DIR) by file name"
+        "upscalers folder (KILN_UPSCALERS_DIR) by file name",
     )
     scale: Annotated[float, Field(gt=1.0, le=8.0)] | None = Field(
         default=None, description="Final size as a multiple of the image's; default: the upscaler's own (4 for most)"
