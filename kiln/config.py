@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings"]
@@ -18,7 +18,7 @@ def _default_data_dir() -> Path:
 class Settings(BaseSettings):
     """Everything configurable, from `KILN_*` environment variables or constructor arguments."""
 
-    model_config = SettingsConfigDict(env_prefix="KILN_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="KILN_", extra="ignore", populate_by_name=True)
 
     data_dir: Path = Field(default_factory=_default_data_dir, description="Where kiln keeps its state")
     output_dir: Path = Field(default=Path("outputs"), description="Root folder for generated files")
@@ -116,6 +116,41 @@ class Settings(BaseSettings):
     go_fast: bool = Field(
         default=False, description="CUDA: Flux transformers' linear layers in fp8 (torchao), faster and a bit coarser"
     )
+
+    # remote backends (`kiln.remote`): a backend is configured when its key (or its base URL) is set
+    replicate_api_token: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("REPLICATE_API_TOKEN", "KILN_REPLICATE_API_TOKEN"),
+        description="Replicate's API token: `replicate:owner/model[:version]` models",
+    )
+    replicate_base_url: str = Field(
+        default="https://api.replicate.com/v1", description="Replicate's API, or a local Cog server"
+    )
+    replicate_concurrency: int = Field(default=8, ge=1, le=1000, description="Replicate predictions in flight at most")
+    replicate_webhook_host: str = Field(
+        default="127.0.0.1", description="A local Cog server: the address it reaches kiln's webhook receiver at"
+    )
+    replicate_webhook_port: int = Field(
+        default=0, ge=0, le=65535, description="A local Cog server: kiln's webhook port (0: any free one)"
+    )
+    openai_base_url: str | None = Field(
+        default=None, description="An OpenAI-compatible Images API (another kiln: http://host:8000/v1)"
+    )
+    openai_api_key: str | None = Field(default=None, description="The key of the OpenAI-compatible API")
+    openai_concurrency: int = Field(default=4, ge=1, le=1000, description="OpenAI requests in flight at most")
+    openai_kiln_fields: bool = Field(
+        default=False,
+        description="Send kiln's own fields (seed, steps, negative_prompt) to the OpenAI-compatible API (another kiln)",
+    )
+    openai_timeout_seconds: float = Field(default=600.0, gt=0, description="Time limit of one OpenAI request")
+    remote_prices: dict[str, float] = Field(
+        default_factory=dict, description='USD per image by remote model, over the built-in table: {"openai:x": 0.04}'
+    )
+    remote_max_retries: int = Field(default=8, ge=0, le=100, description="Retries of a remote call on 429 and 5xx")
+    remote_workers: bool = Field(
+        default=True, description="`kiln serve` starts a provider worker per configured remote backend (off: none)"
+    )
+    remote_poll_seconds: float = Field(default=1.0, gt=0, description="How often a remote prediction is polled")
 
     def resolved_upscalers_dir(self) -> Path:
         return self.upscalers_dir or self.data_dir / "upscalers"

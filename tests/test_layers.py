@@ -90,3 +90,22 @@ def test_the_sdk_imports_only_itself() -> None:
     """The client installs without the server: every kiln import of `kiln.sdk` stays inside it."""
     outside = _violations("kiln.sdk", ("kiln",))
     assert [line for line in outside if not line.split(" imports ")[1].startswith("kiln.sdk")] == []
+
+
+def test_the_provider_workers_import_neither_the_api_nor_the_engines_torch_modules() -> None:
+    """`kiln.remote` (provider workers, no GPU) stays off `kiln.api` and every module that imports torch."""
+    torch_modules = ("kiln.engine.executor", "kiln.engine.loader", "kiln.worker.service", "kiln.worker.process")
+    assert _violations("kiln.remote", ("kiln.api", *torch_modules)) == []
+
+
+def test_a_provider_worker_process_never_loads_torch() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, kiln.remote.process, kiln.remote.worker, kiln.remote.openai_backend, kiln.remote.backends, "
+        "kiln.cli.worker; print(sorted(m for m in ('torch', 'diffusers') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

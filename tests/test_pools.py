@@ -68,3 +68,11 @@ def test_unserved_models_and_their_message() -> None:
 def test_workers_started_by_serve_get_the_pool_setting() -> None:
     assert settings_env(Settings(worker_models="tiny-sd,tiny-flux"))["KILN_WORKER_MODELS"] == "tiny-sd,tiny-flux"
     assert "KILN_WORKER_MODELS" not in settings_env(Settings(workers=0))
+
+
+def test_a_provider_workers_pool_serves_its_namespace() -> None:
+    served = served_by([{"serves": ["openai:*"]}, {"serves": ["", "tiny-sd"]}])
+    waiting = ["openai:dall-e-3", "replicate:a/b", "tiny-sd"]
+    assert unserved_models(waiting, served, any_live=True) == ["replicate:a/b"]
+    message = waiting_message(["replicate:a/b"], any_live=True)
+    assert message is not None and "kiln worker --backend replicate" in message

@@ -16,7 +16,7 @@ from kiln.jobs.keys import KeyStore
 from kiln.jobs.quota import QUOTA_WINDOW, Charge, over_quota
 from kiln.jobs.store import JobStore
 
-__all__ = ["ANONYMOUS", "Caller", "authenticate", "bearer_token", "charge", "session_caller", "usage"]
+__all__ = ["ANONYMOUS", "Caller", "authenticate", "bearer_token", "charge", "remote_cost", "session_caller", "usage"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +68,13 @@ def usage(store: JobStore, caller: Caller, now: datetime | None = None) -> int:
     if caller.owner is None:
         return 0
     return store.images_since(caller.owner, (now or datetime.now(UTC)) - QUOTA_WINDOW)
+
+
+def remote_cost(store: JobStore, caller: Caller, now: datetime | None = None) -> float:
+    """What the caller's items on remote backends cost (USD) in the rolling 24 hours before `now` (0 anonymous)."""
+    if caller.owner is None:
+        return 0.0
+    return store.remote_cost_since(caller.owner, (now or datetime.now(UTC)) - QUOTA_WINDOW)
 
 
 def charge(caller: Caller, images: int, field: str, unit: Literal["images", "frames"] = "images") -> Charge:

@@ -60,6 +60,7 @@ class ImageSubmission:
     request: Mapping[str, Any] = field(default_factory=dict)
     grid: GridSpec | None = None
     dedupe: bool = True
+    idempotency_key: str | None = None  # a key the caller used before returns that job (`JobStore.create_job`)
 
 
 def check_prefix(prefix: str | None) -> str | None:
@@ -197,6 +198,7 @@ def plan_images(services: Services, caller: Caller, submission: ImageSubmission)
         max_attempts=services.settings.max_attempts,
         request=submission.request,
         grid=submission.grid.model_dump(mode="json") if submission.grid is not None else None,
+        idempotency_key=submission.idempotency_key,
     )
     return job, items
 

@@ -170,8 +170,9 @@ def artifact_view(base: str, artifact: ArtifactRecord) -> ArtifactView:
     )
 
 
-def usage_view(caller: Caller, used: int) -> Usage:
-    """The caller's usage (`used`: images charged in the window) against its quota."""
+def usage_view(caller: Caller, used: int, remote_cost: float = 0.0) -> Usage:
+    """The caller's usage (`used`: images charged in the window; `remote_cost`: USD on remote backends) against
+    its quota."""
     quota = caller.quota
     return Usage(
         owner=caller.owner,
@@ -181,4 +182,5 @@ def usage_view(caller: Caller, used: int) -> Usage:
         remaining=None if quota is None else max(quota - used, 0),
         window_hours=round(QUOTA_WINDOW.total_seconds() / 3600),
         rule=QUOTA_RULE,
+        remote_cost_usd_last_24h=round(remote_cost, 6),
     )

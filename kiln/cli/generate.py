@@ -21,6 +21,7 @@ from kiln.jobs.run_folder import DEFAULT_FILENAME_TEMPLATE, RunFolder
 from kiln.jobs.spec import ImageSpec
 from kiln.jobs.storage_keys import GRID_FILE
 from kiln.presets.styles import load_styles
+from kiln.remote.models import namespace_of
 from kiln.storage.local import LocalStorage
 from kiln.types import ImageItem
 
@@ -174,7 +175,10 @@ def generate_command(
     run = RunFolder.open(
         LocalStorage(settings.output_dir), run_prefix, items, fingerprint=fingerprint, template=filename
     )
-    _execute(run, settings)
+    if any(namespace_of(item.model) for item in items):
+        _execute_remote(run, settings, fingerprint)
+    else:
+        _execute(run, settings)
     if plot is not None:
         _write_grid(run, plot)
 
@@ -252,6 +256,25 @@ def _execute(run: RunFolder, settings: Settings) -> None:
         f"[green]Done.[/green] {summary.generated} images in {summary.batches} batches ({rate:.2f} img/s), "
         f"{summary.skipped} already there; {run.folder}/manifest.jsonl"
     )
+
+
+def _execute_remote(run: RunFolder, settings: Settings, fingerprint: str) -> None:
+    """A run of remote models (`kiln.remote.local_run`): no engine, many requests at once."""
+    from kiln.remote.local_run import run_remote
+
+    if not all(namespace_of(item.model) for item in run.items):
+        raise InvalidInput("model", "this run mixes remote and local models; run them as two commands")
+    pending = run.pending()
+    if not pending:
+        console.print(f"All {len(run.items)} images are already in {run.folder}/")
+        return
+    _describe(pending, len(run.items) - len(pending))
+    summary = run_remote(run, settings, key=fingerprint[:16])
+    for index, why in sorted(summary.failed.items()):
+        console.print(f"[red]item {index} failed:[/red] {why}")
+    console.print(f"{summary.generated} images made remotely; {run.folder}/manifest.jsonl")
+    if summary.failed:
+        raise typer.Exit(1)
 
 
 def _describe(pending: list[ImageItem], skipped: int) -> None:

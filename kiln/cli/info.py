@@ -13,6 +13,7 @@ from rich.table import Table
 from kiln.config import Settings
 from kiln.engine.catalog import list_models, resolve_model
 from kiln.presets.styles import load_styles
+from kiln.remote.models import listed_models
 
 __all__ = ["models_command", "styles_command", "tokens_command"]
 
@@ -22,7 +23,7 @@ console = Console()
 def models_command() -> None:
     """List the built-in models and the hub models kiln knows by name."""
     table = Table("model", "family", "steps", "cfg", "size", "multiple", "negative", "description")
-    for info in list_models():
+    for info in [*list_models(), *listed_models(Settings())]:
         family = info.family
         side = int((family.default_megapixels * 1e6) ** 0.5)
         table.add_row(
@@ -31,6 +32,9 @@ def models_command() -> None:
         )  # fmt: skip
     console.print(table)
     console.print("Also: a local diffusers folder, or a single .safetensors checkpoint (with --family if needed).")
+    console.print(
+        "Remote: replicate:owner/model[:version] with REPLICATE_API_TOKEN, openai:<model> with KILN_OPENAI_BASE_URL."
+    )
 
 
 def styles_command(

@@ -39,8 +39,9 @@ def run_server(settings: Settings) -> None:
     from kiln.events.webhooks import SECRET_FILE, load_secret
     from kiln.jobs.sql.migrate import migrate
     from kiln.jobs.sql.store import SqlStore
+    from kiln.remote.models import configured_namespaces
     from kiln.storage.open import open_storage
-    from kiln.worker.supervisor import WorkerSupervisor
+    from kiln.worker.supervisor import WorkerSupervisor, remote_worker_command
 
     url = settings.resolved_database_url()
     migrate(url)
@@ -48,17 +49,31 @@ def run_server(settings: Settings) -> None:
     secret = load_secret(settings)
     app = create_app(settings, store=store, keys=store, storage=open_storage(settings))
     supervisor = WorkerSupervisor(settings)
+    providers = [  # one provider worker per configured remote backend, whatever --workers says (no GPU)
+        WorkerSupervisor(settings, devices=[None], command=remote_worker_command(name))
+        for name in (configured_namespaces(settings) if settings.remote_workers else [])
+    ]
     client = httpx.Client(follow_redirects=False)
     dispatcher = WebhookDispatcher(store, settings, client, secret=secret)
     outputs = settings.storage_url or settings.output_dir
     log.info("store: %s; outputs: %s; %d worker(s)", _safe(url), outputs, supervisor.size)
+    for name in configured_namespaces(settings) if settings.remote_workers else []:
+        log.info("remote backend %s: a provider worker runs its models (%s:...)", name, name)
     where = "KILN_WEBHOOK_SECRET" if settings.webhook_secret else str(settings.data_dir / SECRET_FILE)
     log.info("webhooks are signed (Standard Webhooks) with the secret in %s", where)
     # once shutting down, no more restarts (Ctrl+C reaches the workers too: they are in this process group)
     config = uvicorn.Config(app, host=settings.host, port=settings.port)
     _redact_uvicorn_logs()  # after the Config, which sets uvicorn's logging up
-    server = _server(config, on_exit=supervisor.hold, on_started=lambda: _announce(settings))
-    supervisor.start()
+    every = [supervisor, *providers]
+
+    def hold() -> None:
+        for each in every:
+            each.hold()
+
+    server = _server(config, on_exit=hold, on_started=lambda: _announce(settings))
+    for each in every:
+        if each.size:
+            each.start()
     dispatcher.start()
     try:
         with _signals_after_shutdown():
@@ -66,7 +81,8 @@ def run_server(settings: Settings) -> None:
     finally:
         log.info("stopping the workers and the webhook dispatcher")
         dispatcher.stop()
-        supervisor.stop()
+        for each in every:
+            each.stop()
         client.close()
 
 

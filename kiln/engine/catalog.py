@@ -28,7 +28,7 @@ __all__ = [
     "safetensors_keys",
 ]
 
-ModelSource = Literal["builtin", "hub", "folder", "single_file"]
+ModelSource = Literal["builtin", "hub", "folder", "single_file", "remote"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,7 @@ from kiln.jobs.records import (
     WorkUnit,
 )
 from kiln.jobs.store import MAX_WAITING_MODELS
+from kiln.remote.models import namespace_of
 from kiln.task_item import WorkItem
 from kiln.types import Signature
 
@@ -89,6 +90,9 @@ class MemoryStore(MemoryWorkers, MemoryGallery):
         request = json_copy(dict(job.request))
         with self._lock:
             now = self._clock()
+            known = self.job_for_key(job.owner, job.idempotency_key) if job.idempotency_key is not None else None
+            if known is not None:
+                return known
             if job.owner is not None:  # first: a refused job writes nothing
                 self._usage.charge(job.owner, charge or Charge(len(items)), now)
             record = MutableJob(id=new_id(now), new=job, request=request, created_at=now, item_ids=[])
@@ -109,6 +113,13 @@ class MemoryStore(MemoryWorkers, MemoryGallery):
             self._events[record.id] = []
             self._job_event(record, now)
             return self._job_record(record)
+
+    def job_for_key(self, owner: str | None, idempotency_key: str) -> JobRecord | None:
+        with self._lock:
+            for job in self._jobs.values():
+                if job.new.owner == owner and job.new.idempotency_key == idempotency_key:
+                    return self._job_record(job)
+            return None
 
     @by_id(None)
     def get_job(self, job_id: str, *, owner: str | None = None) -> JobRecord | None:
@@ -174,7 +185,7 @@ class MemoryStore(MemoryWorkers, MemoryGallery):
             if retried:
                 now = self._clock()
                 for item in retried:
-                    item.attempts, item.error = 0, None
+                    item.attempts, item.error, item.remote_id = 0, None, None
                     self._move(item, "pending", now, event=False)
                 busy = job.counts["done"] or job.counts["running"]
                 job.state = "running" if busy else "queued"
@@ -219,13 +230,20 @@ class MemoryStore(MemoryWorkers, MemoryGallery):
 
     # work
     def claim(
-        self, worker_id: str, *, max_items: int, lease_seconds: float, models: Collection[str] | None = None
+        self,
+        worker_id: str,
+        *,
+        max_items: int,
+        lease_seconds: float,
+        models: Collection[str] | None = None,
+        backend: str | None = None,
     ) -> WorkUnit | None:
         if max_items < 1:
             raise ValueError("max_items must be at least 1")
         with self._lock:
             now = self._clock()
             candidates = [self._items[i] for i in self._pending if _due(self._items[i], now)]
+            candidates = [i for i in candidates if namespace_of(i.item.model) == backend]
             if models is not None:
                 candidates = [i for i in candidates if i.item.model in models]
             if not candidates:
@@ -284,6 +302,27 @@ class MemoryStore(MemoryWorkers, MemoryGallery):
             self._move(item, "done", now, artifact_id=record.id)
             self._settle(self._jobs[item.job_id], now)
             return True
+
+    def set_remote(self, unit_id: str, item_id: int, remote_id: str, *, cost_usd: float | None = None) -> bool:
+        with self._lock:
+            item = self._held(unit_id, item_id, self._clock())
+            if item is None:
+                return False
+            item.remote_id = remote_id
+            if cost_usd is not None:
+                item.remote_cost_usd = cost_usd
+            return True
+
+    def remote_cost_since(self, owner: str, since: datetime) -> float:
+        with self._lock:
+            return sum(
+                item.remote_cost_usd
+                for item in self._items.values()
+                if item.remote_cost_usd is not None
+                and item.finished_at is not None
+                and item.finished_at >= since
+                and self._jobs[item.job_id].new.owner == owner
+            )
 
     def fail_item(self, unit_id: str, item_id: int, error: str) -> bool:
         with self._lock:

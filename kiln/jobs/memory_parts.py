@@ -66,12 +66,14 @@ class MutableItem:
     lease_expires_at: datetime | None = None
     progress: float = 0.0  # the latest fraction done while running
     retry_at: datetime | None = None  # after a storage failure: not claimed again before then
+    remote_id: str | None = None  # the remote work it started
+    remote_cost_usd: float | None = None
 
 
 def item_record(item: MutableItem) -> ItemRecord:
     return ItemRecord(
         item.id, item.job_id, item.item.index, item.state, item.item, item.attempts, item.error,
-        item.started_at, item.finished_at,
+        item.started_at, item.finished_at, item.remote_id,
     )  # fmt: skip
 
 

@@ -1,7 +1,8 @@
 """The planner: expands image specs into fully resolved items (style applied, size resolved, seed assigned).
 
 Rules, per spec merged over the shared defaults (a spec's fields that are set and not None win):
-- model: the spec's, else `settings.default_model`; its family supplies every other default. With
+- model: the spec's, else `settings.default_model`; its family supplies every other default (a remote model,
+  `replicate:…` or `openai:…`, `kiln.remote.models.REMOTE`'s, once its backend is configured). With
   `local_models=False` (requests over HTTP) a spec may name built-in and hub ids only, or the default model
   itself: folders and files are the server's to configure.
 - steps: explicit, else the quality preset, else the family default; 1..family.max_steps.
@@ -38,6 +39,7 @@ from kiln.jobs.spec import MAX_SEED, ImageSpec
 from kiln.jobs.wildcards import WildcardFolder
 from kiln.presets.quality import resolve_steps
 from kiln.presets.styles import Style, StyleBook, join_negatives
+from kiln.remote.models import remote_model
 from kiln.types import ImageItem, OutputFormat
 
 __all__ = [
@@ -131,7 +133,7 @@ class _Resolver:
     def _model(self, name: str) -> ModelInfo:
         if name not in self._models:
             local = self._local_models or name.strip() == self._settings.default_model.strip()
-            self._models[name] = resolve_model(name, local=local)
+            self._models[name] = remote_model(name, self._settings) or resolve_model(name, local=local)
         return self._models[name]
 
     def __call__(self, spec: ImageSpec) -> tuple[ImageItem, _Variations | None]:

@@ -6,6 +6,8 @@ models, so models stay on the machines that hold them; a worker without it serve
   any worker can run.
 - Its registry beat says so: `pool` (the names as given, sorted) and `serves` (those claim keys); neither, or
   null, means every model. `/readyz` and `/metrics` count live workers by `pool_name`.
+- A provider worker (`kiln worker --backend openai`, `kiln.remote`) beats the pool `openai:*`, which serves every
+  model of that namespace.
 - A job with pending items whose model no live worker serves says so (`waiting_message`) instead of waiting
   silently: the API compares the job's waiting models with the live workers' `serves`.
 """
@@ -20,6 +22,7 @@ from typing import Any
 from kiln.engine.catalog import resolve_model
 from kiln.errors import InvalidInput
 from kiln.jobs.workers import WorkerRecord
+from kiln.remote.models import namespace_of
 
 __all__ = [
     "ALL_MODELS",
@@ -105,7 +108,12 @@ def unserved_models(waiting: Iterable[str], served: frozenset[str] | None, *, an
         return []
     if not any_live:
         return sorted(set(waiting))
-    return sorted(model for model in set(waiting) if model not in served)
+
+    def serves(model: str) -> bool:  # a provider worker's pool is its namespace: `openai:*`
+        namespace = namespace_of(model)
+        return model in served or (namespace is not None and f"{namespace}:*" in served)
+
+    return sorted(model for model in set(waiting) if not serves(model))
 
 
 def _shown(model: str) -> str:
@@ -122,6 +130,10 @@ def waiting_message(models: Sequence[str], *, any_live: bool) -> str | None:
     shown = [_shown(m) for m in models if m != NO_MODEL]
     if not shown:  # only tasks that load no model, and no worker at all would be caught above
         return None
+    backends = sorted({namespace for m in shown if (namespace := namespace_of(m)) is not None})
+    if backends:  # remote models wait for a provider worker, not a GPU pool
+        names = ", ".join(shown)
+        return f"no live worker serves {names}; start one with `kiln worker --backend {backends[0]}`"
     names = ", ".join(shown)
     command = ",".join(shown) if all(_shown(m) == m for m in models) else "MODEL"
     noun = "model" if len(shown) == 1 else "models"

@@ -45,6 +45,7 @@ class NewJob:
     max_attempts: int = 3
     request: Mapping[str, Any] = field(default_factory=dict)  # the request body as received, for the record
     grid: Mapping[str, Any] | None = None  # a grid job's axes (`kiln.jobs.grid.GridSpec` as JSON): a grid image owed
+    idempotency_key: str | None = None  # a key the owner used before returns that job instead (`create_job`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,7 @@ class ItemRecord:
     error: str | None
     started_at: datetime | None
     finished_at: datetime | None
+    remote_id: str | None = None  # the remote work a provider worker started for it (`JobStore.set_remote`)
 
     @property
     def image(self) -> ImageItem:

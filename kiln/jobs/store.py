@@ -38,6 +38,13 @@ Rules every implementation keeps:
 - `stats` counts jobs and items by state and artifacts, and lists the run time (`finished_at - started_at`) of
   items done within the last `window_seconds`, most recent first, at most `max_durations` of them.
 - `record_rate` and `signature_rates` keep each signature's recent seconds per image (`kiln.jobs.rates`).
+- Remote models (`kiln.remote.models`: `replicate:…`, `openai:…`): `claim(backend=None)` (a local worker) never
+  takes their items, and `claim(backend="openai")` takes only that namespace's. `set_remote` stores the remote work an
+  item started (and what it cost) while the unit holds it; the item keeps it across lost leases and restarts (its
+  `ItemRecord.remote_id`), so the next claim resumes that work; `retry_job` clears it. `remote_cost_since` sums an
+  owner's remote costs of items finished since then.
+- A `NewJob` with an `idempotency_key` its owner used before returns that job from `create_job`, writing and
+  charging nothing (one job per owner and key, even when two submits race); `job_for_key` finds it.
 - `waiting_models` lists the distinct models of a job's pending items, sorted, at most `limit` (an unknown job:
   none), which the API compares with the live workers' pools (`kiln.jobs.pools`).
 """
@@ -74,6 +81,7 @@ class JobStore(GalleryStore, Protocol):
     # jobs
     def create_job(self, job: NewJob, items: Sequence[WorkItem], *, charge: Charge | None = None) -> JobRecord: ...
     def get_job(self, job_id: str, *, owner: str | None = None) -> JobRecord | None: ...
+    def job_for_key(self, owner: str | None, idempotency_key: str) -> JobRecord | None: ...
     def list_jobs(
         self,
         *,
@@ -93,8 +101,16 @@ class JobStore(GalleryStore, Protocol):
 
     # work
     def claim(
-        self, worker_id: str, *, max_items: int, lease_seconds: float, models: Collection[str] | None = None
+        self,
+        worker_id: str,
+        *,
+        max_items: int,
+        lease_seconds: float,
+        models: Collection[str] | None = None,
+        backend: str | None = None,
     ) -> WorkUnit | None: ...
+    def set_remote(self, unit_id: str, item_id: int, remote_id: str, *, cost_usd: float | None = None) -> bool: ...
+    def remote_cost_since(self, owner: str, since: datetime) -> float: ...
     def heartbeat(self, unit_id: str, *, lease_seconds: float) -> list[int]: ...  # ids still held (not canceled)
     def complete_item(self, unit_id: str, item_id: int, artifact: NewArtifact) -> bool: ...
     def fail_item(self, unit_id: str, item_id: int, error: str) -> bool: ...

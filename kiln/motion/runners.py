@@ -22,6 +22,7 @@ class RunnerSpec:
 
     request: str
     runner: str
+    shares_assets: bool = False  # the runner takes `shared_assets`: a folder of finished assets of the same owner
 
 
 RUNNERS: dict[str, RunnerSpec] = {
@@ -31,7 +32,7 @@ RUNNERS: dict[str, RunnerSpec] = {
     ),
     "assembly": RunnerSpec("kiln.motion.assembly.request:AssemblyRequest", "kiln.motion.assembly.runner:run_assembly"),
     "storyboard": RunnerSpec(
-        "kiln.motion.storyboard.manifest:Storyboard", "kiln.motion.storyboard.runner:run_storyboard"
+        "kiln.motion.storyboard.manifest:Storyboard", "kiln.motion.storyboard.runner:run_storyboard", True
     ),
     "upscale": RunnerSpec("kiln.motion.upscale_request:UpscaleRequest", "kiln.motion.upscale_task:run_upscale"),
 }
@@ -48,9 +49,18 @@ def request_model(kind: str) -> type[BaseModel]:
 
 
 def run_task(
-    kind: str, request: dict[str, Any], *, models: ModelSource, work_dir: Path, control: TaskControl
+    kind: str,
+    request: dict[str, Any],
+    *,
+    models: ModelSource,
+    work_dir: Path,
+    control: TaskControl,
+    shared_assets: Path | None = None,
 ) -> list[TaskOutput]:
-    """Validate `request` with its kind's model and run it."""
+    """Validate `request` with its kind's model and run it; `shared_assets` reaches the runners that share assets
+    between renders of one owner (a storyboard's images, clips and lines)."""
     parsed = request_model(kind).model_validate(request)
-    runner: Callable[..., list[TaskOutput]] = _load(RUNNERS[kind].runner)
-    return runner(parsed, models=models, work_dir=work_dir, control=control)
+    spec = RUNNERS[kind]
+    runner: Callable[..., list[TaskOutput]] = _load(spec.runner)
+    extra = {"shared_assets": shared_assets} if spec.shares_assets and shared_assets is not None else {}
+    return runner(parsed, models=models, work_dir=work_dir, control=control, **extra)

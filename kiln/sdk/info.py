@@ -71,6 +71,7 @@ class Usage(_Model):
     remaining: int | None = None
     window_hours: int = 24
     rule: str = "images per rolling 24 hours"
+    remote_cost_usd_last_24h: float = 0.0  # what this key's items on remote backends cost in the window, in USD
 
 
 class Estimate(_Model):

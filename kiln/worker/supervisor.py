@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from kiln.config import Settings
 
-__all__ = ["WorkerSupervisor", "detect_gpus", "plan_workers", "settings_env", "worker_command"]
+__all__ = ["WorkerSupervisor", "detect_gpus", "plan_workers", "remote_worker_command", "settings_env", "worker_command"]
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,11 @@ def settings_env(settings: Settings) -> dict[str, str]:
 def worker_command() -> list[str]:
     """`kiln worker` run by this very interpreter, stopping if this process dies."""
     return [sys.executable, "-m", "kiln.cli", "worker", "--parent-pid", str(os.getpid())]
+
+
+def remote_worker_command(backend: str) -> list[str]:
+    """`kiln worker --backend BACKEND` (a provider worker, `kiln.remote`), stopping if this process dies."""
+    return [*worker_command(), "--backend", backend]
 
 
 @dataclass(slots=True)

@@ -24,7 +24,7 @@ from kiln.errors import Cancelled, InvalidInput, KilnError
 from kiln.jobs.records import ItemRecord, NewArtifact
 from kiln.jobs.storage_keys import task_key
 from kiln.jobs.store import JobStore
-from kiln.jobs.task_folders import task_work_dir
+from kiln.jobs.task_folders import owner_asset_dir, task_work_dir
 from kiln.motion.runners import run_task
 from kiln.motion.task import ModelSource, TaskOutput
 from kiln.storage.errors import storage_reason
@@ -162,7 +162,9 @@ def run_task_item(
     )
     try:
         request = resolve(item.request)
-        outputs = run_task(item.kind, request, models=models, work_dir=work_dir, control=control)
+        job = store.get_job(record.job_id)
+        shared = owner_asset_dir(settings, job.owner) if job is not None else None  # reuse the owner's assets
+        outputs = run_task(item.kind, request, models=models, work_dir=work_dir, control=control, shared_assets=shared)
     except Cancelled:
         raise
     except KilnError as exc:

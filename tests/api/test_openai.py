@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -16,8 +17,10 @@ from PIL import Image
 from kiln.api.routes.openai import spec_from_openai
 from kiln.api.schemas.openai import OpenAIImageRequest
 from kiln.config import Settings
+from kiln.jobs.records import NewJob
 from tests.api.conftest import Api, ApiFactory
 from tests.api.fakes import live_server
+from tests.helpers import make_item
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -179,3 +182,47 @@ def test_a_size_the_model_cannot_make_is_a_400_naming_size(
 def test_hub_models_get_the_size_asked_for(model: str, size: str, expected: tuple[int, int]) -> None:
     spec = spec_from_openai(OpenAIImageRequest(prompt="x", model=model, size=size), Settings())
     assert (spec.width, spec.height) == expected
+
+
+def generate_raw(base: str, token: str, key: str, prompt: str = "a lighthouse") -> httpx.Response:
+    body = {"prompt": prompt, "size": "64x64", "response_format": "b64_json", "seed": 5, "steps": 2}
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
+    return httpx.post(f"{base}/v1/images/generations", json=body, headers=headers, timeout=60)
+
+
+def test_a_repeated_idempotency_key_answers_the_first_requests_images(served: tuple[Api, str, str]) -> None:
+    api, base, token = served
+    with ThreadPoolExecutor(2) as pool:  # two at once: the second waits for the first's job, makes none
+        answers = list(pool.map(lambda _: generate_raw(base, token, "retry-1"), range(2)))
+    answers.append(generate_raw(base, token, "retry-1", prompt="something else entirely"))  # the key wins
+    assert [answer.status_code for answer in answers] == [200, 200, 200], answers[0].text
+    assert len({answer.json()["data"][0]["b64_json"] for answer in answers}) == 1
+    [job] = api.store.list_jobs(limit=10)
+    item = api.store.list_items(job.id)[0].image
+    assert item.seed == 5 and item.steps == 2  # kiln's own fields, honoured
+    other = api.key("other-owner")  # keys are per owner: the same key of another owner is its own request
+    assert generate_raw(base, other, "retry-1").status_code == 200
+    assert len(api.store.list_jobs(limit=10)) == 2
+
+
+def test_delete_cancels_the_request_of_a_key_of_its_owner_only(make_api: ApiFactory) -> None:
+    api = make_api(auth="on")
+    alice, bob = api.key("alice"), api.key("bob")
+    owner = api.store.authenticate(alice)
+    assert owner is not None
+    job = api.store.create_job(NewJob(owner=owner.id, idempotency_key="req-7"), [make_item(0)])
+
+    def delete(token: str, key: str) -> Any:
+        return api.client.delete(f"/v1/images/generations/{key}", headers={"Authorization": f"Bearer {token}"})
+
+    assert delete(bob, "req-7").status_code == 404  # not bob's
+    answer = delete(alice, "req-7")
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"idempotency_key": "req-7", "job_id": job.id, "state": "canceled"}
+    assert api.store.get_job(job.id).state == "canceled"  # type: ignore[union-attr]
+    refused = api.client.post(
+        "/v1/images/generations",
+        json={"prompt": "x"},
+        headers={"Authorization": f"Bearer {alice}", "Idempotency-Key": "two words"},
+    )
+    assert refused.status_code == 400 and refused.json()["error"]["param"] == "Idempotency-Key"

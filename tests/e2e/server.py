@@ -75,11 +75,12 @@ def group_members(pgid: int) -> list[int]:
 
 @dataclass
 class ServeProcess:
-    """One `kiln serve --workers 1` process, the leader of its own process group."""
+    """One `kiln serve --workers N` process (1 unless told), the leader of its own process group."""
 
     env: dict[str, str]
     log_path: Path
     port: int = field(default_factory=free_port)
+    workers: int = 1  # device workers (0: none; provider workers of configured remote backends start anyway)
     process: subprocess.Popen[bytes] | None = None
     _log: IO[bytes] | None = None
 
@@ -99,7 +100,7 @@ class ServeProcess:
         """Start the server and wait until it answers `/healthz`."""
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "kiln.cli", "serve", "--port", str(self.port), "--workers", "1"],
+            [sys.executable, "-m", "kiln.cli", "serve", "--port", str(self.port), "--workers", str(self.workers)],
             env=self.env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -148,9 +149,11 @@ class ServeProcess:
 
 
 @contextmanager
-def serving(env: dict[str, str], log_path: Path, port: int | None = None) -> Iterator[ServeProcess]:
+def serving(env: dict[str, str], log_path: Path, port: int | None = None, workers: int = 1) -> Iterator[ServeProcess]:
     """A started server, stopped (or its group killed) when the block ends, whatever happened in it."""
-    server = ServeProcess(env, log_path) if port is None else ServeProcess(env, log_path, port)
+    server = ServeProcess(env, log_path, workers=workers)
+    if port is not None:
+        server.port = port
     try:
         server.start()
         yield server

@@ -220,3 +220,46 @@ def test_an_animation_job_is_steered_through_the_api(service: Service, tmp_path:
     assert kinds == {"video"} and frames == 8 and abs(duration - 1.0) <= 1 / 8
     refused = [e for e in service.store.events_after(job_id, 0) if e.type == "control.rejected"]
     assert refused == []  # the teleport image reached the worker as a local file
+
+
+def _assets(job: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """How many assets of each kind the render made and reused (its artifact's metadata)."""
+    [result] = job["results"]
+    report: dict[str, dict[str, list[str]]] = result["metadata"]["assets"]
+    return {side: {kind: len(keys) for kind, keys in report[side].items() if keys} for side in ("made", "reused")}
+
+
+def test_a_second_storyboard_job_reuses_the_owners_assets_and_never_anothers(service: Service) -> None:
+    defaults = {"model": "tiny-sd", "width": 64, "height": 64, "steps": 2, "fps": 12, "resolution": "64x64",
+                "duration": 0.5}  # fmt: skip
+    scenes = [{"id": "one", "prompt": "a red door"}, {"id": "two", "prompt": "a blue car"},
+              {"id": "three", "prompt": "a green tree"}]  # fmt: skip
+    first = {"defaults": defaults, "scenes": scenes}
+    edited = {"defaults": defaults, "scenes": [scenes[0], {**scenes[1], "prompt": "a yellow car"}, scenes[2]]}
+
+    job = service.run(service.submit({"kind": "storyboard", "items": [first]})["id"])
+    assert _assets(job) == {"made": {"image": 3, "final": 1}, "reused": {}}
+    # another job of the same owner: only the edited scene's image and the cut are made again
+    second = service.run(service.submit({"kind": "storyboard", "items": [edited]})["id"])
+    assert _assets(second) == {"made": {"image": 1, "final": 1}, "reused": {"image": 2}}
+
+    # another owner renders the same storyboard: nothing of the first owner's is reused
+    _, token = service.store.create_key("someone else")
+    theirs = service.client.post(
+        "/v1/jobs", json={"kind": "storyboard", "items": [edited]}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert theirs.status_code == 202, theirs.text
+    while service.worker.run_once():
+        pass
+    other = service.client.get(
+        f"/v1/jobs/{theirs.json()['id']}", params={"include": "results"}, headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    assert _assets(other) == {"made": {"image": 3, "final": 1}, "reused": {}}
+
+    # deleting the first job keeps the owner's shared assets: rendering it again makes nothing
+    assert service.client.delete(f"/v1/jobs/{job['id']}", headers=service.headers).status_code == 204
+    again = service.run(service.submit({"kind": "storyboard", "items": [first]})["id"])
+    assert _assets(again) == {"made": {}, "reused": {"image": 3, "final": 1}}
+    [result] = again["results"]
+    _, frames, _ = probe(service.download(result["url"]))
+    assert frames == 18  # 3 scenes of 0.5 s at 12 fps

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,31 @@ def test_scratch_work_is_kept_until_the_asset_is_done(tmp_path: Path) -> None:
     (cache.folder("final-y") / "video.mp4").write_bytes(b"mp4")
     cache.commit("final-y", "final", {"main": "video.mp4"})
     assert not scratch.exists()
+
+
+def test_an_asset_committed_in_one_work_folder_is_taken_by_another_of_the_same_shared_cache(tmp_path: Path) -> None:
+    shared = tmp_path / "owner"
+    first = AssetCache(tmp_path / "job-1", shared)
+    (first.folder("image-abc") / "image.png").write_bytes(b"png")
+    first.commit("image-abc", "image", {"main": "image.png"}, {"seed": 3})
+    assert sorted(p.name for p in shared.iterdir()) == ["image-abc"]  # published whole, nothing half-made left
+
+    second = AssetCache(tmp_path / "job-2", shared)
+    taken = second.get("image-abc")
+    assert taken is not None and taken.file() == tmp_path / "job-2" / "assets" / "image-abc" / "image.png"
+    assert taken.file().read_bytes() == b"png" and taken.metadata == {"seed": 3}
+    assert AssetCache(tmp_path / "job-3", tmp_path / "another-owner").get("image-abc") is None
+    assert AssetCache(tmp_path / "job-4").get("image-abc") is None  # no shared cache: the work folder's only
+
+
+def test_a_shared_asset_is_kept_when_its_work_folder_goes_and_never_overwritten(tmp_path: Path) -> None:
+    shared = tmp_path / "owner"
+    first = AssetCache(tmp_path / "job-1", shared)
+    (first.folder("final-y") / "video.mp4").write_bytes(b"first")
+    first.commit("final-y", "final", {"main": "video.mp4"})
+    shutil.rmtree(tmp_path / "job-1")
+    late = AssetCache(tmp_path / "job-2", shared)
+    (late.folder("final-y") / "video.mp4").write_bytes(b"second")  # a render that made it meanwhile
+    late.commit("final-y", "final", {"main": "video.mp4"})
+    kept = AssetCache(tmp_path / "job-3", shared).get("final-y")
+    assert kept is not None and kept.file().read_bytes() == b"first"

@@ -32,7 +32,7 @@ def test_migrations_are_idempotent_and_match_the_models(sql_url: str) -> None:
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(conn)
-            assert context.get_current_revision() == "0009"
+            assert context.get_current_revision() == "0010"
             assert compare_metadata(context, Base.metadata) == []
     finally:
         engine.dispose()

@@ -1,6 +1,7 @@
 // The studio's shell: sign-in when the server asks for keys, then the top bar (navigation, live status line,
 // key and sign-out) and one page per route. Client-side routes; the server answers every other path with
 // index.html.
+import { lazy, Suspense } from "react";
 import { Link, Route, Switch } from "wouter";
 import { CreatePage } from "./pages/CreatePage";
 import { GalleryPage } from "./pages/GalleryPage";
@@ -11,10 +12,13 @@ import { useSession, useSignOut, type Session } from "./session/session";
 import { SignIn } from "./session/SignIn";
 import { StatusLine } from "./status/StatusLine";
 
+const StoryboardPage = lazy(() => import("./pages/StoryboardPage"));
+
 const NAV = [
   { href: "/", label: "Create" },
   { href: "/queue", label: "Queue" },
   { href: "/gallery", label: "Gallery" },
+  { href: "/storyboard", label: "Storyboard" },
   { href: "/status", label: "Status" },
 ] as const;
 
@@ -58,6 +62,7 @@ function Shell({ session }: { session: Session }) {
           <Route path="/queue" component={QueuePage} />
           <Route path="/queue/:jobId">{(params) => <JobPage jobId={params.jobId} />}</Route>
           <Route path="/gallery" component={GalleryPage} />
+          <Route path="/storyboard">{() => <Suspense fallback={<p aria-busy="true">Loading…</p>}><StoryboardPage /></Suspense>}</Route>
           <Route path="/status" component={StatusPage} />
           <Route>
             <h1>Not found</h1>

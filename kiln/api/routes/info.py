@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kiln.api.auth import usage
+from kiln.api.auth import remote_cost, usage
 from kiln.api.deps import CallerDep, ServicesDep, SettingsDep, StoreDep
 from kiln.api.schemas.info import (
     EncoderCount,
@@ -23,6 +23,7 @@ from kiln.engine.catalog import list_models, resolve_model
 from kiln.engine.families import FAMILIES, QUALITY_NAMES
 from kiln.engine.tokens import analyse_tokens
 from kiln.presets.aspect import ASPECT_RATIOS, DEFAULT_ASPECT, size_for_aspect
+from kiln.remote.models import listed_models
 from kiln.types import OUTPUT_FORMATS
 
 __all__ = ["router"]
@@ -48,10 +49,10 @@ def count_tokens(body: TokensRequest, settings: SettingsDep, _caller: CallerDep)
     return TokensResponse(model=info.name, family=info.family.name, encoders=encoders)
 
 
-@router.get("/models", response_model=ModelList, summary="Built-in models and the hub models kiln knows")
+@router.get("/models", response_model=ModelList, summary="Built-in, known hub and configured remote models")
 def models(settings: SettingsDep, _caller: CallerDep) -> ModelList:
     entries = []
-    for info in list_models():
+    for info in [*list_models(), *listed_models(settings)]:
         family = info.family
         entries.append(
             ModelEntry(
@@ -103,4 +104,4 @@ def presets(_caller: CallerDep) -> Presets:
 
 @router.get("/usage", response_model=Usage, summary="Images charged in the rolling 24 hours before now, and the quota")
 def get_usage(store: StoreDep, caller: CallerDep) -> Usage:
-    return usage_view(caller, usage(store, caller))
+    return usage_view(caller, usage(store, caller), remote_cost(store, caller))

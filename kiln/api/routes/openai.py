@@ -4,22 +4,29 @@ OpenAI's names map to kiln's: dall-e-*/gpt-image-* are the default model; a size
 the model family's size multiple (a size the family cannot make is a 400 naming `size`), and `auto` is the model's
 own default size; quality and style become kiln presets.
 Errors on this route take OpenAI's shape: `{"error": {"message", "type", "param", "code"}}`.
+
+`Idempotency-Key` (per API key): a request with a key the caller used before makes nothing new; it answers the
+first request's images, waiting for them if they are still being made (its job goes on when a client leaves, so a
+client that crashed and sends the request again gets what it already paid for). `DELETE
+/v1/images/generations/{key}` cancels what that key's request is making (kiln's remote backend sends it when its
+job is canceled); the job is otherwise not canceled when the client goes away, since a crashed client that will
+come back looks the same. kiln's own fields `seed` and `steps` are honoured when sent.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Coroutine, Mapping
-from typing import Any
+from typing import Annotated, Any
 
 import anyio.to_thread
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
 
-from kiln.api.deps import BaseUrlDep, CallerDep, ServicesDep
+from kiln.api.deps import BaseUrlDep, CallerDep, ServicesDep, StoreDep
 from kiln.api.errors import ErrorInfo, describe
 from kiln.api.schemas.openai import OpenAIImage, OpenAIImageRequest, OpenAIImagesResponse
 from kiln.api.submit import ImageSubmission
@@ -27,13 +34,22 @@ from kiln.api.sync import SYNC_PRIORITY, encode_b64, generate, signed_url
 from kiln.config import Settings
 from kiln.engine.catalog import resolve_model
 from kiln.engine.families import Family
-from kiln.errors import InvalidInput
+from kiln.errors import InvalidInput, NotFound
 from kiln.jobs.sizing import side_limits
 from kiln.jobs.spec import ImageSpec, QualityName
 from kiln.presets.aspect import round_to_multiple
+from kiln.remote.models import remote_model
 from kiln.types import ImageItem
 
-__all__ = ["QUALITY_BY_OPENAI", "STYLE_BY_OPENAI", "openai_error", "openai_size", "router", "spec_from_openai"]
+__all__ = [
+    "QUALITY_BY_OPENAI",
+    "STYLE_BY_OPENAI",
+    "checked_key",
+    "openai_error",
+    "openai_size",
+    "router",
+    "spec_from_openai",
+]
 
 SYNC_TIMEOUT_SECONDS = 120.0
 OPENAI_MODEL_PREFIXES = ("dall-e", "gpt-image")
@@ -104,6 +120,25 @@ def openai_size(size: str, family: Family) -> tuple[int, int]:
     return snapped
 
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="A repeated key (per API key) answers the first request's images instead of making new ones",
+    ),
+]
+MAX_KEY_LENGTH = 255
+
+
+def checked_key(key: str) -> str:
+    """An idempotency key as sent, if it is one: 1 to 255 visible ASCII characters."""
+    if not 1 <= len(key) <= MAX_KEY_LENGTH or not all(33 <= ord(c) < 127 for c in key):
+        raise InvalidInput(
+            "Idempotency-Key", f"send 1 to {MAX_KEY_LENGTH} visible ASCII characters without spaces (a UUID, say)"
+        )
+    return key
+
+
 def spec_from_openai(body: OpenAIImageRequest, settings: Settings) -> ImageSpec:
     """The kiln spec an OpenAI request means."""
     model = body.model
@@ -112,7 +147,8 @@ def spec_from_openai(body: OpenAIImageRequest, settings: Settings) -> ImageSpec:
     values: dict[str, Any] = {"prompt": body.prompt, "model": model}
     if body.size is not None and body.size != "auto":
         # the planner's rule: callers name built-in or hub models, or the server's default model (maybe local)
-        family = resolve_model(model, local=model.strip() == settings.default_model.strip()).family
+        info = remote_model(model) or resolve_model(model, local=model.strip() == settings.default_model.strip())
+        family = info.family
         values["width"], values["height"] = openai_size(body.size, family)
     if body.quality is not None:
         values["quality"] = QUALITY_BY_OPENAI[body.quality]
@@ -120,6 +156,10 @@ def spec_from_openai(body: OpenAIImageRequest, settings: Settings) -> ImageSpec:
         values["style"] = STYLE_BY_OPENAI[body.style]
     if body.output_format is not None:
         values["format"] = body.output_format
+    if body.seed is not None:
+        values["seed"] = body.seed
+    if body.steps is not None:
+        values["steps"] = body.steps
     try:
         return ImageSpec(**values)
     except ValidationError as exc:
@@ -133,9 +173,15 @@ def spec_from_openai(body: OpenAIImageRequest, settings: Settings) -> ImageSpec:
     summary="Generate images (OpenAI Images API)",
 )
 async def generations(
-    body: OpenAIImageRequest, request: Request, services: ServicesDep, caller: CallerDep, base: BaseUrlDep
+    body: OpenAIImageRequest,
+    request: Request,
+    services: ServicesDep,
+    caller: CallerDep,
+    base: BaseUrlDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> OpenAIImagesResponse:
     submission = ImageSubmission(
+        idempotency_key=checked_key(idempotency_key) if idempotency_key is not None else None,
         specs=[spec_from_openai(body, services.settings)],
         label=None,
         n=body.n or 1,
@@ -154,3 +200,16 @@ async def generations(
         else:
             data.append(OpenAIImage(url=signed_url(services, base, result.artifact.id), revised_prompt=revised))
     return OpenAIImagesResponse(created=int(time.time()), data=data)
+
+
+@router.delete(
+    "/images/generations/{key}",
+    summary="Cancel what the request with this Idempotency-Key is making (kiln's extension)",
+)
+def cancel_generation(key: str, store: StoreDep, services: ServicesDep, caller: CallerDep) -> dict[str, Any]:
+    job = store.job_for_key(caller.owner, checked_key(key))
+    if job is None:
+        raise NotFound(f"no request of yours with Idempotency-Key {key!r}")
+    canceled = store.cancel_job(job.id) or job
+    services.hot.forget_job(job.id)
+    return {"idempotency_key": key, "job_id": canceled.id, "state": canceled.state}

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from kiln import __version__
-from kiln.api.auth import usage
+from kiln.api.auth import remote_cost, usage
 from kiln.api.deps import CallerDep, Services, ServicesDep
 from kiln.api.estimate import batch_size, estimate
 from kiln.api.schemas.jobs import ImagesJobRequest
@@ -69,7 +69,7 @@ def service_status(services: ServicesDep, caller: CallerDep) -> ServiceStatus:
         auth=services.settings.auth,
         workers=[worker_status(worker) for worker in _live_workers(services)],
         queue=queue,
-        usage=usage_view(caller, usage(services.store, caller)),
+        usage=usage_view(caller, usage(services.store, caller), remote_cost(services.store, caller)),
     )
 
 

@@ -103,6 +103,11 @@ class Usage(BaseModel):
     remaining: int | None = Field(description="Images the quota allows now; null: unlimited")
     window_hours: int = Field(description="The rolling window usage is counted over, in hours")
     rule: str = Field(description="The quota's rule, as the CLI help, the README and a 429 say it")
+    remote_cost_usd_last_24h: float = Field(
+        default=0.0,
+        description="What the caller's items on remote backends (replicate:, openai:) cost in the window, in USD: "
+        "the backend's metrics, else the price table (KILN_REMOTE_PRICES)",
+    )
 
 
 class Health(BaseModel):

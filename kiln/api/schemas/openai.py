@@ -39,6 +39,9 @@ class OpenAIImageRequest(PlainText):
     background: str | None = None
     moderation: str | None = None
     output_compression: int | None = None
+    # kiln's own fields (another kiln sends them: `KILN_OPENAI_KILN_FIELDS`), so the same seed makes the same image
+    seed: int | None = Field(default=None, ge=0, le=2**63 - 1, description="kiln: the seed of the first image")
+    steps: int | None = Field(default=None, ge=1, le=500, description="kiln: denoising steps")
 
 
 class OpenAIImage(BaseModel):

@@ -66,7 +66,7 @@ def job_records(conn: Connection, rows: Sequence[Row[Any]]) -> list[JobRecord]:
 def item_record(row: Row[Any]) -> ItemRecord:
     return ItemRecord(
         row.id, row.job_id, row.item_index, row.state, item_from_dict(row.spec), row.attempts, row.error,
-        row.started_at, row.finished_at,
+        row.started_at, row.finished_at, row.remote_id,
     )  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, Select, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from kiln.jobs.fair_share import owner_first, turn_order
 from kiln.jobs.gallery import gallery_fields
@@ -68,6 +69,7 @@ from kiln.jobs.sql.tables import ARTIFACTS, BOARD_ARTIFACTS, COUNTERS, EVENTS, I
 from kiln.jobs.sql.usage import SqlUsage, charge_usage
 from kiln.jobs.sql.workers import SqlWorkerRegistry
 from kiln.jobs.store import MAX_WAITING_MODELS
+from kiln.remote.models import NAMESPACES
 from kiln.task_item import WorkItem, item_from_dict
 from kiln.types import ImageItem, Signature
 
@@ -129,18 +131,36 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlRates, Sq
         }  # fmt: skip
         if job.grid is not None:  # only then: the statement of every other job stays as it was
             values |= {"grid": dict(job.grid), "grid_due": now}
+        if job.idempotency_key is not None:
+            values["idempotency_key"] = job.idempotency_key
+            known = self.job_for_key(job.owner, job.idempotency_key)
+            if known is not None:
+                return known
         counts = empty_counts() | {"pending": len(rows)}
-        with self._write() as conn:
-            if job.owner is not None:  # first: a refused job writes nothing
-                charge_usage(conn, job.owner, job_id, charge or Charge(len(rows)), now)
-            conn.execute(insert(JOBS).values(values))
-            _insert_items(conn, rows)
-            append_event(conn, job_id, "job.state", job_event("queued", len(rows), counts), now)
+        try:
+            with self._write() as conn:
+                if job.owner is not None:  # first: a refused job writes nothing
+                    charge_usage(conn, job.owner, job_id, charge or Charge(len(rows)), now)
+                conn.execute(insert(JOBS).values(values))
+                _insert_items(conn, rows)
+                append_event(conn, job_id, "job.state", job_event("queued", len(rows), counts), now)
+        except IntegrityError:  # the same owner and key, inserted by a submit that raced this one
+            known = self.job_for_key(job.owner, job.idempotency_key) if job.idempotency_key is not None else None
+            if known is None:
+                raise
+            return known
         return JobRecord(
             job_id, job.kind, "queued", job.priority, job.owner, job.prefix, job.save, job.micro_batch,
             job.webhook_url, job.max_attempts, dict(job.request), len(rows), counts, now, None, None, None, 0.0,
             job.grid,
         )  # fmt: skip
+
+    def job_for_key(self, owner: str | None, idempotency_key: str) -> JobRecord | None:
+        keyed = owned_by(JOBS.c.owner, owner), JOBS.c.idempotency_key == idempotency_key
+        query = select(JOBS.c.id).where(*keyed)
+        with self._read() as conn:
+            job_id = conn.execute(query.limit(1)).scalar_one_or_none()
+            return load_job(conn, job_id) if job_id is not None else None
 
     @by_id(None)
     def get_job(self, job_id: str, *, owner: str | None = None) -> JobRecord | None:
@@ -199,6 +219,7 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlRates, Sq
                 return None
             retry = ITEMS.c.job_id == job_id, ITEMS.c.state.in_(["failed", "canceled"])
             reset = {"state": "pending", "attempts": 0, "error": None, "started_at": None, "finished_at": None}
+            reset["remote_id"] = None  # a retried item starts new remote work
             if conn.execute(update(ITEMS).where(*retry).values(reset)).rowcount:
                 lock_jobs(conn, [job_id])
                 counts = count_items(conn, [job_id])[job_id]
@@ -243,7 +264,13 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlRates, Sq
 
     # work
     def claim(
-        self, worker_id: str, *, max_items: int, lease_seconds: float, models: Collection[str] | None = None
+        self,
+        worker_id: str,
+        *,
+        max_items: int,
+        lease_seconds: float,
+        models: Collection[str] | None = None,
+        backend: str | None = None,
     ) -> WorkUnit | None:
         if max_items < 1:
             raise ValueError("max_items must be at least 1")
@@ -256,6 +283,10 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlRates, Sq
             query = query.where(ITEMS.c.state == "pending", or_(ITEMS.c.retry_at.is_(None), ITEMS.c.retry_at <= now))
             if models is not None:
                 query = query.where(ITEMS.c.model.in_(list(models)))
+            if backend is None:  # a local worker: never a remote model's items
+                query = query.where(*(ITEMS.c.model.not_like(f"{namespace}:%") for namespace in NAMESPACES))
+            else:
+                query = query.where(ITEMS.c.model.like(f"{backend}:%"))
             return query.order_by(*_CLAIM_ORDER).limit(limit).with_for_update(skip_locked=True, key_share=True)
 
         with self._write() as conn:
@@ -321,6 +352,22 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlRates, Sq
             canceled_query = select(JOBS.c.id).where(JOBS.c.id.in_(list(job_ids)), JOBS.c.state == "canceled")
             canceled = set(conn.execute(canceled_query).scalars()) if job_ids else set()
         return sorted(row.id for row in rows if row.job_id not in canceled)
+
+    def set_remote(self, unit_id: str, item_id: int, remote_id: str, *, cost_usd: float | None = None) -> bool:
+        values: dict[str, Any] = {"remote_id": remote_id}
+        if cost_usd is not None:
+            values["remote_cost_usd"] = cost_usd
+        with self._write() as conn:
+            held = ITEMS.c.id == item_id, ITEMS.c.unit_id == unit_id, ITEMS.c.state == "running"
+            query = update(ITEMS).where(*held, ITEMS.c.lease_expires_at > self._clock()).values(values)
+            return bool(conn.execute(query).rowcount)
+
+    def remote_cost_since(self, owner: str, since: datetime) -> float:
+        query = select(func.coalesce(func.sum(ITEMS.c.remote_cost_usd), 0.0)).where(
+            ITEMS.c.owner == owner, ITEMS.c.remote_cost_usd.is_not(None), ITEMS.c.finished_at >= since
+        )
+        with self._read() as conn:
+            return float(conn.execute(query).scalar_one())
 
     def complete_item(self, unit_id: str, item_id: int, artifact: NewArtifact) -> bool:
         with self._write() as conn:

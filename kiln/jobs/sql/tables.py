@@ -108,8 +108,10 @@ class JobRow(Base):
     grid: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))  # a grid job's axes
     grid_due: Mapped[datetime | None]  # a grid image is owed, claimable from then (`claim_grid`'s lease)
     grid_artifact_id: Mapped[str | None] = mapped_column(ID)  # the grid image, once made
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))  # a repeated key returns this job
 
     __table_args__ = (
+        Index("ux_jobs_owner_idempotency", "owner", "idempotency_key", unique=True),
         Index("ix_jobs_owner_id", "owner", "id"),
         Index("ix_jobs_owner_created", "owner", "created_at"),
         Index("ix_jobs_owner_last_unit", "owner", "last_unit"),  # when an owner was last served
@@ -139,6 +141,8 @@ class ItemRow(Base):
     lease_expires_at: Mapped[datetime | None]
     progress: Mapped[float | None] = mapped_column(Float)  # the latest fraction done while running
     retry_at: Mapped[datetime | None]  # after a storage failure: not claimed again before then
+    remote_id: Mapped[str | None] = mapped_column(Text)  # the remote work it started (`kiln.remote`)
+    remote_cost_usd: Mapped[float | None] = mapped_column(Float)  # what that work cost
 
     __table_args__ = (
         Index("ix_items_job_index", "job_id", "item_index", unique=True),

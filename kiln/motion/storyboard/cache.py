@@ -4,6 +4,8 @@
 exactly when its record exists, so a render stopped (or killed) halfway leaves nothing that passes for done.
 A folder without a record is an asset in the making; `scratch(key)` is where a sub-task keeps its own
 checkpoints meanwhile (so a stopped video clip resumes from its finished parts), removed once the asset is done.
+With `shared` (an owner's `SharedAssets`), an asset missing here is taken from there, and each one committed here
+is published there, so the owner's next render in another work folder reuses it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kiln.motion.storyboard.shared import SharedAssets
 from kiln.storage.local import LocalStorage
 
 __all__ = ["CLIP_FILE", "IMAGE_FILE", "NARRATION_FILE", "RECORD_NAME", "AssetCache", "CachedAsset"]
@@ -43,12 +46,19 @@ class CachedAsset:
 class AssetCache:
     """Finished assets by key under `work_dir/assets/`."""
 
-    def __init__(self, work_dir: Path) -> None:
+    def __init__(self, work_dir: Path, shared: Path | None = None) -> None:
         self.root = work_dir / "assets"
         self._storage = LocalStorage(self.root)
+        self._shared = SharedAssets(shared, RECORD_NAME) if shared is not None else None
 
     def get(self, key: str) -> CachedAsset | None:
         """The finished asset with this key, or None (never made, half made, or a file of it gone)."""
+        asset = self._local(key)
+        if asset is None and self._shared is not None and self._shared.take(key, self.root / key):
+            asset = self._local(key)
+        return asset
+
+    def _local(self, key: str) -> CachedAsset | None:
         record = self.root / key / RECORD_NAME
         if not record.is_file():
             return None
@@ -79,4 +89,6 @@ class AssetCache:
         record = {"key": key, "kind": kind, "files": dict(files), "metadata": dict(metadata or {})}
         self._storage.write(f"{key}/{RECORD_NAME}", json.dumps(record, indent=1, sort_keys=True).encode())
         shutil.rmtree(folder / _SCRATCH, ignore_errors=True)
+        if self._shared is not None:
+            self._shared.publish(key, folder)
         return CachedAsset(key, kind, folder, dict(files), dict(metadata or {}))

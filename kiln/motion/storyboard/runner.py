@@ -4,7 +4,9 @@
 Order: every scene's image (batched by signature), then the motion clips, then the narration, then the assembly.
 Each finished asset is cached in `work_dir/assets/<key>/` before the next starts; a stop raises `Cancelled`
 between assets (or between steps inside one), and running again on the same `work_dir` reuses what is done.
-The final output's metadata lists which asset keys were made and which reused (`RenderReport`).
+The final output's metadata lists which asset keys were made and which reused (`RenderReport`). With
+`shared_assets` (the job worker passes the owner's folder, `kiln.jobs.task_folders.owner_asset_dir`), assets are
+also taken from and published to a cache that outlives the work folder (`kiln.motion.storyboard.shared`).
 """
 
 from __future__ import annotations
@@ -47,10 +49,17 @@ def run_storyboard(
     control: TaskControl,
     settings: Settings | None = None,
     tts: SpeechSynthesizer | None = None,
+    shared_assets: Path | None = None,
 ) -> list[TaskOutput]:
     """The runner: the final MP4 (and its .srt when subtitles are on), resumable from `work_dir`."""
     render = render_storyboard(
-        storyboard, models=models, work_dir=work_dir, control=control, settings=settings, tts=tts
+        storyboard,
+        models=models,
+        work_dir=work_dir,
+        control=control,
+        settings=settings,
+        tts=tts,
+        shared_assets=shared_assets,
     )
     return render.outputs
 
@@ -63,6 +72,7 @@ def render_storyboard(
     control: TaskControl,
     settings: Settings | None = None,
     tts: SpeechSynthesizer | None = None,
+    shared_assets: Path | None = None,
 ) -> Render:
     """`run_storyboard` with its report. `settings` (default: the engine's) give the default model, the styles
     and the speech engine (`KILN_TTS`); `tts` replaces that engine."""
@@ -73,7 +83,7 @@ def render_storyboard(
     styles = load_styles(settings.styles_file)
     engine_name = speech.name if speech is not None else settings.tts
     plan = plan_render(storyboard, settings=settings, styles=styles, speech_engine=engine_name, name=name)
-    session = RenderSession(plan, AssetCache(work_dir), control)
+    session = RenderSession(plan, AssetCache(work_dir, shared_assets), control)
     session.note(f"{session.done} of {session.total} assets cached")
     make_images(session, models)
     make_motion(session, models)
