@@ -38,6 +38,7 @@ COPY pyproject.toml README.md ./
 COPY kiln ./kiln
 RUN test -f kiln/studio/dist/index.html \
     && pip install . \
+    && pip install --no-deps "spandrel==0.4.2" \
     && rm -rf /src
 
 RUN useradd --create-home --uid 10001 --user-group kiln \

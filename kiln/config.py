@@ -105,6 +105,21 @@ class Settings(BaseSettings):
         default=None, description="Folder of LoRA .safetensors files (`<lora:name:w>`); default: data_dir/loras"
     )
 
+    upscalers_dir: Path | None = Field(
+        default=None,
+        description="Folder of ESRGAN-family upscalers (.pth/.safetensors) named by file; default: data_dir/upscalers",
+    )
+    max_output_pixels: int = Field(
+        default=64_000_000, ge=1, description="Largest image an upscale may make (width x height)"
+    )
+    cost_per_gpu_hour: float | None = Field(
+        default=None, ge=0, description="Price of one GPU hour, for the cost of estimates and dry runs"
+    )
+    tf32: bool = Field(default=True, description="CUDA: TF32 matmuls and convolutions (faster, about 1e-3 off fp32)")
+    go_fast: bool = Field(
+        default=False, description="CUDA: Flux transformers' linear layers in fp8 (torchao), faster and a bit coarser"
+    )
+
     # remote backends (`kiln.remote`): a backend is configured when its key (or its base URL) is set
     replicate_api_token: str | None = Field(
         default=None,
@@ -139,6 +154,9 @@ class Settings(BaseSettings):
         default=True, description="`kiln serve` starts a provider worker per configured remote backend (off: none)"
     )
     remote_poll_seconds: float = Field(default=1.0, gt=0, description="How often a remote prediction is polled")
+
+    def resolved_upscalers_dir(self) -> Path:
+        return self.upscalers_dir or self.data_dir / "upscalers"
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'kiln.db'}"

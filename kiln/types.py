@@ -72,17 +72,35 @@ class ImageItem:
     negative_template: str | None = None  # the same for the negative prompt
     loras: tuple[LoraUse, ...] = ()  # applied in this order, each at its weight
     control: ControlUse | None = None  # a ControlNet guiding the item
+    mask: str | None = None  # inpaint: white = repaint (a local file or `storage:<key>`); None with `outpaint`
+    outpaint: tuple[int, int, int, int] | None = None  # inpaint: pixels added left, right, top, bottom
+    dedupe: bool = True  # an identical item (same recipe and seed) in one request is generated once
+    hires_scale: float | None = None  # hires fix: the image upscaled by this, then img2img at `hires_strength`
+    hires_strength: float = 0.5
+    hires_upscaler: str | None = None  # an upscaler name (`kiln.engine.upscaler_names`); None: Lanczos
+
+    def hires_kind(self) -> str:
+        """The signature kind of a hires-fix item (its second pass is part of the batch), else `kind`."""
+        if self.hires_scale is None:
+            return self.kind
+        return f"{self.kind}+hires {self.hires_scale:g}x {self.hires_strength:g} {self.hires_upscaler or 'lanczos'}"
+
+    def recipe_key(self) -> str:
+        """What makes the pixels: every field but the item's place and its file's name and encoding, so identical
+        items of one request can be generated once (`dedupe`)."""
+        data = {k: v for k, v in asdict(self).items() if k not in _NOT_IN_PIXELS}
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     def signature(self) -> Signature:
         return Signature(
             model=self.model,
-            kind=self.kind,
+            kind=self.hires_kind(),
             width=self.width,
             height=self.height,
             steps=self.steps,
             guidance=self.guidance,
             scheduler=self.scheduler,
-            strength=self.strength if self.kind == "img2img" else None,
+            strength=self.strength if self.kind in ("img2img", "inpaint") else None,
             adapters=self.adapter_keys(),
         )
 
@@ -94,7 +112,10 @@ class ImageItem:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ImageItem:
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        values = {k: v for k, v in data.items() if k in known}
+        if isinstance(values.get("outpaint"), list):  # JSON has no tuples
+            values["outpaint"] = tuple(values["outpaint"])
+        return cls(**values)
 
     def __post_init__(self) -> None:
         # a recipe read back from JSON holds dicts and lists: make them the frozen types again
@@ -138,3 +159,6 @@ class ControlUse:
 
     def key(self) -> str:
         return f"control:{self.type}:{self.model}@{self.scale!r}"
+
+
+_NOT_IN_PIXELS = frozenset({"index", "name", "output_format", "output_quality", "dedupe"})

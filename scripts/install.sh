@@ -12,6 +12,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet "torch==2.13.0"
   .venv/bin/python -m pip install --quiet -e '.[dev]'
+  # spandrel loads ESRGAN-family upscalers; --no-deps: its torchvision requirement would pull PyPI's CUDA build,
+  # which a CPU torch cannot load (kiln stands in for the two torchvision functions spandrel imports)
+  .venv/bin/python -m pip install --quiet --no-deps "spandrel==0.4.2"
   echo "$want" > "$stamp"
 fi
 # espeak-ng: the default text-to-speech engine for narration (kiln.media.tts); only narration needs it.

@@ -9,12 +9,11 @@ time, the queue ahead not counted. Unknown (None) while any signature of the job
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from kiln.api.schemas.status import Estimate
+from kiln.api.schemas.status import Estimate, SignatureEstimate
+from kiln.jobs.estimates import cost_of, signature_plans
 from kiln.jobs.lifecycle import unit_cap
 from kiln.jobs.rates import SignatureRate
 from kiln.jobs.workers import WorkerRecord
@@ -51,34 +50,50 @@ def estimate(
     size: BatchSize,
     rates: Mapping[str, SignatureRate],
     queue_ahead: int,
+    cost_per_gpu_hour: float | None = None,
 ) -> Estimate:
-    """The estimate of `items` (planned, at least one) under `rates` (by `Signature.key()`)."""
-    groups = Counter(item.signature() for item in items)
-    keys = {signature: signature.key() for signature in groups}
-    batches = sum(1 if size.limit is None else math.ceil(count / size.limit) for count in groups.values())
+    """The estimate of `items` (planned, at least one) under `rates` (by `Signature.key()`); seconds count the
+    images generated (identical items once) and `cost` prices them at `cost_per_gpu_hour`."""
+    plans = signature_plans(items, size.limit, rates)
+    batches = sum(plan.batches for plan in plans)
+    generated = sum(plan.generated for plan in plans)
+    rows = [
+        SignatureEstimate(
+            label=plan.signature.label(), key=plan.key, items=plan.items, generated=plan.generated,
+            batches=plan.batches, seconds_per_image=plan.rate.seconds_per_image if plan.rate else None,
+            seconds=plan.seconds,
+        )
+        for plan in plans
+    ]  # fmt: skip
     cut = "one batch per signature" if size.limit is None else f"batches of up to {size.limit}"
     batching = f"{cut} ({size.source})"
-    unknown = [signature for signature in groups if keys[signature] not in rates]
+    unknown = [plan.signature for plan in plans if plan.rate is None]
     if unknown:
         return Estimate(
             items=len(items),
             batches=batches,
             seconds=None,
             seconds_per_image=None,
-            basis=f"unknown: {_not_run(unknown, len(groups))}; {batching}",
+            basis=f"unknown: {_not_run(unknown, len(plans))}; {batching}",
             queue_ahead_items=queue_ahead,
+            generated=generated,
+            signatures=rows,
         )
-    seconds = sum(count * rates[keys[signature]].seconds_per_image for signature, count in groups.items())
-    units = sum(rates[key].units for key in keys.values())
-    signatures = "its signature" if len(groups) == 1 else f"each of its {len(groups)} signatures"
+    seconds = sum(plan.seconds or 0.0 for plan in plans)
+    units = sum(plan.rate.units for plan in plans if plan.rate is not None)
+    signatures = "its signature" if len(plans) == 1 else f"each of its {len(plans)} signatures"
+    same = f", {len(items) - generated} identical items generated once" if generated < len(items) else ""
     return Estimate(
         items=len(items),
         batches=batches,
         seconds=seconds,
         seconds_per_image=seconds / len(items),
         basis=f"the workers' recent seconds per image of {signatures} (learnt from {units} units), one worker's "
-        f"time without the queue ahead; {batching}",
+        f"time without the queue ahead; {batching}{same}",
         queue_ahead_items=queue_ahead,
+        generated=generated,
+        cost=cost_of(seconds, cost_per_gpu_hour),
+        signatures=rows,
     )
 
 

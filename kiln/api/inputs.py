@@ -22,10 +22,18 @@ from kiln.jobs.ids import is_id
 from kiln.jobs.inputs import STORAGE_SCHEME, map_inputs
 from kiln.jobs.storage_keys import upload_folder, upload_key
 from kiln.media.fetch import INPUT_SETTING
-from kiln.media.pixels import check_pixels
+from kiln.media.pixels import check_pixels, image_size
 from kiln.storage.local import LocalStorage
 
-__all__ = ["UPLOAD_SUFFIXES", "check_inputs", "stored_file", "stored_image", "upload_folder", "upload_key"]
+__all__ = [
+    "UPLOAD_SUFFIXES",
+    "check_inputs",
+    "stored_file",
+    "stored_image",
+    "stored_image_size",
+    "upload_folder",
+    "upload_key",
+]
 
 UPLOAD_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".mp4", ".webm", ".mov", ".wav", ".mp3", ".aac", ".m4a")
 
@@ -56,6 +64,18 @@ def stored_file(value: str, services: Services, caller: Caller, field: str) -> s
     if scheme not in ("upload", "artifact"):
         raise InvalidInput(field, f"{value[:80]!r} is not upload:<id> (POST /v1/uploads) or artifact:<id>")
     return _stored(scheme, rest, services, caller, field)
+
+
+def stored_image_size(services: Services, checked: str) -> tuple[int, int] | None:
+    """The size of a stored image (`storage:<key>`, as `stored_image` answered) from its header alone."""
+    key, storage = checked.removeprefix(STORAGE_SCHEME), services.storage
+    if isinstance(storage, LocalStorage):
+        return image_size(storage.path(key))
+    try:
+        with storage.local_copy(key) as path:
+            return image_size(path)
+    except FileNotFoundError:
+        return None
 
 
 def _is_image(services: Services, key: str, field: str, name: str) -> bool:

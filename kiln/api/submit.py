@@ -17,11 +17,12 @@ from pydantic import TypeAdapter
 
 from kiln.api.auth import Caller, charge
 from kiln.api.deps import Services
-from kiln.api.inputs import stored_image
+from kiln.api.inputs import stored_image, stored_image_size
 from kiln.api.schemas.jobs import ImagesJobRequest
 from kiln.errors import InvalidInput
 from kiln.events.targets import check_url
 from kiln.jobs.grid import GridSpec, plan_grid
+from kiln.jobs.inpaint import check_same_size
 from kiln.jobs.planner import check_total as planned_total
 from kiln.jobs.planner import plan_items
 from kiln.jobs.records import JobRecord, NewJob
@@ -58,6 +59,7 @@ class ImageSubmission:
     webhook_url: str | None = None
     request: Mapping[str, Any] = field(default_factory=dict)
     grid: GridSpec | None = None
+    dedupe: bool = True
     idempotency_key: str | None = None  # a key the caller used before returns that job (`JobStore.create_job`)
 
 
@@ -101,6 +103,7 @@ def image_submission(body: ImagesJobRequest, max_items: int) -> ImageSubmission:
         webhook_url=body.webhook_url,
         request={"kind": body.kind, **body.model_dump(mode="json", exclude_unset=True)},
         grid=body.grid,
+        dedupe=body.dedupe,
     )
 
 
@@ -120,21 +123,28 @@ def _relabel(exc: InvalidInput, submission: ImageSubmission) -> InvalidInput:
 
 
 def _with_stored_inputs(submission: ImageSubmission, services: Services, caller: Caller) -> ImageSubmission:
-    """The submission with each `init_image` reference (an upload or artifact of the caller) as `storage:<key>`,
-    which the worker reads from storage wherever it runs."""
+    """The submission with each `init_image` and `mask` reference (an upload or artifact of the caller) as
+    `storage:<key>`, which the worker reads from storage wherever it runs; a mask of another size than its init
+    image is refused here."""
 
-    def local(spec: ImageSpec | None, field: str) -> ImageSpec | None:
-        spec = _with_stored_control(spec, services, caller, field)
-        if spec is None or spec.init_image is None:
+    def local(spec: ImageSpec | None, where: str) -> ImageSpec | None:
+        spec = _with_stored_control(spec, services, caller, where)
+        if spec is None or (spec.init_image is None and spec.mask is None):
             return spec
-        return spec.model_copy(
-            update={"init_image": stored_image(spec.init_image, services, caller, f"{field}init_image")}
-        )
+        update = {
+            name: stored_image(value, services, caller, f"{where}{name}")
+            for name in ("init_image", "mask")
+            if (value := getattr(spec, name)) is not None
+        }
+        if "init_image" in update and "mask" in update:
+            sizes = [stored_image_size(services, update[name]) for name in ("mask", "init_image")]
+            check_same_size(sizes[0], sizes[1], f"{where}mask")
+        return spec.model_copy(update=update)
 
-    def field(index: int) -> str:  # a body that is one spec (`/v1/images`) names the field alone
+    def where(index: int) -> str:  # a body that is one spec (`/v1/images`) names the field alone
         return f"{submission.label}.{index}." if submission.label else ""
 
-    specs = [local(spec, field(i)) or spec for i, spec in enumerate(submission.specs)]
+    specs = [local(spec, where(i)) or spec for i, spec in enumerate(submission.specs)]
     return replace(submission, specs=specs, defaults=local(submission.defaults, "defaults."))
 
 
@@ -185,6 +195,8 @@ def plan_images(services: Services, caller: Caller, submission: ImageSubmission)
     if submission.webhook_url is not None:  # the SSRF guard's DNS-free part; the dispatcher checks again
         check_url(submission.webhook_url, allow_private=services.settings.webhook_allow_private)
     items = plan_submission(services, submission, caller)
+    if not submission.dedupe:
+        items = [replace(item, dedupe=False) for item in items]
     job = NewJob(
         kind="images",
         priority=submission.priority,

@@ -58,6 +58,8 @@ def plan_tasks(services: Services, caller: Caller, kind: str, items: list[dict[s
             _check_video(request, services, where, raw)
         elif kind == "animation":
             _check_audio(request, services, where, raw)
+        elif kind == "upscale":
+            _check_upscale(request, services, where)
         model_name = body.get("model") or ""
         planned.append(TaskItem(index=index, kind=kind, request=body, model=model_name, name=body.get("name")))
     return planned
@@ -78,6 +80,23 @@ def _check_models(request: Any, where: str, default_model: str) -> None:
     elif isinstance(request, list):
         for i, value in enumerate(request):
             _check_models(value, f"{where}.{i}", default_model)
+
+
+def _check_upscale(request: Any, services: Services, where: str) -> None:
+    """An upscale's upscaler is a built-in or a file of the upscalers folder, and its result within the output
+    pixel limit (a stored image's size read from its header)."""
+    from kiln.api.inputs import stored_image_size
+    from kiln.engine.upscaler_names import resolve_upscaler
+    from kiln.motion.upscale_task import check_upscale_size
+
+    try:
+        resolve_upscaler(request.upscaler, folder=services.settings.resolved_upscalers_dir(), local=False)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{where}.upscaler", exc.message) from exc
+    if isinstance(request.image, str) and request.image.startswith(STORAGE_SCHEME):
+        size = stored_image_size(services, request.image)
+        if size is not None:
+            check_upscale_size(size, request, services.settings.max_output_pixels, f"{where}.image")
 
 
 def _check_audio(request: Any, services: Services, where: str, given: Mapping[str, Any]) -> None:

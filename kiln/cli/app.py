@@ -19,6 +19,7 @@ from kiln.cli.render import render_command
 from kiln.cli.reproduce import reproduce_command
 from kiln.cli.serve import serve_command
 from kiln.cli.speak import speak_command
+from kiln.cli.upscale import upscale_command
 from kiln.cli.video import video_command
 from kiln.cli.worker import worker_command
 from kiln.errors import InvalidInput, KilnError
@@ -44,6 +45,7 @@ app.command("render")(render_command)
 app.command("video")(video_command)
 app.command("assemble")(assemble_command)
 app.command("speak")(speak_command)
+app.command("upscale")(upscale_command)
 app.add_typer(keys_app)
 app.add_typer(animate_app)
 

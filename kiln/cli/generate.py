@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -100,6 +101,12 @@ def generate_command(
     styles_file: Annotated[Path | None, typer.Option(help="A JSON file of extra styles")] = None,
     init_image: Annotated[Path | None, typer.Option(help="Start from this image (img2img)")] = None,
     strength: Annotated[float | None, typer.Option(help="img2img: how much to repaint, above 0 up to 1")] = None,
+    mask: Annotated[
+        Path | None, typer.Option(help="Inpaint: a mask of the init image's size, white where it is repainted")
+    ] = None,
+    outpaint: Annotated[
+        str | None, typer.Option(help="Outpaint: pixels to add to the init image as LEFT,RIGHT,TOP,BOTTOM")
+    ] = None,
     wildcards: Annotated[
         Path | None, typer.Option(help="Folder of wildcard files: __name__ in a prompt is a line of name.txt")
     ] = None,
@@ -112,6 +119,19 @@ def generate_command(
     ] = None,
     control_image: Annotated[Path | None, typer.Option(help="The ControlNet's image (for canny any picture)")] = None,
     control_scale: Annotated[float | None, typer.Option(help="How strongly the ControlNet guides, 0 to 2")] = None,
+    hires_scale: Annotated[
+        float | None, typer.Option(help="Hires fix: upscale by this (above 1 to 4), then img2img at --hires-strength")
+    ] = None,
+    hires_strength: Annotated[float, typer.Option(help="Hires fix: denoise of the second pass")] = 0.5,
+    hires_upscaler: Annotated[
+        str | None, typer.Option(help="Hires fix: an upscaler (see kiln upscale); default Lanczos")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print items, signatures, batches, seconds and cost; generate nothing")
+    ] = False,
+    dedupe: Annotated[
+        bool, typer.Option(help="Generate identical items (same recipe and seed) once, each getting the file")
+    ] = True,
     grid: Annotated[
         list[str] | None,
         typer.Option(
@@ -132,7 +152,8 @@ def generate_command(
         negative_prompt=negative, style=style, quality=quality, aspect=aspect, megapixels=megapixels, width=width,
         height=height, steps=steps, guidance=guidance, scheduler=scheduler, model=model, format=fmt,
         output_quality=output_quality, init_image=None if init_image is None else str(init_image),
-        strength=strength,
+        strength=strength, mask=None if mask is None else str(mask), outpaint=parse_margins(outpaint),
+        hires=_hires(hires_scale, hires_strength, hires_upscaler),
     )  # fmt: skip
     flags.update(_adapter_flags(lora, control, control_image, control_scale))
     specs, labels = _specs(prompt, from_file, flags)
@@ -152,6 +173,13 @@ def generate_command(
             count=n,
             where=labels.__getitem__ if from_file is not None else None,
         )
+    if not dedupe:
+        items = [replace(item, dedupe=False) for item in items]
+    if dry_run:
+        from kiln.cli.dry_run import dry_run as print_dry_run
+
+        print_dry_run(console, items, settings)
+        return
     fingerprint = _fingerprint(specs, settings, n, seed, filename, plot)
     run_prefix = prefix if prefix is not None else _default_prefix(specs, from_file, fingerprint)
     run = RunFolder.open(
@@ -163,6 +191,27 @@ def generate_command(
         _execute(run, settings)
     if plot is not None:
         _write_grid(run, plot)
+
+
+def _hires(scale: float | None, strength: float, upscaler: str | None) -> dict[str, Any] | None:
+    """The hires fix the flags ask for (`--hires-scale` turns it on)."""
+    if scale is None:
+        if upscaler is not None:
+            raise InvalidInput("hires_scale", "--hires-upscaler is for the hires fix; give --hires-scale too")
+        return None
+    return {"scale": scale, "strength": strength, "upscaler": upscaler}
+
+
+def parse_margins(text: str | None) -> tuple[int, int, int, int] | None:
+    """`--outpaint LEFT,RIGHT,TOP,BOTTOM` as four integers (the planner checks their values)."""
+    if text is None:
+        return None
+    parts = [part.strip() for part in text.split(",")]
+    try:
+        left, right, top, bottom = (int(part) for part in parts)
+    except ValueError:
+        raise InvalidInput("outpaint", f"{text!r} is not LEFT,RIGHT,TOP,BOTTOM in pixels, e.g. 0,256,0,0") from None
+    return left, right, top, bottom
 
 
 def _grid(flags: list[str] | None) -> GridSpec | None:
@@ -189,6 +238,7 @@ def _write_grid(run: RunFolder, plot: GridSpec) -> None:
 
 
 def _execute(run: RunFolder, settings: Settings) -> None:
+    from kiln.cli.dry_run import local_rates
     from kiln.cli.progress import RunProgressBar
     from kiln.engine.executor import Engine
     from kiln.worker.local_run import LocalRunner
@@ -199,11 +249,12 @@ def _execute(run: RunFolder, settings: Settings) -> None:
         return
     _describe(pending, len(run.items) - len(pending))
     with console.status("loading the model…"):
-        engine = Engine(settings)
+        engine = Engine(settings, reuse_last_unit=True)
         engine.model(pending[0].model)
     try:
         with RunProgressBar(console, "generating") as bar:
-            summary = LocalRunner(engine, run, on_progress=bar.update).run()
+            rates = local_rates(settings)
+            summary = LocalRunner(engine, run, on_progress=bar.update, rates=rates).run()
     except KeyboardInterrupt:
         console.print(
             f"[yellow]Interrupted.[/yellow] {run.done_count} of {len(run.items)} images are saved in {run.folder}/; "

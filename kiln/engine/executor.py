@@ -17,13 +17,17 @@ from kiln.config import Settings
 from kiln.engine.catalog import ModelInfo, resolve_model
 from kiln.engine.control_images import load_control_images, prepare_control
 from kiln.engine.controlnet import control_pipe
+from kiln.engine.dedupe import Recent, recipe_keys, unique_items
 from kiln.engine.device import DevicePlan, plan_device
 from kiln.engine.hashes import FileHashes, model_short_hash
-from kiln.engine.init_images import accepts_size, fit_init_image, load_init_images
+from kiln.engine.hires import second_pass_items, upscaled_starts
+from kiln.engine.init_images import STARTS_FROM_IMAGE, accepts_size, fit_init_image, load_init_images
+from kiln.engine.inpainting import composite, load_masks, prepare_inpaint
 from kiln.engine.loader import LoadedModel, load_model
 from kiln.engine.loras import LoraLibrary, use_loras
 from kiln.engine.memory import BatchLimits
 from kiln.engine.steps import LatentsCallback, StepCallback, step_end_callback
+from kiln.engine.upscalers import Upscaler, load_upscaler
 from kiln.errors import Cancelled, KilnError
 from kiln.types import ImageItem
 
@@ -82,6 +86,7 @@ class Engine:
         *,
         loader: ModelLoader = load_model,
         max_models: int = 1,
+        reuse_last_unit: bool = False,
     ) -> None:
         self.settings = settings
         self.plan = plan or plan_device(settings)
@@ -95,6 +100,11 @@ class Engine:
         self._loads = 0
         self._hashes = FileHashes(settings.data_dir / "hashes.json")
         self.loras = LoraLibrary(settings.resolved_lora_dir(), self._hashes)
+        self.images_generated = 0  # images the pipelines made (identical items of a unit count once)
+        # with `reuse_last_unit` (job workers, `kiln generate`): the last call's images by recipe, so identical
+        # items a claim cut into consecutive units are generated once; off, every call stands alone
+        self._recent = Recent(enabled=reuse_last_unit)
+        self._upscalers: dict[str, Upscaler] = {}  # the hires fix's, by name
 
     @property
     def micro_batch(self) -> int:
@@ -153,30 +163,65 @@ class Engine:
         on_step: StepCallback | None = None,
         should_cancel: Callable[[], bool] | None = None,
         on_latents: BatchLatentsCallback | None = None,
+        masks: Sequence[Image.Image | None] | None = None,
         control_images: Sequence[Image.Image | None] | None = None,
     ) -> list[GeneratedImage]:
         """Generate every item (all of one signature), in as few pipeline calls as memory allows.
 
         img2img items start from `init_images` (one per item, in memory) or else from their `init_image` files.
         `on_latents(items, step, total, latents)` gets each step's latents of the call running `items` (for
-        previews). ControlNet items take `control_images` (one per item, in memory) or else their control files."""
+        previews). Inpaint items take `masks` (in memory, one per item) or else their `mask` files; ControlNet items
+        take `control_images` (one per item, in memory) or else their control files. Identical items
+        (`ImageItem.recipe_key`, with `dedupe`) are generated once, in this call or the one before."""
         if not items:
             return []
         signature = items[0].signature()
         if any(item.signature() != signature for item in items):
             raise KilnError("a micro-batch must share one signature")
+        keys = recipe_keys(items, init_images, masks, control_images)
+        unique, reused = unique_items(items, keys, self._recent)
+
+        def picked(images: Sequence[Image.Image | None] | None) -> list[Image.Image | None] | None:
+            return [images[i] for i in unique] if images is not None else None
+
+        fresh = self._run_unique(
+            [items[i] for i in unique],
+            [init_images[i] for i in unique] if init_images is not None else None,
+            picked(masks),
+            picked(control_images),
+            on_step,
+            should_cancel,
+            on_latents,
+        )
+        return self._recent.spread(items, keys, unique, fresh, reused)
+
+    def _run_unique(
+        self,
+        items: Sequence[ImageItem],
+        init_images: Sequence[Image.Image] | None,
+        masks: Sequence[Image.Image | None] | None,
+        control_images: Sequence[Image.Image | None] | None,
+        on_step: StepCallback | None,
+        should_cancel: Callable[[], bool] | None,
+        on_latents: BatchLatentsCallback | None,
+    ) -> list[GeneratedImage]:
+        if not items:
+            return []
+        signature = items[0].signature()
         limit = self.settings.max_input_pixels
         starts = load_init_images(items, init_images, max_pixels=limit)
+        mask_images = load_masks(items, masks, max_pixels=limit)
         model = self.model(signature.model)
         controls = dict(zip(map(id, items), load_control_images(items, control_images, max_pixels=limit), strict=True))
         model_hash = model_short_hash(model, self._hashes)  # before any LoRA is loaded on it
         lora_hashes = tuple((lora.name, self.loras.short_hash(lora.source)) for lora in items[0].loras)
-        pending = _chunks(list(zip(items, starts, strict=True)), self.limits.cap(signature, len(items)))
+        triples = list(zip(items, starts, mask_images, strict=True))
+        pending = _chunks(triples, self.limits.cap(signature, len(items)))
         done: list[GeneratedImage] = []
         sampler = model.sampler(signature.scheduler)
         while pending:
             chunk = pending.pop(0)
-            chunk_items = [item for item, _ in chunk]
+            chunk_items = [item for item, _, _ in chunk]
             if should_cancel is not None and should_cancel():
                 raise Cancelled("canceled before the batch started")
             try:
@@ -184,7 +229,8 @@ class Engine:
                 images = call_pipeline(
                     model,
                     chunk_items,
-                    init_images=[start for _, start in chunk] if signature.kind == "img2img" else None,
+                    init_images=[start for _, start, _ in chunk] if signature.kind in STARTS_FROM_IMAGE else None,
+                    masks=[mask for _, _, mask in chunk],
                     on_step=on_step,
                     should_cancel=should_cancel,
                     tile_vae=large,
@@ -192,14 +238,17 @@ class Engine:
                     control_images=[controls[id(item)] for item in chunk_items],
                     loras=self.loras,
                 )
+                if chunk_items[0].hires_scale is not None:
+                    images = self._hires_pass(model, chunk_items, images, on_step, should_cancel)
             except torch.OutOfMemoryError:
                 if len(chunk) == 1:
                     raise
                 half = self.limits.record_oom(signature, len(chunk))
-                pending = _chunks([*chunk, *(pair for rest in pending for pair in rest)], half)
+                pending = _chunks([*chunk, *(triple for rest in pending for triple in rest)], half)
                 self._free_memory()
                 continue
             self.limits.record_fit(signature, len(chunk))
+            self.images_generated += len(chunk)
             done.extend(
                 GeneratedImage(
                     item, pixels, pixels_to_image(pixels), sampler, model.info.label, model_hash, lora_hashes
@@ -207,6 +256,41 @@ class Engine:
                 for item, pixels in zip(chunk_items, images, strict=True)
             )
         return done
+
+    def _hires_pass(
+        self,
+        model: LoadedModel,
+        items: Sequence[ImageItem],
+        pixels: np.ndarray[Any, np.dtype[np.float32]],
+        on_step: StepCallback | None,
+        should_cancel: Callable[[], bool] | None,
+    ) -> np.ndarray[Any, np.dtype[np.float32]]:
+        """The hires fix's second pass over a chunk's first-pass `pixels` (`kiln.engine.hires`)."""
+        second = second_pass_items(items, model.info.family.size_multiple)
+        size = (second[0].width, second[0].height)
+        upscaler = self._upscaler(items[0].hires_upscaler) if items[0].hires_upscaler else None
+        starts = upscaled_starts(pixels, size, upscaler, pixels_to_image)
+        large = size[0] * size[1] / 1e6 > self.settings.vae_tiling_megapixels
+        return call_pipeline(
+            model,
+            second,
+            init_images=starts,
+            on_step=on_step,
+            should_cancel=should_cancel,
+            tile_vae=large,
+            loras=self.loras,  # the second pass keeps the first's LoRAs
+        )
+
+    def _upscaler(self, name: str) -> Upscaler:
+        """An upscaler for the hires fix, loaded once per engine."""
+        if name not in self._upscalers:
+            self._upscalers[name] = load_upscaler(
+                name,
+                folder=self.settings.resolved_upscalers_dir(),
+                builtin_dir=self.settings.data_dir / "builtin",
+                device=self.plan.device,
+            )
+        return self._upscalers[name]
 
     def _free_memory(self) -> None:
         gc.collect()
@@ -223,6 +307,7 @@ def call_pipeline(
     should_cancel: Callable[[], bool] | None = None,
     tile_vae: bool = False,
     on_latents: LatentsCallback | None = None,
+    masks: Sequence[Image.Image | None] | None = None,
     control_images: Sequence[Image.Image | None] | None = None,
     loras: LoraLibrary | None = None,
 ) -> np.ndarray[Any, np.dtype[np.float32]]:
@@ -234,10 +319,11 @@ def call_pipeline(
     any loaded are removed; `loras` says where they come from); ControlNet items need `control_images`."""
     first = items[0]
     family = model.info.family
-    img2img = first.kind == "img2img"
+    inpaint = first.kind == "inpaint"
+    img2img = first.kind in STARTS_FROM_IMAGE
     model.use_scheduler(first.scheduler)
     use_loras(model, first.loras, loras)
-    pipe = model.img2img_pipe() if img2img else model.pipe
+    pipe = model.inpaint_pipe() if inpaint else model.img2img_pipe() if img2img else model.pipe
     if first.control is not None:
         pipe = control_pipe(model, first.control.model)
     steps = first.steps
@@ -261,7 +347,11 @@ def call_pipeline(
         starts = [image for image in init_images or () if image is not None]
         if len(starts) != len(items):
             raise KilnError("an img2img call needs one init image per item")
-        fitted = [fit_init_image(image, item.width, item.height) for item, image in zip(items, starts, strict=True)]
+        if inpaint:
+            fitted, mask_images = prepare_inpaint(items, starts, list(masks or [None] * len(items)))
+            kwargs.update(mask_image=mask_images)
+        else:
+            fitted = [fit_init_image(image, item.width, item.height) for item, image in zip(items, starts, strict=True)]
         kwargs.update(image=fitted, strength=first.strength)
     if first.control is not None:
         maps = [image for image in control_images or () if image is not None]
@@ -284,7 +374,8 @@ def call_pipeline(
         vae.enable_tiling() if tile_vae else vae.disable_tiling()
     with torch.inference_mode():
         output = pipe(**kwargs)
-    return np.asarray(output.images, dtype=np.float32)
+    pixels = np.asarray(output.images, dtype=np.float32)
+    return composite(pixels, fitted, mask_images) if inpaint else pixels
 
 
 def model_memory_budget(settings: Settings, plan: DevicePlan) -> int | None:
@@ -302,11 +393,11 @@ def _for_items(on_latents: BatchLatentsCallback | None, items: Sequence[ImageIte
     return lambda step, total, latents: on_latents(items, step, total, latents)
 
 
-Pair = tuple[ImageItem, Image.Image | None]
+Triple = tuple[ImageItem, Image.Image | None, Image.Image | None]  # an item, its start and its mask
 
 
-def _chunks(pairs: Sequence[Pair], size: int) -> list[list[Pair]]:
-    return [list(pairs[i : i + size]) for i in range(0, len(pairs), size)]
+def _chunks(triples: Sequence[Triple], size: int) -> list[list[Triple]]:
+    return [list(triples[i : i + size]) for i in range(0, len(triples), size)]
 
 
 def pixels_to_image(pixels: np.ndarray[Any, np.dtype[np.float32]]) -> Image.Image:

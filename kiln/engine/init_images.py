@@ -20,7 +20,9 @@ from kiln.errors import InvalidInput, KilnError
 from kiln.media.pixels import DEFAULT_MAX_PIXELS, check_pixels
 from kiln.types import ImageItem
 
-__all__ = ["accepts_size", "fit_init_image", "load_init_images", "open_init_image"]
+__all__ = ["STARTS_FROM_IMAGE", "accepts_size", "fit_init_image", "load_init_images", "open_init_image"]
+
+STARTS_FROM_IMAGE = ("img2img", "inpaint")  # the item kinds that start from an init image
 
 
 def open_init_image(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
@@ -49,10 +51,10 @@ def load_init_images(
     if given is not None:
         if len(given) != len(items):
             raise KilnError(f"{len(given)} init images for {len(items)} items; give one per item")
-        return [image if item.kind == "img2img" else None for item, image in zip(items, given, strict=True)]
+        return [image if item.kind in STARTS_FROM_IMAGE else None for item, image in zip(items, given, strict=True)]
     starts: list[Image.Image | None] = []
     for item in items:
-        if item.kind != "img2img":
+        if item.kind not in STARTS_FROM_IMAGE:
             starts.append(None)
         elif item.init_image is None:
             raise InvalidInput("init_image", "an img2img item needs an init image; give the path of one")

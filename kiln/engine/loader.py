@@ -34,6 +34,7 @@ class LoadedModel:
     _schedulers: dict[str, Any] = field(default_factory=dict)
     _img2img: Any = None
     adapters: dict[str, Any] = field(default_factory=dict)  # LoRAs applied, ControlNet pipelines, the model's hash
+    _inpaint: Any = None
 
     def __post_init__(self) -> None:
         self._base_scheduler = self.pipe.scheduler
@@ -60,6 +61,19 @@ class LoadedModel:
             self._img2img.set_progress_bar_config(disable=True)
         self._img2img.scheduler = self.pipe.scheduler
         return self._img2img
+
+    def inpaint_pipe(self) -> Any:
+        """The family's inpainting pipeline over this pipeline's own modules (made once, no weights copied), with
+        the scheduler `use_scheduler` last chose."""
+        if self._inpaint is None:
+            import diffusers
+
+            from kiln.engine.inpainting import inpaint_pipeline_class
+
+            self._inpaint = getattr(diffusers, inpaint_pipeline_class(self)).from_pipe(self.pipe)
+            self._inpaint.set_progress_bar_config(disable=True)
+        self._inpaint.scheduler = self.pipe.scheduler
+        return self._inpaint
 
     def sampler(self, scheduler: str) -> str:
         return sampler_name(scheduler, type(self._base_scheduler).__name__)
@@ -127,6 +141,10 @@ def _place(model: LoadedModel) -> None:
         pipe.to(plan.device)
     if plan.is_gpu and hasattr(pipe, "vae"):
         pipe.vae.enable_slicing()  # decode a batch one image at a time: same output, far less peak memory
+    if plan.go_fast:
+        from kiln.engine.speed import go_fast
+
+        go_fast(model)
     if plan.compile:
         denoiser = getattr(pipe, "transformer", None) or getattr(pipe, "unet", None)
         if denoiser is not None:

@@ -79,7 +79,11 @@ def gallery_fields(item: WorkItem | None, metadata: Mapping[str, Any], content_t
         prompt = found if isinstance(found, str) else ""
         model = item.model
         seed = request.get("seed") if isinstance(request.get("seed"), int) else None
-    video = content_type.startswith("video/") or isinstance(item, TaskItem) or metadata.get("kind") in _MOTION
+    video = (
+        content_type.startswith("video/")
+        or (isinstance(item, TaskItem) and item.kind != "upscale")
+        or metadata.get("kind") in _MOTION
+    )
     return {
         "prompt": fold(prompt),
         "model": model,

@@ -12,6 +12,7 @@ Rules, per spec merged over the shared defaults (a spec's fields that are set an
 - seed: the spec's (+k for the k-th of its `count` copies), else `start_seed` + the item's index in the
   run, else drawn from `rng` in 0..2**32-1. Every item records its seed, so any image can be made again.
 - img2img: an `init_image` makes the item img2img with `strength` (default 0.75); see `kiln.jobs.img2img`.
+- inpainting: a `mask` or an `outpaint` with the init image makes the item `inpaint`; see `kiln.jobs.inpaint`.
 - output: png unless given; quality 95 for png (lossless, the number is unused) and 90 for jpeg/webp/avif.
 - variations: `{a|b}` and `__name__` in the prompt and the negative prompt are expanded per item from its seed
   (`kiln.jobs.prompt_syntax`, wildcards from `settings.resolved_wildcards_dir()`), before the style is applied;
@@ -30,7 +31,9 @@ from kiln.config import Settings
 from kiln.engine.catalog import ModelInfo, resolve_model
 from kiln.errors import InvalidInput
 from kiln.jobs.control import plan_control
+from kiln.jobs.hires import plan_hires
 from kiln.jobs.img2img import plan_img2img
+from kiln.jobs.inpaint import DEFAULT_INPAINT_STRENGTH, base_size, plan_inpaint
 from kiln.jobs.loras import plan_loras, take_lora_tags
 from kiln.jobs.prompt_syntax import PromptTemplate, parse_template
 from kiln.jobs.sizing import resolve_size
@@ -170,9 +173,13 @@ class _Resolver:
             message = f"{family.name} cannot use {scheduler!r}; choose one of: {choices}"
             raise InvalidInput("scheduler", message)
         output_format = spec.format or DEFAULT_FORMAT
+        inpainting = spec.mask is not None or spec.outpaint is not None
+        if inpainting and spec.init_image is None:
+            plan_inpaint(init_image=None, mask=spec.mask, outpaint=spec.outpaint, width=0, height=0,
+                         family=family, max_pixels=0)  # fmt: skip
         img2img = plan_img2img(
             spec.init_image,
-            spec.strength,
+            DEFAULT_INPAINT_STRENGTH if inpainting and spec.strength is None else spec.strength,
             steps,
             local=self._local_files,
             max_pixels=self._settings.max_input_pixels,
@@ -191,6 +198,20 @@ class _Resolver:
             local=self._local_files,
             max_pixels=self._settings.max_input_pixels,
         )
+        inpaint = None
+        if inpainting and img2img.init_image is not None:
+            sized = any(value is not None for value in (spec.width, spec.height, spec.aspect, spec.megapixels))
+            base = None if sized else base_size(img2img.init_image, family)
+            width, height = base or (width, height)
+            inpaint = plan_inpaint(
+                init_image=img2img.init_image, mask=spec.mask, outpaint=spec.outpaint, width=width, height=height,
+                family=family, max_pixels=self._settings.max_input_pixels,
+            )  # fmt: skip
+            width, height = inpaint.width, inpaint.height
+        if spec.hires is not None:
+            kind = "inpaint" if inpaint is not None else img2img.kind
+            plan_hires(spec.hires, kind=kind, width=width, height=height, steps=steps, family=family,
+                       settings=self._settings, local=self._local_models)  # fmt: skip
         return ImageItem(
             index=0,
             prompt=prompt,
@@ -208,11 +229,16 @@ class _Resolver:
             output_format=output_format,
             output_quality=spec.output_quality or DEFAULT_OUTPUT_QUALITY[output_format],
             name=spec.name,
-            kind=img2img.kind,
+            kind="inpaint" if inpaint is not None else img2img.kind,
             init_image=img2img.init_image,
             strength=img2img.strength,
             loras=loras,
             control=control,
+            mask=inpaint.mask if inpaint is not None else None,
+            outpaint=inpaint.outpaint if inpaint is not None else None,
+            hires_scale=spec.hires.scale if spec.hires is not None else None,
+            hires_strength=spec.hires.strength if spec.hires is not None else 0.5,
+            hires_upscaler=spec.hires.upscaler if spec.hires is not None else None,
         ), variations
 
 

@@ -10,10 +10,22 @@ from kiln.jobs.adapter_specs import ControlSpec, LoraSpec
 from kiln.jobs.text import PlainText
 from kiln.types import OutputFormat
 
-__all__ = ["MAX_SEED", "ImageOptions", "ImageSpec", "QualityName"]
+__all__ = ["MAX_SEED", "HiresFix", "ImageOptions", "ImageSpec", "QualityName"]
 
 MAX_SEED = 2**63 - 1
 QualityName = Literal["fast", "balanced", "high", "ultra"]
+
+
+class HiresFix(PlainText):
+    """A1111's hires fix: the image made at its size, upscaled by `scale`, then repainted at `strength`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scale: Annotated[float, Field(gt=1.0, le=4.0)] = Field(default=2.0, description="Upscale factor, above 1 to 4")
+    strength: Annotated[float, Field(gt=0.0, le=1.0)] = Field(default=0.5, description="Denoise of the second pass")
+    upscaler: str | None = Field(
+        default=None, max_length=255, description="An upscaler (`kiln upscale`'s names); default: Lanczos"
+    )
 
 
 class ImageOptions(PlainText):
@@ -43,6 +55,17 @@ class ImageOptions(PlainText):
     )
     loras: list[LoraSpec] | None = Field(default=None, description="LoRAs to apply (also `<lora:name:w>` in prompts)")
     control: ControlSpec | None = Field(default=None, description="A ControlNet guiding the image")
+
+    mask: str | None = Field(
+        default=None, description="Inpainting: a mask of the init image's size, white where it is repainted"
+    )
+    outpaint: tuple[int, int, int, int] | None = Field(
+        default=None, description="Outpainting: pixels added to the init image's left, right, top and bottom"
+    )
+
+    hires: HiresFix | None = Field(
+        default=None, description="Hires fix: generate, upscale, then img2img at a low strength (A1111's)"
+    )
 
     @field_validator("quality", "format", mode="before")
     @classmethod

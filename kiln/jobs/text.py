@@ -26,7 +26,20 @@ __all__ = ["SINGLE_LINE_FIELDS", "PlainText", "bad_text_at"]
 
 # Fields that name something (a file, a folder, a model, a URL): one line, no control character.
 SINGLE_LINE_FIELDS = frozenset(
-    {"prefix", "webhook_url", "name", "model", "video_model", "image", "init_image", "audio", "user", "voice", "id"}
+    {
+        "prefix",
+        "webhook_url",
+        "name",
+        "model",
+        "video_model",
+        "image",
+        "init_image",
+        "mask",
+        "audio",
+        "user",
+        "voice",
+        "id",
+    }
 )
 # a reference or URL holds no space (a prompt such as "Artifact: a sword" is text, not a reference)
 _REFERENCE = re.compile(r"(?:upload|artifact|https?):[^ ]*", re.IGNORECASE)

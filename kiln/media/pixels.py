@@ -18,7 +18,7 @@ from PIL import Image, UnidentifiedImageError
 from kiln.config import Settings
 from kiln.errors import InvalidInput
 
-__all__ = ["DEFAULT_MAX_PIXELS", "check_pixels"]
+__all__ = ["DEFAULT_MAX_PIXELS", "check_pixels", "image_size"]
 
 DEFAULT_MAX_PIXELS: int = Settings.model_fields["max_input_pixels"].default
 
@@ -45,3 +45,16 @@ def check_pixels(source: str | Path | bytes, *, max_pixels: int, field: str, nam
         f"{too_large}, over the limit of {max_pixels:,} pixels for input images (KILN_MAX_INPUT_PIXELS); "
         "send a smaller image",
     )
+
+
+def image_size(source: str | Path | bytes) -> tuple[int, int] | None:
+    """An image's (width, height) from its header alone; None when it is not an image Pillow reads."""
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(stream) as image:
+                width, height = image.size
+    except (Image.DecompressionBombError, UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return None
+    return width, height

@@ -56,6 +56,8 @@ def frames_generated(
     the field when the request cannot be planned."""
     if kind == "assembly":
         return 0
+    if kind == "upscale":  # one pass of the upscaler: one image
+        return 1
     if kind == "animation":  # its frame count, without checking every frame's schedules a second time
         return int(request.get("frames", AnimationRequest.model_fields["frames"].default))
     parsed = request_model(kind).model_validate(dict(request))

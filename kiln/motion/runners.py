@@ -34,6 +34,7 @@ RUNNERS: dict[str, RunnerSpec] = {
     "storyboard": RunnerSpec(
         "kiln.motion.storyboard.manifest:Storyboard", "kiln.motion.storyboard.runner:run_storyboard", True
     ),
+    "upscale": RunnerSpec("kiln.motion.upscale_request:UpscaleRequest", "kiln.motion.upscale_task:run_upscale"),
 }
 
 

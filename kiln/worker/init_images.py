@@ -18,12 +18,13 @@ from typing import Protocol
 from PIL import Image, UnidentifiedImageError
 
 from kiln.engine.init_images import open_init_image
+from kiln.engine.inpainting import open_mask
 from kiln.errors import InvalidInput
 from kiln.jobs.inputs import STORAGE_SCHEME
 from kiln.media.pixels import check_pixels
 from kiln.types import ImageItem
 
-__all__ = ["ReadableStorage", "is_stored", "stored_init_images"]
+__all__ = ["ReadableStorage", "is_stored", "stored_init_images", "stored_masks"]
 
 
 class ReadableStorage(Protocol):
@@ -63,3 +64,31 @@ def _start(source: str | None, storage: ReadableStorage, max_pixels: int) -> Ima
             return image.convert("RGB")
     except (UnidentifiedImageError, OSError) as exc:
         raise InvalidInput("init_image", f"cannot read {name} as an image ({exc}); use a PNG, JPEG or WebP") from exc
+
+
+def stored_masks(
+    items: Sequence[ImageItem], storage: ReadableStorage, *, max_pixels: int
+) -> list[Image.Image | None] | None:
+    """One inpainting mask per item (grayscale; None where the item has none) when any item's mask is in storage;
+    None when none is, leaving the engine to open local paths."""
+    if not any(is_stored(item.mask) for item in items):
+        return None
+    return [None if item.mask is None else _mask(item.mask, storage, max_pixels) for item in items]
+
+
+def _mask(source: str, storage: ReadableStorage, max_pixels: int) -> Image.Image:
+    if not is_stored(source):
+        return open_mask(source, max_pixels=max_pixels)
+    key = source.removeprefix(STORAGE_SCHEME)
+    name = PurePosixPath(key).name
+    try:
+        data = storage.read(key)
+    except FileNotFoundError:
+        raise InvalidInput("mask", f"{name} is gone from storage; upload the mask again") from None
+    if not check_pixels(data, max_pixels=max_pixels, field="mask", name=name):
+        raise InvalidInput("mask", f"cannot read {name} as an image; use a PNG, JPEG or WebP")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.convert("L")
+    except (UnidentifiedImageError, OSError) as exc:
+        raise InvalidInput("mask", f"cannot read {name} as an image ({exc}); use a PNG or WebP") from exc

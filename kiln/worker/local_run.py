@@ -9,6 +9,7 @@ from functools import partial
 
 from kiln.engine.batcher import Batcher
 from kiln.engine.executor import Engine
+from kiln.jobs.local_rates import LocalRates
 from kiln.jobs.run_folder import RunFolder
 from kiln.types import ImageItem
 from kiln.worker.artifacts import encode_generated
@@ -39,10 +40,17 @@ class RunSummary:
 class LocalRunner:
     """Generates a run folder's pending items, batch by batch; every finished batch is on disk before the next."""
 
-    def __init__(self, engine: Engine, run: RunFolder, on_progress: Callable[[RunProgress], None] | None = None):
+    def __init__(
+        self,
+        engine: Engine,
+        run: RunFolder,
+        on_progress: Callable[[RunProgress], None] | None = None,
+        rates: LocalRates | None = None,
+    ):
         self.engine = engine
         self.run_folder = run
         self._on_progress = on_progress
+        self._rates = rates  # each batch's seconds per generated image, for `kiln generate --dry-run`
 
     def _report(self, step: int, steps: int, batch_size: int) -> None:
         if self._on_progress is not None:
@@ -62,10 +70,14 @@ class LocalRunner:
             batches += 1
             batch_started = time.perf_counter()
             size = len(batch)
+            made_before = self.engine.images_generated
             results = self.engine.run(batch, on_step=partial(self._report, batch_size=size))
+            made = self.engine.images_generated - made_before
             seconds = round(time.perf_counter() - batch_started, 4)
             for generated in results:
                 run.storage.write(run.relative(generated.item), encode_generated(generated))
             run.record([(g.item, {"batch": batches, "batch_size": size, "seconds": seconds}) for g in results])
+            if self._rates is not None and made:
+                self._rates.record(batch[0].signature().key(), (time.perf_counter() - batch_started) / made)
             self._report(0, 0, 0)
         return RunSummary(len(run.items), len(pending), skipped, batches, time.perf_counter() - started)

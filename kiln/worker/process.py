@@ -95,7 +95,7 @@ def run_worker(
         store = SqlStore(url)
     if registry is None and isinstance(store, WorkerRegistry):
         registry = store
-    model_engine = engine or Engine(settings, max_models=settings.max_loaded_models)
+    model_engine = engine or Engine(settings, max_models=settings.max_loaded_models, reuse_last_unit=True)
     stop = threading.Event()
     stop_on_signals(stop)
     if parent is not None:

@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from PIL import Image
 
@@ -53,7 +53,7 @@ from kiln.worker.artifacts import encode_generated, recipe_of
 from kiln.worker.control_images import stored_control_images
 from kiln.worker.failures import DeviceFailed, FailureNotRecorded, StorageFailed, device_failed, failure_reason
 from kiln.worker.grids import make_grid
-from kiln.worker.init_images import is_stored, stored_init_images
+from kiln.worker.init_images import is_stored, stored_init_images, stored_masks
 from kiln.worker.lease import LeaseKeeper
 from kiln.worker.live_frames import live_frames_of
 from kiln.worker.presence import Presence
@@ -98,6 +98,21 @@ class GenerationEngine(Protocol):
         should_cancel: Callable[[], bool] | None = None,
         on_latents: BatchLatentsCallback | None = None,
         control_images: Sequence[Image.Image | None] | None = None,
+    ) -> list[GeneratedImage]: ...
+
+
+class InpaintingEngine(Protocol):
+    """An engine that also takes inpainting masks in memory (`kiln.engine.executor.Engine`)."""
+
+    def run(
+        self,
+        items: Sequence[ImageItem],
+        *,
+        init_images: Sequence[Image.Image] | None = None,
+        on_step: StepCallback | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+        on_latents: BatchLatentsCallback | None = None,
+        masks: Sequence[Image.Image | None] | None = None,
     ) -> list[GeneratedImage]: ...
 
 
@@ -342,6 +357,7 @@ class JobWorker:
             if isinstance(unit.items[0].item, TaskItem):
                 self._run_task(unit, keeper, should_cancel)
                 return
+            made_before = getattr(self.engine, "images_generated", None)
             try:
                 outcomes, started = self._generate(unit.items, progress, should_cancel)
             except Cancelled as exc:
@@ -358,8 +374,11 @@ class JobWorker:
                     self._fail(unit, record, outcome)
                 else:
                     self._complete(unit, record, outcome, encoded[id(outcome)])
-            if started is not None and self.stats.done - done == len(unit.items):
-                self._record_rate(unit, (self._clock() - started) / len(unit.items))
+            made = len(unit.items)
+            if made_before is not None:  # identical items are generated once: the rate is per image generated
+                made = getattr(self.engine, "images_generated", made_before) - made_before
+            if started is not None and made > 0 and self.stats.done - done == len(unit.items):
+                self._record_rate(unit, (self._clock() - started) / made)
 
     def _run_task(self, unit: WorkUnit, keeper: LeaseKeeper, should_cancel: Callable[[], bool]) -> None:
         """A task item (a unit holds one): run it in its work folder, then record its artifact or its failure."""
@@ -443,6 +462,12 @@ class JobWorker:
             return self.engine.run(
                 items, init_images=starts, on_step=on_step, should_cancel=should_cancel, on_latents=previews,
                 control_images=controls,
+            )  # fmt: skip
+        masks = stored_masks(items, self.storage, max_pixels=self.settings.max_input_pixels)
+        if masks is not None:  # only then: engines without inpainting (tests' fakes) keep working
+            return cast(InpaintingEngine, self.engine).run(
+                items, init_images=starts, masks=masks, on_step=on_step, should_cancel=should_cancel,
+                on_latents=previews,
             )  # fmt: skip
         if starts is None:
             return self.engine.run(items, on_step=on_step, should_cancel=should_cancel, on_latents=previews)

@@ -28,11 +28,17 @@ class PoisonEngine(Engine):
         on_step: StepCallback | None = None,
         should_cancel: Callable[[], bool] | None = None,
         on_latents: BatchLatentsCallback | None = None,
+        masks: Sequence[Image.Image | None] | None = None,
     ) -> list[GeneratedImage]:
         if any("POISON" in item.prompt for item in items):
             os._exit(POISON_EXIT_CODE)
         return super().run(
-            items, init_images=init_images, on_step=on_step, should_cancel=should_cancel, on_latents=on_latents
+            items,
+            init_images=init_images,
+            on_step=on_step,
+            should_cancel=should_cancel,
+            on_latents=on_latents,
+            masks=masks,
         )
 
 

@@ -50,7 +50,9 @@ def estimate_job(body: ImagesJobRequest, services: ServicesDep, caller: CallerDe
     rates = services.store.signature_rates({item.signature().key() for item in items})
     stats = _counts(services)
     queue_ahead = stats.items.get("pending", 0) + stats.items.get("running", 0)
-    return estimate(items, size=size, rates=rates, queue_ahead=queue_ahead)
+    return estimate(
+        items, size=size, rates=rates, queue_ahead=queue_ahead, cost_per_gpu_hour=services.settings.cost_per_gpu_hour
+    )
 
 
 @router.get("/status", response_model=ServiceStatus, summary="Live workers, queue depth, my usage, the version")

@@ -38,6 +38,7 @@ __all__ = [
     "PlannedTask",
     "StoryboardJobRequest",
     "TaskJobRequest",
+    "UpscaleJobRequest",
     "VideoJobRequest",
 ]
 
@@ -89,6 +90,11 @@ class ImagesJobRequest(JobOptions):
         description="An X/Y/Z plot over the job's one item (or prompt): one item per combination of the axes' "
         "values, and a labelled grid image (`JobView.grid`) once the job completes",
     )
+    dedupe: bool = Field(
+        default=True,
+        description="Identical items (same recipe and seed) are generated once and each gets the file; false: "
+        "every item is generated",
+    )
 
 
 class TaskJobRequest(JobOptions):
@@ -122,7 +128,15 @@ class StoryboardJobRequest(TaskJobRequest):
     kind: Literal["storyboard"]
 
 
-TASK_JOB_REQUESTS = (VideoJobRequest, AnimationJobRequest, AssemblyJobRequest, StoryboardJobRequest)
+class UpscaleJobRequest(TaskJobRequest):
+    """Images made larger by an ESRGAN-family upscaler, in tiles (`kiln.motion.upscale_request`)."""
+
+    kind: Literal["upscale"]
+
+
+TASK_JOB_REQUESTS = (
+    VideoJobRequest, AnimationJobRequest, AssemblyJobRequest, StoryboardJobRequest, UpscaleJobRequest,
+)  # fmt: skip
 
 
 def _job_kind(value: Any) -> str | None:
@@ -138,7 +152,8 @@ JobRequest = Annotated[
     | Annotated[VideoJobRequest, Tag("video")]
     | Annotated[AnimationJobRequest, Tag("animation")]
     | Annotated[AssemblyJobRequest, Tag("assembly")]
-    | Annotated[StoryboardJobRequest, Tag("storyboard")],
+    | Annotated[StoryboardJobRequest, Tag("storyboard")]
+    | Annotated[UpscaleJobRequest, Tag("upscale")],
     Discriminator(_job_kind),
 ]
 
@@ -271,6 +286,12 @@ class PlannedImage(BaseModel):
     negative_template: str | None = None
     loras: list[dict[str, Any]] = Field(default_factory=list, description="LoRAs: name, source, weight")
     control: dict[str, Any] | None = Field(default=None, description="ControlNet: type, image, scale, model")
+    mask: str | None = None
+    outpaint: tuple[int, int, int, int] | None = None
+    dedupe: bool = True
+    hires_scale: float | None = None
+    hires_strength: float = 0.5
+    hires_upscaler: str | None = None
 
 
 class PlannedTask(BaseModel):

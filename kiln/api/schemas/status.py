@@ -12,6 +12,18 @@ from kiln.api.schemas.info import Usage
 __all__ = ["Estimate", "QueueDepth", "ServiceStatus", "WorkerStatus"]
 
 
+class SignatureEstimate(BaseModel):
+    """One signature of an estimated job: what its items share, and what they would take."""
+
+    label: str = Field(description="Model, kind, size, steps, guidance (and denoise) in words")
+    key: str = Field(description="The signature's key, as rates are recorded under it")
+    items: int
+    generated: int = Field(description="Images generated for them (identical items count once)")
+    batches: int
+    seconds_per_image: float | None = Field(description="The workers' recent rate; null until one ran it")
+    seconds: float | None
+
+
 class Estimate(BaseModel):
     """What an images job would take, planned as `POST /v1/jobs` would plan it; nothing is stored or charged."""
 
@@ -27,6 +39,13 @@ class Estimate(BaseModel):
     seconds_per_image: float | None = Field(description="`seconds` over `items`; null when `seconds` is")
     basis: str = Field(description="Where the numbers come from, or why they are unknown, in words")
     queue_ahead_items: int = Field(description="Items of every key queued or running now")
+    generated: int = Field(
+        default=0, description="Images the workers would generate: identical items (same recipe and seed) count once"
+    )
+    cost: float | None = Field(
+        default=None, description="`seconds` of one GPU at KILN_COST_PER_GPU_HOUR; null when either is unknown"
+    )
+    signatures: list[SignatureEstimate] = Field(default_factory=list, description="The job's signatures")
 
 
 class WorkerStatus(BaseModel):
