@@ -1,6 +1,7 @@
 // The studio's shell: sign-in when the server asks for keys, then the top bar (navigation, live status line,
 // key and sign-out) and one page per route. Client-side routes; the server answers every other path with
 // index.html.
+import { lazy, Suspense } from "react";
 import { Link, Route, Switch } from "wouter";
 import { CreatePage } from "./pages/CreatePage";
 import { GalleryPage } from "./pages/GalleryPage";
@@ -11,10 +12,16 @@ import { useSession, useSignOut, type Session } from "./session/session";
 import { SignIn } from "./session/SignIn";
 import { StatusLine } from "./status/StatusLine";
 
+// Pages loaded on first visit (React.lazy), so the first load stays small.
+const VideoPage = lazy(() => import("./pages/VideoPage").then((m) => ({ default: m.VideoPage })));
+const SoundStagePage = lazy(() => import("./pages/SoundStagePage").then((m) => ({ default: m.SoundStagePage })));
+
 const NAV = [
   { href: "/", label: "Create" },
   { href: "/queue", label: "Queue" },
   { href: "/gallery", label: "Gallery" },
+  { href: "/video", label: "Video" },
+  { href: "/sound-stage", label: "Sound stage" },
   { href: "/status", label: "Status" },
 ] as const;
 
@@ -53,12 +60,15 @@ function Shell({ session }: { session: Session }) {
         {session.auth === "on" && <Account keyName={session.key_name} />}
       </header>
       <main className="page">
+        <Suspense fallback={<p className="muted" aria-busy="true">Loading…</p>}>
         <Switch>
           <Route path="/" component={CreatePage} />
           <Route path="/queue" component={QueuePage} />
           <Route path="/queue/:jobId">{(params) => <JobPage jobId={params.jobId} />}</Route>
           <Route path="/gallery" component={GalleryPage} />
           <Route path="/status" component={StatusPage} />
+          <Route path="/video" component={VideoPage} />
+          <Route path="/sound-stage" component={SoundStagePage} />
           <Route>
             <h1>Not found</h1>
             <p>
@@ -66,6 +76,7 @@ function Shell({ session }: { session: Session }) {
             </p>
           </Route>
         </Switch>
+        </Suspense>
       </main>
     </div>
   );

@@ -1,0 +1,3 @@
+export function SoundStagePage() {
+  return <h1>Sound stage</h1>;
+}
