@@ -28,7 +28,7 @@ export function SoundStagePage() {
   const [error, setError] = useState<FieldError | null>(null);
   const [busy, setBusy] = useState(false);
   const [hearing, setHearing] = useState<string | null>(null);
-  const [preview, setPreview] = useState<{ url: string; error: string | null } | null>(null);
+  const [preview, setPreview] = useState<{ key: string; url: string; error: string | null } | null>(null);
   const update = (patch: Partial<StageDraft>) => setDraft((now) => ({ ...now, ...patch }));
   const setShots = (change: (shots: ShotDraft[]) => ShotDraft[]) => setDraft((now) => ({ ...now, shots: change(now.shots) }));
 
@@ -41,9 +41,9 @@ export function SoundStagePage() {
     try {
       const rate = Number(draft.rate) || DEFAULT_RATE;
       const audio = await speak(text, draft.voiceId || "alloy", Math.min(4, Math.max(0.25, rate / DEFAULT_RATE)));
-      setPreview({ url: URL.createObjectURL(audio), error: null });
+      setPreview({ key, url: URL.createObjectURL(audio), error: null });
     } catch (caught) {
-      setPreview({ url: "", error: caught instanceof Error ? caught.message : "The voice preview failed" });
+      setPreview({ key, url: "", error: caught instanceof Error ? caught.message : "The voice preview failed" });
     } finally {
       setHearing(null);
     }
@@ -102,6 +102,7 @@ export function SoundStagePage() {
               onRemove={(key) => setShots((shots) => shots.filter((s) => s.key !== key))}
               onHear={(key, text) => void hear(key, text)}
               hearing={hearing}
+              heard={preview}
               errorFor={errorFor}
             />
           )}
@@ -158,13 +159,6 @@ export function SoundStagePage() {
           <Field label="Words per minute" error={err("narration.rate")} hint="80-450; empty: 165">
             {(props) => <input {...props} type="number" min={80} max={450} value={draft.rate} onChange={(e) => update({ rate: e.target.value })} />}
           </Field>
-          {preview && (preview.error ? (
-            <p className="field-error" role="alert">
-              {preview.error}
-            </p>
-          ) : (
-            <audio src={preview.url} controls autoPlay aria-label="Voice preview" />
-          ))}
           <fieldset className="ss-subtitles">
             <legend>Subtitles</legend>
             <label>
@@ -219,7 +213,7 @@ function FinalCut({ jobId, result }: { jobId: string; result: JobResult }) {
   const srt = files.map((file) => file.name).find((name): name is string => typeof name === "string" && name.endsWith(".srt"));
   return (
     <figure className="motion-player">
-      <video src={result.url} controls playsInline aria-label="The final video" />
+      <video src={result.url} controls playsInline preload="auto" aria-label="The final video" />
       <figcaption className="ss-downloads">
         <a href={result.url} download>
           Download the video

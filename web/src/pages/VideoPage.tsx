@@ -32,7 +32,11 @@ export function VideoPage() {
   const [busy, setBusy] = useState(false);
   const set = <K extends keyof VideoForm>(key: K, value: VideoForm[K]) => setForm((now) => ({ ...now, [key]: value }));
 
-  const model = models.data?.find((m) => m.id === form.model) ?? models.data?.[0];
+  // until one is chosen: the first model that can start from what is given (SVD animates a still, reads no text)
+  const model =
+    models.data?.find((m) => m.id === form.model) ??
+    models.data?.find((m) => form.still !== null || !isSvd(m.family)) ??
+    models.data?.[0];
   const family = model?.family;
   const svd = isSvd(family);
 
@@ -195,7 +199,7 @@ export function VideoPage() {
               results.map((result) => (
                 <figure key={result.artifact_id} className="motion-player">
                   {result.content_type.startsWith("video/") ? (
-                    <video src={result.url} controls loop playsInline aria-label="The video" />
+                    <video src={result.url} controls loop playsInline preload="auto" aria-label="The video" />
                   ) : (
                     <img src={result.url} alt="The video (animated image)" />
                   )}

@@ -14,6 +14,8 @@ interface Props {
   /** The line's preview: speaks `text` (the page plays it). */
   onHear: (key: string, text: string) => void;
   hearing: string | null; // the shot whose line is being fetched
+  /** The last preview: the shot it is of, the audio's URL or why there is none. */
+  heard: { key: string; url: string; error: string | null } | null;
   errorFor: (index: number, field: string) => string | undefined;
 }
 
@@ -22,7 +24,7 @@ export function dropIndex(middles: readonly number[], from: number, y: number): 
   return middles.filter((middle, index) => index !== from && middle < y).length;
 }
 
-export function ShotList({ shots, onChange, onMove, onRemove, onHear, hearing, errorFor }: Props) {
+export function ShotList({ shots, onChange, onMove, onRemove, onHear, hearing, heard, errorFor }: Props) {
   const list = useRef<HTMLOListElement>(null);
   const [drag, setDrag] = useState<{ from: number; to: number } | null>(null);
   // the control that moved a row, focused again once the row is in its new place (a moved DOM node loses focus);
@@ -144,27 +146,29 @@ export function ShotList({ shots, onChange, onMove, onRemove, onHear, hearing, e
                 </Field>
               )}
               {index < shots.length - 1 && (
-                <Field label={`Into the next (${name})`} error={errorFor(index, "transition")}>
-                  {(props) => (
-                    <span className="ss-transition">
-                      <select {...props} value={shot.transition} onChange={(e) => onChange(shot.key, { transition: e.target.value as TransitionKind })}>
-                        <option value="cut">Cut</option>
-                        <option value="crossfade">Crossfade</option>
-                      </select>
-                      {shot.transition === "crossfade" && (
-                        <input
-                          type="number"
-                          aria-label={`Crossfade seconds (${name})`}
-                          min={0.1}
-                          max={10}
-                          step={0.1}
-                          value={shot.transitionSeconds}
-                          onChange={(e) => onChange(shot.key, { transitionSeconds: e.target.value })}
-                        />
-                      )}
-                    </span>
-                  )}
-                </Field>
+                <div className="ss-wide">
+                  <Field label={`Into the next (${name})`} error={errorFor(index, "transition")}>
+                    {(props) => (
+                      <span className="ss-transition">
+                        <select {...props} value={shot.transition} onChange={(e) => onChange(shot.key, { transition: e.target.value as TransitionKind })}>
+                          <option value="cut">Cut</option>
+                          <option value="crossfade">Crossfade</option>
+                        </select>
+                        {shot.transition === "crossfade" && (
+                          <input
+                            type="number"
+                            aria-label={`Crossfade seconds (${name})`}
+                            min={0.1}
+                            max={10}
+                            step={0.1}
+                            value={shot.transitionSeconds}
+                            onChange={(e) => onChange(shot.key, { transitionSeconds: e.target.value })}
+                          />
+                        )}
+                      </span>
+                    )}
+                  </Field>
+                </div>
               )}
             </div>
             <div className="ss-line">
@@ -177,6 +181,14 @@ export function ShotList({ shots, onChange, onMove, onRemove, onHear, hearing, e
                 {hearing === shot.key ? "…" : "▶ Hear"}
               </button>
             </div>
+            {heard?.key === shot.key &&
+              (heard.error ? (
+                <p className="field-error" role="alert">
+                  {heard.error}
+                </p>
+              ) : (
+                <audio src={heard.url} controls autoPlay aria-label="Voice preview" />
+              ))}
           </li>
         );
       })}

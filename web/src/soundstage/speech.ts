@@ -36,6 +36,10 @@ export async function speak(text: string, voice: string, speed = 1, signal?: Abo
     body: JSON.stringify({ model: "tts-1", input: text, voice, response_format: "mp3", speed }),
     signal,
   });
+  if (response.status === 404) {
+    const message = "This server has no voice preview (POST /v1/audio/speech); the line is still spoken when you Process";
+    throw new ApiError(404, { error: { type: "not_found", message, field: null } });
+  }
   if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
   return response.blob();
 }
