@@ -22,6 +22,7 @@ from kiln.api.metrics import metrics_registry
 from kiln.api.pools import LivePools
 from kiln.api.routes import (
     artifacts,
+    beats,
     boards,
     bulk,
     control,
@@ -31,13 +32,16 @@ from kiln.api.routes import (
     images,
     info,
     jobs,
+    live_frames,
     metrics,
     openai,
     session,
     side_files,
+    speech,
     status,
     thumbnails,
     uploads,
+    voices,
     ws,
 )
 from kiln.api.session import SessionSigner
@@ -108,22 +112,8 @@ def create_app(
         pools=LivePools(store, workers, LIVE_BEATS * settings.heartbeat_seconds),
     )
     install_error_handlers(app)
-    routers = (
-        jobs,
-        bulk,
-        control,
-        uploads,
-        events,
-        artifacts,
-        side_files,
-        gallery,
-        thumbnails,
-        boards,
-        images,
-        openai,
-        info,
-    )
-    for module in (*routers, status, session, ws, health, metrics):
+    routers = (jobs, bulk, control, uploads, events, artifacts, gallery, thumbnails, boards, images, openai, info)
+    for module in (*routers, side_files, live_frames, beats, speech, voices, status, session, ws, health, metrics):
         app.include_router(module.router)
     if settings.studio:  # what no route matches: the studio's files and client-side routes
         studio = StudioApp(settings.studio_dir or bundled_dist(), app.router.default, download_origins(settings))

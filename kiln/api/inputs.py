@@ -25,7 +25,7 @@ from kiln.media.fetch import INPUT_SETTING
 from kiln.media.pixels import check_pixels
 from kiln.storage.local import LocalStorage
 
-__all__ = ["UPLOAD_SUFFIXES", "check_inputs", "stored_image", "upload_folder", "upload_key"]
+__all__ = ["UPLOAD_SUFFIXES", "check_inputs", "stored_file", "stored_image", "upload_folder", "upload_key"]
 
 UPLOAD_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".mp4", ".webm", ".mov", ".wav", ".mp3", ".aac", ".m4a")
 
@@ -47,6 +47,15 @@ def stored_image(value: str, services: Services, caller: Caller, field: str) -> 
     if not _is_image(services, checked.removeprefix(STORAGE_SCHEME), field, value):
         raise InvalidInput(field, f"{value} is not an image kiln can read; upload a PNG, JPEG or WebP")
     return checked
+
+
+def stored_file(value: str, services: Services, caller: Caller, field: str) -> str:
+    """The storage key of the caller's `upload:<id>` or `artifact:<id>` (a file the API itself reads, so no URL);
+    `InvalidInput(field)` otherwise, one of another key reading as missing."""
+    scheme, _, rest = value.partition(":")
+    if scheme not in ("upload", "artifact"):
+        raise InvalidInput(field, f"{value[:80]!r} is not upload:<id> (POST /v1/uploads) or artifact:<id>")
+    return _stored(scheme, rest, services, caller, field)
 
 
 def _is_image(services: Services, key: str, field: str, name: str) -> bool:

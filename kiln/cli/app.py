@@ -17,6 +17,7 @@ from kiln.cli.keys import keys_app
 from kiln.cli.render import render_command
 from kiln.cli.reproduce import reproduce_command
 from kiln.cli.serve import serve_command
+from kiln.cli.speak import speak_command
 from kiln.cli.video import video_command
 from kiln.cli.worker import worker_command
 from kiln.errors import InvalidInput, KilnError
@@ -40,6 +41,7 @@ app.command("worker")(worker_command)
 app.command("render")(render_command)
 app.command("video")(video_command)
 app.command("assemble")(assemble_command)
+app.command("speak")(speak_command)
 app.add_typer(keys_app)
 app.add_typer(animate_app)
 

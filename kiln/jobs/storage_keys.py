@@ -3,7 +3,9 @@
 `<owner>/<job id>/<prefix>/<index>_<seed>.<ext>` (the prefix, when a job has one, stays the readable part inside),
 so two jobs never share a file: one caller cannot overwrite another's image, and deleting a job deletes only the
 files it recorded. An artifact's thumbnails lie beside its file in `.thumbnails/` (a folder no prefix can name:
-prefixes never start with "."), named after the file, so they go with it. Uploads are
+prefixes never start with "."), named after the file, so they go with it. A running animation's newest frames lie in
+`<owner>/<job id>/.frames/<index>/<frame>.png` (the live view's full frames, a few kept, any API process reads them).
+Uploads are
 `uploads/<owner>/<upload id>.<ext>`, a new id each. `kiln generate`'s run folders keep their own layout
 (`kiln.jobs.run_folder`).
 """
@@ -21,6 +23,10 @@ __all__ = [
     "grid_key",
     "image_key",
     "job_folder",
+    "live_frame_folder",
+    "live_frame_key",
+    "live_frame_number",
+    "live_frames_root",
     "task_key",
     "thumbnail_folder",
     "thumbnail_key",
@@ -34,6 +40,7 @@ ANONYMOUS = "anonymous"  # the owner folder of jobs submitted with authenticatio
 UPLOADS = "uploads"  # the folder of every owner's uploads
 GRID_FILE = "grid.png"  # a grid job's labelled grid image, beside its items' files (which start with a number)
 THUMBNAILS = ".thumbnails"  # beside the files they show
+LIVE_FRAMES = ".frames"  # a running animation's newest frames, in the job's folder (never a prefix's)
 
 
 def job_folder(owner: str | None, job_id: str, prefix: str | None) -> str:
@@ -55,6 +62,27 @@ def grid_key(folder: str) -> str:
 def task_key(folder: str, index: int, name: str) -> str:
     """A file a task item made (`name` is the runner's output file name)."""
     return f"{folder}/{index:05d}_{name}"
+
+
+def live_frames_root(owner: str | None, job_id: str) -> str:
+    """The folder of every live frame of a job's animation items."""
+    return f"{job_folder(owner, job_id, None)}/{LIVE_FRAMES}"
+
+
+def live_frame_folder(owner: str | None, job_id: str, index: int) -> str:
+    """The folder of the newest frames of a running animation item: `<owner>/<job id>/.frames/<index:05d>`."""
+    return f"{live_frames_root(owner, job_id)}/{index:05d}"
+
+
+def live_frame_key(folder: str, frame: int) -> str:
+    """One live frame (`frame` 0-based) in `live_frame_folder`'s folder."""
+    return f"{folder}/{frame:05d}.png"
+
+
+def live_frame_number(name: str) -> int | None:
+    """The frame number of a file name in a live frame folder; None for any other name."""
+    stem, dot, ext = name.partition(".")
+    return int(stem) if dot and ext == "png" and stem.isdigit() else None
 
 
 def upload_folder(owner: str | None) -> str:

@@ -6,22 +6,25 @@ A runner is a function `run_<kind>(request, *, models, work_dir, control) -> lis
   saved frames with their state, cached assets) and, run again on the same folder, continues from them instead
   of redoing work;
 - `control` reports progress and says when to stop (a cancel, a lost lease, a shutdown): the runner then raises
-  `kiln.errors.Cancelled` after saving what it has, never leaving a half-written checkpoint.
+  `kiln.errors.Cancelled` after saving what it has, never leaving a half-written checkpoint. A control that is also
+  a `FrameSink` is shown each frame a frame-by-frame runner makes (the worker's live view of an animation).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from kiln.errors import KilnError
 
 if TYPE_CHECKING:
+    from PIL import Image
+
     from kiln.engine.loader import LoadedModel
     from kiln.media.video import VideoInfo
 
-__all__ = ["ModelSource", "NullControl", "TaskControl", "TaskOutput", "encoding_failed"]
+__all__ = ["FrameSink", "ModelSource", "NullControl", "TaskControl", "TaskOutput", "encoding_failed"]
 
 
 def encoding_failed(exc: Exception, target: Path, kept: str) -> KilnError:
@@ -46,6 +49,16 @@ class TaskControl(Protocol):
     def progress(self, done: int, total: int, message: str = "") -> None: ...
 
     def should_stop(self) -> bool: ...
+
+
+@runtime_checkable
+class FrameSink(Protocol):
+    """What a control offers to see the frames a runner makes, as they are made."""
+
+    def frame_made(self, frame: int, frames: int, image: Image.Image, seconds: float) -> None:
+        """Frame `frame` (0-based) of `frames` is made, as shown (`image`), in `seconds` of wall time. Called from
+        the runner's thread; it must not raise for a failure of its own (the frame is saved already)."""
+        ...
 
 
 class NullControl:

@@ -54,6 +54,7 @@ from kiln.worker.failures import DeviceFailed, FailureNotRecorded, StorageFailed
 from kiln.worker.grids import make_grid
 from kiln.worker.init_images import is_stored, stored_init_images
 from kiln.worker.lease import LeaseKeeper
+from kiln.worker.live_frames import live_frames_of
 from kiln.worker.presence import Presence
 from kiln.worker.previews import PreviewEvents
 from kiln.worker.progress_events import append_progress
@@ -100,11 +101,13 @@ class GenerationEngine(Protocol):
 
 class ArtifactStorage(Protocol):
     """Where files go (`kiln.storage.protocol.Storage`: a folder or an S3 bucket); a write is all or nothing.
-    Tasks read their uploaded and artifact inputs back from it."""
+    Tasks read their uploaded and artifact inputs back from it; an animation's live frames are replaced in it."""
 
     def write(self, relative: str, data: bytes) -> object: ...
 
     def read(self, relative: str) -> bytes: ...
+
+    def delete(self, relative: str, *, prune: str | None = None) -> None: ...
 
 
 @dataclass(slots=True)
@@ -368,6 +371,7 @@ class JobWorker:
                 settings=self.settings,
                 folder=self._folder(record.job_id),
                 should_cancel=should_cancel,
+                frames=live_frames_of(self.store, self.storage, record),
             )
         except Cancelled as exc:
             reason = "a stop" if self._stop_due() else "a cancel or lost lease"

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
+
 from kiln.config import Settings
 from kiln.errors import Cancelled, InvalidInput, KilnError
 from kiln.jobs.records import ItemRecord, NewArtifact
@@ -26,7 +28,7 @@ from kiln.jobs.storage_keys import task_key
 from kiln.jobs.store import JobStore
 from kiln.jobs.task_folders import task_work_dir
 from kiln.motion.runners import run_task
-from kiln.motion.task import ModelSource, TaskOutput
+from kiln.motion.task import FrameSink, ModelSource, TaskOutput
 from kiln.storage.errors import storage_reason
 from kiln.task_item import TaskItem
 from kiln.worker.progress_events import append_progress
@@ -47,7 +49,8 @@ class StoreTaskControl:
     (a paused animation reports "paused" every half second: it is persisted once, and "resumed" once when a resume
     command is handed over); `should_stop` is the worker's cancel check (a canceled job, a lost lease, a stop past
     its grace); `commands` returns the job's new `control` events (pause, resume, stop, teleport, edit), read at
-    most once per `poll_interval`."""
+    most once per `poll_interval`; `frame_made` hands each frame an animation makes to `frames` (the live view:
+    `kiln.worker.live_frames`), when there is one."""
 
     store: JobStore
     job_id: str
@@ -55,6 +58,7 @@ class StoreTaskControl:
     cancel_check: Callable[[], bool]
     resolve: Callable[[dict[str, Any]], dict[str, Any]] = dict  # input references of a command → local files
     cursor_file: Path | None = None  # the last control event handed out, kept for the next attempt
+    frames: FrameSink | None = None
     interval: float = 0.25
     poll_interval: float = 0.2
     clock: Callable[[], float] = time.monotonic
@@ -80,6 +84,10 @@ class StoreTaskControl:
 
     def should_stop(self) -> bool:
         return self.cancel_check()
+
+    def frame_made(self, frame: int, frames: int, image: Image.Image, seconds: float) -> None:
+        if self.frames is not None and not self._gone:
+            self.frames.frame_made(frame, frames, image, seconds)
 
     def commands(self) -> list[dict[str, Any]]:
         """New control commands for this item, oldest first; each handed out once, across attempts too (the cursor
@@ -137,8 +145,10 @@ def run_task_item(
     settings: Settings,
     folder: str,
     should_cancel: Callable[[], bool],
+    frames: FrameSink | None = None,
 ) -> TaskOutcome:
-    """Run one task item to its end; `Cancelled` propagates (the unit is released), other errors fail the item."""
+    """Run one task item to its end; `Cancelled` propagates (the unit is released), other errors fail the item.
+    `frames` sees each frame an animation makes (its live view)."""
     item = record.item
     assert isinstance(item, TaskItem)
     work_dir = task_work_dir(settings, record.job_id, item.index)
@@ -158,7 +168,7 @@ def run_task_item(
         return reason.replace(f"{work_dir}/", "").replace(str(work_dir), ".")
 
     control = StoreTaskControl(
-        store, record.job_id, item.index, should_cancel, resolve, cursor_file=work_dir / "control.cursor"
+        store, record.job_id, item.index, should_cancel, resolve, cursor_file=work_dir / "control.cursor", frames=frames
     )
     try:
         request = resolve(item.request)

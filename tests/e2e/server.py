@@ -75,11 +75,12 @@ def group_members(pgid: int) -> list[int]:
 
 @dataclass
 class ServeProcess:
-    """One `kiln serve --workers 1` process, the leader of its own process group."""
+    """One `kiln serve --workers N` process (1 by default), the leader of its own process group."""
 
     env: dict[str, str]
     log_path: Path
     port: int = field(default_factory=free_port)
+    workers: int = 1
     process: subprocess.Popen[bytes] | None = None
     _log: IO[bytes] | None = None
 
@@ -99,7 +100,7 @@ class ServeProcess:
         """Start the server and wait until it answers `/healthz`."""
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "kiln.cli", "serve", "--port", str(self.port), "--workers", "1"],
+            [sys.executable, "-m", "kiln.cli", "serve", "--port", str(self.port), "--workers", str(self.workers)],
             env=self.env,
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -27,7 +27,7 @@ from kiln.api.task_submit import submit_tasks
 from kiln.api.views import item_view, job_created, job_summary, job_view
 from kiln.errors import NotFound
 from kiln.jobs.records import FINAL_JOB_STATES, ItemState, JobRecord, JobState
-from kiln.jobs.storage_keys import job_folder
+from kiln.jobs.storage_keys import job_folder, live_frames_root
 from kiln.jobs.store import JobStore
 from kiln.jobs.task_folders import forget_tasks
 from kiln.storage.local import LocalStorage
@@ -134,6 +134,8 @@ def delete_job(job: JobDep, store: StoreDep, services: ServicesDep, storage: Sto
     if keys is None:
         raise NotFound(f"no job {job.id!r}")
     folder = job_folder(job.owner, job.id, None)
+    if job.kind == "animation":  # its live frames (`kiln.worker.live_frames`) are no artifact's
+        storage.delete_folder(live_frames_root(job.owner, job.id))
     remove_files(storage, [*keys, *extra], prune=folder)  # emptied, it goes too
     if not isinstance(storage, LocalStorage):  # a bucket has no folder to prune: every object under the job's goes
         storage.delete_folder(folder)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ from kiln.motion.animation.request import AnimationRequest, apply_edit
 from kiln.motion.animation.sprite import clear_of, overlay_sprite, sprite_placement
 from kiln.motion.animation.state import AnimationFolder, AnimationState
 from kiln.motion.animation.timeline import FrameSettings, Timeline
-from kiln.motion.task import ModelSource, TaskControl, TaskOutput, encoding_failed
+from kiln.motion.task import FrameSink, ModelSource, TaskControl, TaskOutput, encoding_failed
 from kiln.types import ImageItem
 
 __all__ = ["PAUSE_WAIT_SECONDS", "run_animation"]
@@ -70,6 +71,7 @@ class _FeedbackLoop:
         self.model = model
         self.control = control
         self.commands = control if isinstance(control, AnimationControl) else None
+        self.frames = control if isinstance(control, FrameSink) else None
         self.paused = False
         self.previous = folder.open_image(state.previous) if state.previous else None
         self.timeline = self._timeline()
@@ -123,6 +125,7 @@ class _FeedbackLoop:
         self.folder.save_state(self.state)
 
     def _make_frame(self, frame: int) -> None:
+        started = time.monotonic()
         settings = self.timeline.at(frame)
         request = self.state.current
         start = self._start(settings)
@@ -147,10 +150,13 @@ class _FeedbackLoop:
         clean = pixels_to_image(pixels[0])
         if request.enhance is not None:
             clean = enhance_frame(clean, smooth=request.enhance.smooth, sharpen=request.enhance.sharpen)
-        self.folder.save_frame(frame, self._decorated(clean, settings, item.strength))
+        shown = self._decorated(clean, settings, item.strength)
+        self.folder.save_frame(frame, shown)
         previous = self.folder.save_image(f"previous-{frame:05d}", clean)
         self._checkpoint(done=frame + 1, previous=previous, teleport=None)
         self.previous = clean
+        if self.frames is not None:
+            self.frames.frame_made(frame, self.state.end, shown, time.monotonic() - started)
         self.control.progress(self.state.done, self.state.end, f"frame {frame + 1} of {self.state.end}")
 
     def _start(self, settings: FrameSettings) -> Image.Image | None:

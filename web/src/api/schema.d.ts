@@ -184,6 +184,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audio/beats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Tempo, beats and onsets of a music track */
+        post: operations["beats_v1_audio_beats_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audio/speech": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Speak text (OpenAI Audio API) */
+        post: operations["speech_v1_audio_speech_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audio/voices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The voices speech takes
+         * @description OpenAI's voice names first, then kiln's own, each with the engine's voice it speaks with.
+         */
+        get: operations["voices_v1_audio_voices_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/boards": {
         parameters: {
             query?: never;
@@ -447,6 +501,27 @@ export interface paths {
         };
         /** A job's items, in index order */
         get: operations["list_items_v1_jobs__job_id__items_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{job_id}/items/{index}/frame": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An animation's newest frame
+         * @description The newest full-size frame (PNG) an animation item has made while it runs, or frame `n` if it is among the
+         *     newest few kept; 404 before the first frame.
+         */
+        get: operations["item_frame_v1_jobs__job_id__items__index__frame_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -783,6 +858,37 @@ export interface components {
              * @description POSTed when the job is final
              */
             webhook_url?: string | null;
+        };
+        /** BeatsRequest */
+        BeatsRequest: {
+            /**
+             * Audio
+             * @description The track: upload:<id> (POST /v1/uploads) or artifact:<id>
+             */
+            audio: string;
+        };
+        /** BeatsResponse */
+        BeatsResponse: {
+            /**
+             * Beats
+             * @description Beat times in seconds from the start (frame = round(t * fps))
+             */
+            beats: number[];
+            /**
+             * Duration Seconds
+             * @description The track's length
+             */
+            duration_seconds: number;
+            /**
+             * Onsets
+             * @description Onset times (each note or hit) in seconds from the start
+             */
+            onsets: number[];
+            /**
+             * Tempo Bpm
+             * @description Beats per minute: the mean spacing of the beats found
+             */
+            tempo_bpm: number;
         };
         /**
          * BoardChange
@@ -1939,6 +2045,46 @@ export interface components {
             signed_in: boolean;
         };
         /**
+         * SpeechRequest
+         * @description `audio.speech.create(...)`'s body. Fields kiln has no use for (and any added later) are accepted and
+         *     ignored, so the client works unchanged.
+         */
+        SpeechRequest: {
+            /**
+             * Input
+             * @description The text to speak
+             */
+            input: string;
+            /**
+             * Instructions
+             * @description Accepted; espeak-ng ignores it
+             */
+            instructions?: string | null;
+            /**
+             * Model
+             * @description tts-1, tts-1-hd, gpt-4o-mini-tts or kiln-tts: the server's speech engine (KILN_TTS)
+             */
+            model: string;
+            /**
+             * Response Format
+             * @description pcm: raw 16-bit little-endian mono, 24 kHz
+             * @default mp3
+             * @enum {string}
+             */
+            response_format: "mp3" | "opus" | "aac" | "flac" | "wav" | "pcm";
+            /**
+             * Speed
+             * @description 1 is the voice's normal pace
+             * @default 1
+             */
+            speed: number;
+            /**
+             * Voice
+             * @description An OpenAI voice (alloy, nova, ...) or an id of GET /v1/audio/voices
+             */
+            voice: string;
+        };
+        /**
          * StoryboardJobRequest
          * @description Whole videos from a storyboard: images, motion, narration and the final cut, cached per asset.
          */
@@ -2133,6 +2279,31 @@ export interface components {
              * @description POSTed when the job is final
              */
             webhook_url?: string | null;
+        };
+        /** Voice */
+        Voice: {
+            /**
+             * Engine Voice
+             * @description The engine's own voice it speaks with (espeak-ng: language+variant)
+             */
+            engine_voice: string;
+            /**
+             * Id
+             * @description What `voice` takes
+             */
+            id: string;
+            /** Label */
+            label: string;
+            /**
+             * Openai
+             * @description One of OpenAI's voice names
+             */
+            openai: boolean;
+        };
+        /** VoiceList */
+        VoiceList: {
+            /** Data */
+            data: components["schemas"]["Voice"][];
         };
         /**
          * WorkerStatus
@@ -2589,6 +2760,97 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    beats_v1_audio_beats_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BeatsRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BeatsResponse"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    speech_v1_audio_speech_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SpeechRequest"];
+            };
+        };
+        responses: {
+            /** @description The audio, in `response_format` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/aac": unknown;
+                    "audio/flac": unknown;
+                    "audio/mpeg": unknown;
+                    "audio/ogg": unknown;
+                    "audio/pcm": unknown;
+                    "audio/wav": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    voices_v1_audio_voices_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VoiceList"];
+                };
             };
         };
     };
@@ -3237,6 +3499,50 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ItemList"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    item_frame_v1_jobs__job_id__items__index__frame_get: {
+        parameters: {
+            query?: {
+                /** @description This frame (0-based), if still kept */
+                n?: number | null;
+            };
+            header?: never;
+            path: {
+                index: number;
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The frame's number */
+                    "X-Kiln-Frame"?: unknown;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": unknown;
+                };
+            };
+            /** @description No frame yet (or frame n is no longer kept) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
