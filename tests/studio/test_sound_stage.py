@@ -85,6 +85,8 @@ def test_three_images_a_line_and_music_make_a_narrated_mp4_with_its_srt(
         page.get_by_label(f"Into the next (shot {n})").select_option("cut")
     page.get_by_label("Ken Burns (shot 2)").select_option("pan-right")
     page.get_by_label("Narration (shot 1)").fill("Hello there.")
+    if speaks:
+        page.get_by_label("Voice", exact=True).select_option("nova")
     page.get_by_role("button", name="Hear shot 1's line").click()
     if speaks:
         page.wait_for_function(
@@ -107,6 +109,8 @@ def test_three_images_a_line_and_music_make_a_narrated_mp4_with_its_srt(
     page.get_by_label("The final video").wait_for(timeout=300_000)
     page.wait_for_function(PLAYABLE)
     [result] = finished_job(studio, studio.key_a, job_id)["results"]
+    if speaks:  # the voice heard is the one that narrates: its engine's name goes in the assembly
+        assert result["metadata"]["request"]["narration"]["voice"] == "en-us+f3"
     video = probe(studio.client(studio.key_a).get(result["url"]).content)
     assert video["kinds"] == ["audio", "video"]
     assert abs(video["duration"] - 3 * SECONDS) <= 1 / FPS + 0.05, video

@@ -17,7 +17,7 @@ import "../create/create.css";
 import "../motionjob/motionjob.css";
 import "../soundstage/soundstage.css";
 
-const DEFAULT_RATE = 165; // kiln.media.tts.DEFAULT_RATE: the speech route's speed 1
+const DEFAULT_RATE = 165; // kiln.media.tts.DEFAULT_RATE: the speech route's speed 1; "narrator" below is its default voice (en)
 
 export function SoundStagePage() {
   const search = useSearch();
@@ -40,7 +40,7 @@ export function SoundStagePage() {
     setHearing(key);
     try {
       const rate = Number(draft.rate) || DEFAULT_RATE;
-      const audio = await speak(text, draft.voiceId || "alloy", Math.min(4, Math.max(0.25, rate / DEFAULT_RATE)));
+      const audio = await speak(text, draft.voiceId || "narrator", Math.min(4, Math.max(0.25, rate / DEFAULT_RATE)));
       setPreview({ key, url: URL.createObjectURL(audio), error: null });
     } catch (caught) {
       setPreview({ key, url: "", error: caught instanceof Error ? caught.message : "The voice preview failed" });

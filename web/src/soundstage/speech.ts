@@ -1,27 +1,20 @@
-// Narration voices and a spoken preview: `GET /v1/audio/voices` and `POST /v1/audio/speech` (OpenAI's shape; the
-// contract of issue 10). Plain fetch: the routes come with the speech backend, which this page was built against
-// before they were in the generated schema, and the speech answer is audio bytes, not JSON.
+// Narration voices and a spoken preview: `GET /v1/audio/voices` and `POST /v1/audio/speech` (OpenAI's shape),
+// through the typed client; the speech answer is audio bytes, read as a blob to play.
 import { useQuery } from "@tanstack/react-query";
-import { ApiError } from "../api/client";
+import { api, ApiError, unwrap } from "../api/client";
+import type { components } from "../api/schema";
 
-export interface Voice {
-  id: string; // what /v1/audio/speech takes ("alloy", or a kiln voice id)
-  engine_voice: string; // what an assembly's narration.voice takes (the TTS engine's own name)
-  label: string;
-  openai: boolean;
-}
+/** `id` is what the speech route takes ("alloy", ...); `engine_voice` what an assembly's narration.voice takes. */
+export type Voice = components["schemas"]["Voice"];
 
-/** The voices the server offers; an empty list where the server has no speech route yet. */
+/** The voices the server offers; an empty list from a server without the speech routes (an older kiln). */
 export function useVoices() {
   return useQuery({
     queryKey: ["audio", "voices"],
     queryFn: async ({ signal }): Promise<Voice[]> => {
-      const response = await fetch("/v1/audio/voices", { credentials: "same-origin", signal });
-      if (response.status === 404) return [];
-      const body: unknown = await response.json().catch(() => null);
-      if (!response.ok) throw new ApiError(response.status, body);
-      const data = (body as { data?: unknown }).data;
-      return Array.isArray(data) ? (data as Voice[]) : [];
+      const result = await api.GET("/v1/audio/voices", { signal });
+      if (result.response.status === 404) return [];
+      return unwrap(result).data;
     },
     staleTime: 5 * 60_000,
   });
@@ -29,17 +22,11 @@ export function useVoices() {
 
 /** `text` spoken by `voice` as MP3, as a blob to play. */
 export async function speak(text: string, voice: string, speed = 1, signal?: AbortSignal): Promise<Blob> {
-  const response = await fetch("/v1/audio/speech", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    credentials: "same-origin",
-    body: JSON.stringify({ model: "tts-1", input: text, voice, response_format: "mp3", speed }),
-    signal,
-  });
-  if (response.status === 404) {
+  const body = { model: "tts-1", input: text, voice, response_format: "mp3" as const, speed };
+  const result = await api.POST("/v1/audio/speech", { body, parseAs: "blob", signal });
+  if (result.response.status === 404) {
     const message = "This server has no voice preview (POST /v1/audio/speech); the line is still spoken when you Process";
     throw new ApiError(404, { error: { type: "not_found", message, field: null } });
   }
-  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
-  return response.blob();
+  return unwrap(result) as Blob;
 }
