@@ -41,7 +41,9 @@ def test_a_gallery_still_becomes_a_clip_that_plays_and_lands_in_the_gallery(
     expect(page.get_by_role("alert")).to_contain_text("image-to-video")
 
     page.get_by_role("button", name="Choose a still from the gallery").click()
-    page.get_by_role("button", name=f"Pick: {prompt}").click()
+    pick = page.locator(f'.mp-item[data-artifact-id="{still}"]')  # the gallery's image, by its thumbnail
+    assert pick.get_attribute("aria-label") == f"Pick: {prompt}"
+    pick.click()
     expect(page.get_by_role("button", name="Text only")).to_be_visible()
     page.get_by_label("Model").select_option("tiny-ltx")
     expect(page.get_by_label("Motion bucket")).to_have_count(0)
