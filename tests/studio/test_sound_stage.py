@@ -121,6 +121,10 @@ def test_three_images_a_line_and_music_make_a_narrated_mp4_with_its_srt(
     srt = studio.client(studio.key_a).get(srt_url)
     assert srt.status_code == 200 and "Hello there." in srt.text and "00:00:00," in srt.text
     screenshot(page, "sound-stage-result-desktop")
+    page.get_by_role("link", name="In the gallery").click()  # and back: the draft is kept while the studio is open
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sound stage").click()
+    expect(page.get_by_role("list", name="Shots")).to_be_visible()
+    assert _shot_names(page) == prompts
 
     phone = signed_in_page(phone=True, path=f"/sound-stage?job={job_id}", allowed_errors=page_errors(speaks))
     phone.get_by_label("The final video").wait_for()

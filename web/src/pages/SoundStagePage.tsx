@@ -17,6 +17,10 @@ import "../create/create.css";
 import "../motionjob/motionjob.css";
 import "../soundstage/soundstage.css";
 
+// The draft outlives the page while the studio stays open (a visit to the gallery and back keeps it; uploads'
+// local previews stay valid in the same document); a reload starts afresh.
+let keptDraft: StageDraft = EMPTY_STAGE;
+
 const DEFAULT_RATE = 165; // kiln.media.tts.DEFAULT_RATE: the speech route's speed 1; "narrator" below is its default voice (en)
 
 export function SoundStagePage() {
@@ -24,7 +28,10 @@ export function SoundStagePage() {
   const [, navigate] = useLocation();
   const jobId = new URLSearchParams(search).get("job");
   const voices = useVoices();
-  const [draft, setDraft] = useState<StageDraft>(EMPTY_STAGE);
+  const [draft, setDraft] = useState<StageDraft>(() => keptDraft);
+  useEffect(() => {
+    keptDraft = draft;
+  }, [draft]);
   const [error, setError] = useState<FieldError | null>(null);
   const [busy, setBusy] = useState(false);
   const [hearing, setHearing] = useState<string | null>(null);

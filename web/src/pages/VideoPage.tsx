@@ -2,7 +2,7 @@
 // clip playing in the page (and in the gallery). The running job's id lives in the URL (?job=…), so a reload or
 // a shared link shows the same job.
 import { useQuery } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { Link, useLocation, useSearch } from "wouter";
 import { api, unwrap } from "../api/client";
 import { Field } from "../create/Field";
@@ -13,6 +13,9 @@ import { MediaPicker, MediaPreview } from "../pickers/MediaPicker";
 import { EMPTY_FORM, isSvd, toVideoItem, type LengthUnit, type Loop, type VideoForm, type VideoFormat } from "../video/form";
 import "../create/create.css";
 import "../motionjob/motionjob.css";
+
+// The form outlives the page while the studio stays open (to the gallery and back); a reload starts afresh.
+let keptForm: VideoForm = EMPTY_FORM;
 
 function useVideoModels() {
   return useQuery({
@@ -27,7 +30,10 @@ export function VideoPage() {
   const [, navigate] = useLocation();
   const jobId = new URLSearchParams(search).get("job");
   const models = useVideoModels();
-  const [form, setForm] = useState<VideoForm>(EMPTY_FORM);
+  const [form, setForm] = useState<VideoForm>(() => keptForm);
+  useEffect(() => {
+    keptForm = form;
+  }, [form]);
   const [error, setError] = useState<FieldError | null>(null);
   const [busy, setBusy] = useState(false);
   const set = <K extends keyof VideoForm>(key: K, value: VideoForm[K]) => setForm((now) => ({ ...now, [key]: value }));
