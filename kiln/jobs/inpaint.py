@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,10 +22,18 @@ from kiln.errors import InvalidInput
 from kiln.jobs.inputs import STORAGE_SCHEME
 from kiln.media.pixels import check_pixels, image_size
 
-__all__ = ["DEFAULT_INPAINT_STRENGTH", "InpaintPlan", "base_size", "plan_inpaint"]
+__all__ = ["DEFAULT_INPAINT_STRENGTH", "InpaintPlan", "base_size", "margins", "plan_inpaint"]
 
 DEFAULT_INPAINT_STRENGTH = 1.0
 Margins = tuple[int, int, int, int]
+
+
+def margins(values: Sequence[int] | None) -> Margins | None:
+    """A request's `outpaint` list (left, right, top, bottom; its length checked by the spec) as `Margins`."""
+    if values is None:
+        return None
+    left, right, top, bottom = values
+    return (left, right, top, bottom)
 
 
 @dataclass(frozen=True, slots=True)

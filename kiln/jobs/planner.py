@@ -33,7 +33,7 @@ from kiln.errors import InvalidInput
 from kiln.jobs.control import plan_control
 from kiln.jobs.hires import plan_hires
 from kiln.jobs.img2img import plan_img2img
-from kiln.jobs.inpaint import DEFAULT_INPAINT_STRENGTH, base_size, plan_inpaint
+from kiln.jobs.inpaint import DEFAULT_INPAINT_STRENGTH, base_size, margins, plan_inpaint
 from kiln.jobs.loras import plan_loras, take_lora_tags
 from kiln.jobs.prompt_syntax import PromptTemplate, parse_template
 from kiln.jobs.sizing import resolve_size
@@ -175,7 +175,7 @@ class _Resolver:
         output_format = spec.format or DEFAULT_FORMAT
         inpainting = spec.mask is not None or spec.outpaint is not None
         if inpainting and spec.init_image is None:
-            plan_inpaint(init_image=None, mask=spec.mask, outpaint=spec.outpaint, width=0, height=0,
+            plan_inpaint(init_image=None, mask=spec.mask, outpaint=margins(spec.outpaint), width=0, height=0,
                          family=family, max_pixels=0)  # fmt: skip
         img2img = plan_img2img(
             spec.init_image,
@@ -204,8 +204,8 @@ class _Resolver:
             base = None if sized else base_size(img2img.init_image, family)
             width, height = base or (width, height)
             inpaint = plan_inpaint(
-                init_image=img2img.init_image, mask=spec.mask, outpaint=spec.outpaint, width=width, height=height,
-                family=family, max_pixels=self._settings.max_input_pixels,
+                init_image=img2img.init_image, mask=spec.mask, outpaint=margins(spec.outpaint), width=width,
+                height=height, family=family, max_pixels=self._settings.max_input_pixels,
             )  # fmt: skip
             width, height = inpaint.width, inpaint.height
         if spec.hires is not None:

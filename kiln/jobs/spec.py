@@ -59,8 +59,11 @@ class ImageOptions(PlainText):
     mask: str | None = Field(
         default=None, description="Inpainting: a mask of the init image's size, white where it is repainted"
     )
-    outpaint: tuple[int, int, int, int] | None = Field(
-        default=None, description="Outpainting: pixels added to the init image's left, right, top and bottom"
+    outpaint: list[int] | None = Field(  # a list, not a tuple: JSON (and the studio's types) have arrays
+        default=None,
+        min_length=4,
+        max_length=4,
+        description="Outpainting: pixels added to the init image's left, right, top and bottom",
     )
 
     hires: HiresFix | None = Field(

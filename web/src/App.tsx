@@ -12,6 +12,9 @@ import { useSession, useSignOut, type Session } from "./session/session";
 import { SignIn } from "./session/SignIn";
 import { StatusLine } from "./status/StatusLine";
 
+// Pages loaded on first visit (React.lazy), so the first load stays small.
+const VideoPage = lazy(() => import("./pages/VideoPage").then((m) => ({ default: m.VideoPage })));
+const SoundStagePage = lazy(() => import("./pages/SoundStagePage").then((m) => ({ default: m.SoundStagePage })));
 const StoryboardPage = lazy(() => import("./pages/StoryboardPage"));
 const AnimationStudioPage = lazy(() => import("./pages/AnimationStudioPage"));
 
@@ -19,8 +22,10 @@ const NAV = [
   { href: "/", label: "Create" },
   { href: "/queue", label: "Queue" },
   { href: "/gallery", label: "Gallery" },
-  { href: "/storyboard", label: "Storyboard" },
+  { href: "/video", label: "Video" },
   { href: "/studio", label: "Studio" },
+  { href: "/sound-stage", label: "Sound stage" },
+  { href: "/storyboard", label: "Storyboard" },
   { href: "/status", label: "Status" },
 ] as const;
 
@@ -59,21 +64,25 @@ function Shell({ session }: { session: Session }) {
         {session.auth === "on" && <Account keyName={session.key_name} />}
       </header>
       <main className="page">
-        <Switch>
-          <Route path="/" component={CreatePage} />
-          <Route path="/queue" component={QueuePage} />
-          <Route path="/queue/:jobId">{(params) => <JobPage jobId={params.jobId} />}</Route>
-          <Route path="/gallery" component={GalleryPage} />
-          <Route path="/storyboard">{() => <Suspense fallback={<p aria-busy="true">Loading…</p>}><StoryboardPage /></Suspense>}</Route>
-          <Route path="/status" component={StatusPage} />
-          <Route path="/studio">{() => <Suspense fallback={<div aria-busy="true" />}><AnimationStudioPage /></Suspense>}</Route>
-          <Route>
-            <h1>Not found</h1>
-            <p>
-              There is no page here. <Link href="/">Go to Create</Link>.
-            </p>
-          </Route>
-        </Switch>
+        <Suspense fallback={<p className="muted" aria-busy="true">Loading…</p>}>
+          <Switch>
+            <Route path="/" component={CreatePage} />
+            <Route path="/queue" component={QueuePage} />
+            <Route path="/queue/:jobId">{(params) => <JobPage jobId={params.jobId} />}</Route>
+            <Route path="/gallery" component={GalleryPage} />
+            <Route path="/video" component={VideoPage} />
+            <Route path="/studio" component={AnimationStudioPage} />
+            <Route path="/sound-stage" component={SoundStagePage} />
+            <Route path="/storyboard" component={StoryboardPage} />
+            <Route path="/status" component={StatusPage} />
+            <Route>
+              <h1>Not found</h1>
+              <p>
+                There is no page here. <Link href="/">Go to Create</Link>.
+              </p>
+            </Route>
+          </Switch>
+        </Suspense>
       </main>
     </div>
   );

@@ -287,7 +287,7 @@ class PlannedImage(BaseModel):
     loras: list[dict[str, Any]] = Field(default_factory=list, description="LoRAs: name, source, weight")
     control: dict[str, Any] | None = Field(default=None, description="ControlNet: type, image, scale, model")
     mask: str | None = None
-    outpaint: tuple[int, int, int, int] | None = None
+    outpaint: list[int] | None = None
     dedupe: bool = True
     hires_scale: float | None = None
     hires_strength: float = 0.5

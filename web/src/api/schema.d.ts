@@ -585,6 +585,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/loras": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** LoRAs to apply, and ControlNet types per family */
+        get: operations["loras_v1_loras_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/models": {
         parameters: {
             query?: never;
@@ -1025,6 +1042,41 @@ export interface components {
              */
             index?: number | null;
         };
+        /**
+         * ControlSpec
+         * @description A ControlNet guiding the image: `type` (canny, depth, pose: see GET /v1/models' families), the `image` (for
+         *     canny any picture, kiln finds its edges; for the other types the control map itself) and `scale`.
+         */
+        ControlSpec: {
+            /**
+             * Image
+             * @description A local file path, or upload:<id> / artifact:<id> over HTTP
+             */
+            image: string;
+            /**
+             * Scale
+             * @description How strongly it guides, 0 to 2; 0 is the image without it
+             * @default 1
+             */
+            scale: number;
+            /**
+             * Type
+             * @description canny (edges computed by kiln), depth or pose (the image is the map)
+             */
+            type: string;
+        };
+        /** ControlTypes */
+        ControlTypes: {
+            /** Computed */
+            computed: string[];
+            /** Family */
+            family: string;
+            /**
+             * Types
+             * @description `control.type` values; canny is computed from any picture
+             */
+            types: string[];
+        };
         /** Deleted */
         Deleted: {
             /**
@@ -1070,6 +1122,17 @@ export interface components {
              */
             batches: number;
             /**
+             * Cost
+             * @description `seconds` of one GPU at KILN_COST_PER_GPU_HOUR; null when either is unknown
+             */
+            cost?: number | null;
+            /**
+             * Generated
+             * @description Images the workers would generate: identical items (same recipe and seed) count once
+             * @default 0
+             */
+            generated: number;
+            /**
              * Items
              * @description Images the job would make
              */
@@ -1089,6 +1152,11 @@ export interface components {
              * @description `seconds` over `items`; null when `seconds` is
              */
             seconds_per_image: number | null;
+            /**
+             * Signatures
+             * @description The job's signatures
+             */
+            signatures?: components["schemas"]["SignatureEstimate"][];
         };
         /** FamilyPresets */
         FamilyPresets: {
@@ -1231,6 +1299,29 @@ export interface components {
             /** Status */
             status: string;
         };
+        /**
+         * HiresFix
+         * @description A1111's hires fix: the image made at its size, upscaled by `scale`, then repainted at `strength`.
+         */
+        HiresFix: {
+            /**
+             * Scale
+             * @description Upscale factor, above 1 to 4
+             * @default 2
+             */
+            scale: number;
+            /**
+             * Strength
+             * @description Denoise of the second pass
+             * @default 0.5
+             */
+            strength: number;
+            /**
+             * Upscaler
+             * @description An upscaler (`kiln upscale`'s names); default: Lanczos
+             */
+            upscaler?: string | null;
+        };
         /** ImageData */
         ImageData: {
             /** B64 Json */
@@ -1258,17 +1349,31 @@ export interface components {
              * @description 1:1, 16:9, 9:16, 4:3, 3:4, 3:2, 2:3, 21:9
              */
             aspect?: string | null;
+            /** @description A ControlNet guiding the image */
+            control?: components["schemas"]["ControlSpec"] | null;
             /** Format */
             format?: ("png" | "webp" | "jpeg" | "avif") | null;
             /** Guidance */
             guidance?: number | null;
             /** Height */
             height?: number | null;
+            /** @description Hires fix: generate, upscale, then img2img at a low strength (A1111's) */
+            hires?: components["schemas"]["HiresFix"] | null;
             /**
              * Init Image
              * @description Start from this image (img2img): a local file path
              */
             init_image?: string | null;
+            /**
+             * Loras
+             * @description LoRAs to apply (also `<lora:name:w>` in prompts)
+             */
+            loras?: components["schemas"]["LoraSpec"][] | null;
+            /**
+             * Mask
+             * @description Inpainting: a mask of the init image's size, white where it is repainted
+             */
+            mask?: string | null;
             /** Megapixels */
             megapixels?: number | null;
             /** Model */
@@ -1283,6 +1388,11 @@ export interface components {
              * @description What to avoid
              */
             negative_prompt?: string | null;
+            /**
+             * Outpaint
+             * @description Outpainting: pixels added to the init image's left, right, top and bottom
+             */
+            outpaint?: number[] | null;
             /** Output Quality */
             output_quality?: number | null;
             /**
@@ -1322,17 +1432,31 @@ export interface components {
              * @description 1:1, 16:9, 9:16, 4:3, 3:4, 3:2, 2:3, 21:9
              */
             aspect?: string | null;
+            /** @description A ControlNet guiding the image */
+            control?: components["schemas"]["ControlSpec"] | null;
             /** Format */
             format?: ("png" | "webp" | "jpeg" | "avif") | null;
             /** Guidance */
             guidance?: number | null;
             /** Height */
             height?: number | null;
+            /** @description Hires fix: generate, upscale, then img2img at a low strength (A1111's) */
+            hires?: components["schemas"]["HiresFix"] | null;
             /**
              * Init Image
              * @description Start from this image (img2img): a local file path
              */
             init_image?: string | null;
+            /**
+             * Loras
+             * @description LoRAs to apply (also `<lora:name:w>` in prompts)
+             */
+            loras?: components["schemas"]["LoraSpec"][] | null;
+            /**
+             * Mask
+             * @description Inpainting: a mask of the init image's size, white where it is repainted
+             */
+            mask?: string | null;
             /** Megapixels */
             megapixels?: number | null;
             /** Model */
@@ -1347,6 +1471,11 @@ export interface components {
              * @description What to avoid
              */
             negative_prompt?: string | null;
+            /**
+             * Outpaint
+             * @description Outpainting: pixels added to the init image's left, right, top and bottom
+             */
+            outpaint?: number[] | null;
             /** Output Quality */
             output_quality?: number | null;
             /**
@@ -1386,6 +1515,12 @@ export interface components {
          * @description Text to image in bulk: `items` (full specs) or `prompts` (with `defaults`), each `n` times.
          */
         ImagesJobRequest: {
+            /**
+             * Dedupe
+             * @description Identical items (same recipe and seed) are generated once and each gets the file; false: every item is generated
+             * @default true
+             */
+            dedupe: boolean;
             defaults?: components["schemas"]["ImageDefaults"] | null;
             /** @description An X/Y/Z plot over the job's one item (or prompt): one item per combination of the axes' values, and a labelled grid image (`JobView.grid`) once the job completes */
             grid?: components["schemas"]["GridSpec"] | null;
@@ -1454,17 +1589,31 @@ export interface components {
              * @description 1:1, 16:9, 9:16, 4:3, 3:4, 3:2, 2:3, 21:9
              */
             aspect?: string | null;
+            /** @description A ControlNet guiding the image */
+            control?: components["schemas"]["ControlSpec"] | null;
             /** Format */
             format?: ("png" | "webp" | "jpeg" | "avif") | null;
             /** Guidance */
             guidance?: number | null;
             /** Height */
             height?: number | null;
+            /** @description Hires fix: generate, upscale, then img2img at a low strength (A1111's) */
+            hires?: components["schemas"]["HiresFix"] | null;
             /**
              * Init Image
              * @description Start from this image (img2img): a local file path
              */
             init_image?: string | null;
+            /**
+             * Loras
+             * @description LoRAs to apply (also `<lora:name:w>` in prompts)
+             */
+            loras?: components["schemas"]["LoraSpec"][] | null;
+            /**
+             * Mask
+             * @description Inpainting: a mask of the init image's size, white where it is repainted
+             */
+            mask?: string | null;
             /** Megapixels */
             megapixels?: number | null;
             /** Model */
@@ -1485,6 +1634,11 @@ export interface components {
              * @description What to avoid
              */
             negative_prompt?: string | null;
+            /**
+             * Outpaint
+             * @description Outpainting: pixels added to the init image's left, right, top and bottom
+             */
+            outpaint?: number[] | null;
             /** Output Quality */
             output_quality?: number | null;
             /**
@@ -1780,6 +1934,55 @@ export interface components {
              */
             warning?: string | null;
         };
+        /** LoraEntryView */
+        LoraEntryView: {
+            /**
+             * Family
+             * @description The family a built-in LoRA fits
+             */
+            family?: string | null;
+            /**
+             * Name
+             * @description What `loras[].name` and `<lora:name:w>` take
+             */
+            name: string;
+            /** Size Bytes */
+            size_bytes: number;
+            /**
+             * Source
+             * @description builtin, or folder (a file in KILN_LORA_DIR)
+             */
+            source: string;
+        };
+        /** LoraList */
+        LoraList: {
+            /** Control */
+            control: components["schemas"]["ControlTypes"][];
+            /** Data */
+            data: components["schemas"]["LoraEntryView"][];
+        };
+        /**
+         * LoraSpec
+         * @description One LoRA: a `name` (see `kiln loras`) or a `path` to a .safetensors file, at `weight` (1 = as trained).
+         */
+        LoraSpec: {
+            /**
+             * Name
+             * @description A built-in LoRA or a file in KILN_LORA_DIR, no suffix
+             */
+            name?: string | null;
+            /**
+             * Path
+             * @description A .safetensors file (over HTTP: inside KILN_LORA_DIR)
+             */
+            path?: string | null;
+            /**
+             * Weight
+             * @description How strongly it applies, -4 to 4; 0 leaves the image as without it
+             * @default 1
+             */
+            weight: number;
+        };
         /** ModelEntry */
         ModelEntry: {
             /** Default */
@@ -1890,16 +2093,46 @@ export interface components {
          * @description An item as planned: style applied, size resolved, seed assigned.
          */
         PlannedImage: {
+            /**
+             * Control
+             * @description ControlNet: type, image, scale, model
+             */
+            control?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Dedupe
+             * @default true
+             */
+            dedupe: boolean;
             /** Guidance */
             guidance: number;
             /** Height */
             height: number;
+            /** Hires Scale */
+            hires_scale?: number | null;
+            /**
+             * Hires Strength
+             * @default 0.5
+             */
+            hires_strength: number;
+            /** Hires Upscaler */
+            hires_upscaler?: string | null;
             /** Index */
             index: number;
             /** Init Image */
             init_image?: string | null;
             /** Kind */
             kind: string;
+            /**
+             * Loras
+             * @description LoRAs: name, source, weight
+             */
+            loras?: {
+                [key: string]: unknown;
+            }[];
+            /** Mask */
+            mask?: string | null;
             /** Model */
             model: string;
             /** Name */
@@ -1908,6 +2141,8 @@ export interface components {
             negative_prompt: string;
             /** Negative Template */
             negative_template?: string | null;
+            /** Outpaint */
+            outpaint?: number[] | null;
             /** Output Format */
             output_format: string;
             /** Output Quality */
@@ -2072,6 +2307,38 @@ export interface components {
             signed_in: boolean;
         };
         /**
+         * SignatureEstimate
+         * @description One signature of an estimated job: what its items share, and what they would take.
+         */
+        SignatureEstimate: {
+            /** Batches */
+            batches: number;
+            /**
+             * Generated
+             * @description Images generated for them (identical items count once)
+             */
+            generated: number;
+            /** Items */
+            items: number;
+            /**
+             * Key
+             * @description The signature's key, as rates are recorded under it
+             */
+            key: string;
+            /**
+             * Label
+             * @description Model, kind, size, steps, guidance (and denoise) in words
+             */
+            label: string;
+            /** Seconds */
+            seconds: number | null;
+            /**
+             * Seconds Per Image
+             * @description The workers' recent rate; null until one ran it
+             */
+            seconds_per_image: number | null;
+        };
+        /**
          * SpeechRequest
          * @description `audio.speech.create(...)`'s body. Fields kiln has no use for (and any added later) are accepted and
          *     ignored, so the client works unchanged.
@@ -2207,6 +2474,57 @@ export interface components {
             id: string;
             /** Ref */
             ref: string;
+        };
+        /**
+         * UpscaleJobRequest
+         * @description Images made larger by an ESRGAN-family upscaler, in tiles (`kiln.motion.upscale_request`).
+         */
+        UpscaleJobRequest: {
+            /**
+             * Items
+             * @description One request per item
+             */
+            items: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Kind
+             * @constant
+             */
+            kind: "upscale";
+            /**
+             * Micro Batch
+             * @description Items per pipeline call
+             */
+            micro_batch?: number | null;
+            /**
+             * Prefix
+             * @description Output subfolder inside the job's own folder (`<owner>/<job id>/<prefix>/`); each folder name at most 255 bytes in UTF-8
+             */
+            prefix?: string | null;
+            /**
+             * Previews
+             * @description Send low-resolution previews (`item.preview` events) while images denoise
+             * @default false
+             */
+            previews: boolean;
+            /**
+             * Priority
+             * @description Higher runs first
+             * @default 0
+             */
+            priority: number;
+            /**
+             * Save
+             * @description Keep the files in storage
+             * @default true
+             */
+            save: boolean;
+            /**
+             * Webhook Url
+             * @description POSTed when the job is final
+             */
+            webhook_url?: string | null;
         };
         /**
          * Usage
@@ -3297,7 +3615,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ImagesJobRequest"] | components["schemas"]["VideoJobRequest"] | components["schemas"]["AnimationJobRequest"] | components["schemas"]["AssemblyJobRequest"] | components["schemas"]["StoryboardJobRequest"];
+                "application/json": components["schemas"]["ImagesJobRequest"] | components["schemas"]["VideoJobRequest"] | components["schemas"]["AnimationJobRequest"] | components["schemas"]["AssemblyJobRequest"] | components["schemas"]["StoryboardJobRequest"] | components["schemas"]["UpscaleJobRequest"];
             };
         };
         responses: {
@@ -3697,6 +4015,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    loras_v1_loras_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoraList"];
                 };
             };
         };

@@ -12,9 +12,9 @@ describe("estimate in words", () => {
 
   it("says unknown until there is a rate", () => {
     const base = { seconds_per_image: null, basis: "", queue_ahead_items: 0 };
-    expect(describeEstimate({ ...base, items: 50, batches: 7, seconds: null })).toBe(
+    expect(describeEstimate({ ...base, items: 50, generated: 50, batches: 7, seconds: null })).toBe(
       "50 images in 7 batches · time unknown (no recent rate yet)",
     );
-    expect(describeEstimate({ ...base, items: 1, batches: 1, seconds: 12 })).toBe("1 image in 1 batch · 12 s");
+    expect(describeEstimate({ ...base, items: 1, generated: 1, batches: 1, seconds: 12 })).toBe("1 image in 1 batch · 12 s");
   });
 });

@@ -21,9 +21,9 @@ export type GridBody = Schemas["GridSpec"];
 export type Estimate = Schemas["Estimate"];
 
 /** The body of `POST /v1/jobs` for images as the Create page sends it (and `POST /v1/estimate`): the request
- * without what the page leaves to the server (priority, save, micro-batch, prefix, webhook), always with its
+ * without what the page leaves to the server (priority, save, micro-batch, prefix, webhook, dedupe), always with its
  * `defaults`. */
 export type ImagesJobBody = Omit<
   Schemas["ImagesJobRequest"],
-  "priority" | "save" | "micro_batch" | "prefix" | "webhook_url" | "defaults"
+  "priority" | "save" | "micro_batch" | "prefix" | "webhook_url" | "dedupe" | "defaults"
 > & { defaults: ImageDefaults };
