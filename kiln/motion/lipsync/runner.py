@@ -1,0 +1,118 @@
+"""`run_lipsync` and `run_avatar`, following `kiln.motion.task` (resumable from `work_dir`).
+
+An avatar is three steps, each kept in `work_dir`: the speech (`avatar/speech.wav`, when the request gives text),
+the head's motion (`motion/`, `run_video`'s own segments: image-to-video of the portrait for as many frames as the
+speech lasts at `fps`), then the lip-sync of that clip (`lipsync/`, chunk by chunk) with the speech muxed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from kiln.config import Settings
+from kiln.errors import InvalidInput
+from kiln.media.audio import audio_duration
+from kiln.media.faces import Box, detect_face
+from kiln.motion.lipsync.request import AvatarRequest, LipsyncRequest
+from kiln.motion.lipsync.sync import SyncJob, _check_speech, sync_video
+from kiln.motion.task import ModelSource, TaskControl, TaskOutput
+from kiln.motion.video_request import VideoRequest
+from kiln.motion.video_task import run_video
+
+__all__ = ["run_avatar", "run_lipsync"]
+
+
+def run_lipsync(
+    request: LipsyncRequest, *, models: ModelSource, work_dir: Path, control: TaskControl
+) -> list[TaskOutput]:
+    """The video with its mouth re-drawn to speak the audio, which replaces its sound."""
+    job = SyncJob(
+        video=Path(request.video),
+        audio=Path(request.audio),
+        checkpoint=request.checkpoint,
+        padding=request.padding,
+        batch_size=request.batch_size,
+        name=request.name or f"lipsync-{Path(request.video).stem}",
+        crf=request.crf,
+    )
+    return [sync_video(job, work_dir, control)]
+
+
+def portrait_box(path: Path, field: str = "image") -> tuple[Box, tuple[int, int]]:
+    """The face in a portrait and the portrait's size; `InvalidInput` naming `field` when there is none."""
+    try:
+        with Image.open(path) as image:
+            rgb = np.asarray(image.convert("RGB"))
+    except OSError as exc:
+        raise InvalidInput(field, f"{path.name} is not an image kiln can read ({exc})") from None
+    found = detect_face(rgb)
+    if found is None:
+        raise InvalidInput(field, f"no face found in {path.name}; give a portrait with the face in view, upright")
+    x1, y1, x2, y2 = (round(v) for v in found)
+    return Box(x1, y1, x2, y2), (rgb.shape[1], rgb.shape[0])
+
+
+def _speech(request: AvatarRequest, work_dir: Path) -> Path:
+    if request.audio is not None:
+        path = Path(request.audio)
+        _check_speech(path)
+        return path
+    from kiln.media.tts import synthesizer
+
+    engine = synthesizer(Settings().tts)
+    folder = work_dir / "avatar"
+    folder.mkdir(parents=True, exist_ok=True)
+    key = hashlib.sha256(json.dumps([engine.name, request.text, request.voice, request.rate]).encode()).hexdigest()
+    path, marker = folder / "speech.wav", folder / "speech.json"
+    if not (path.is_file() and marker.is_file() and json.loads(marker.read_text()).get("key") == key):
+        engine.synthesize(request.text or "", path, voice=request.voice, rate=request.rate)
+        marker.write_text(json.dumps({"key": key}))
+    return path
+
+
+def run_avatar(request: AvatarRequest, *, models: ModelSource, work_dir: Path, control: TaskControl) -> list[TaskOutput]:
+    """A talking video of the portrait: its motion, lip-synced to the speech, with the speech as its sound."""
+    portrait = Path(request.image)
+    box, (width, height) = portrait_box(portrait)
+    speech = _speech(request, work_dir)
+    frames = max(2, round(audio_duration(speech) * request.fps))
+    motion_request = VideoRequest(
+        model=request.video_model,
+        image=str(portrait),
+        mode="i2v",
+        frames=frames,
+        fps=request.fps,
+        steps=request.steps,
+        seed=request.seed,
+        name="motion",
+    )
+    [motion] = run_video(motion_request, models=models, work_dir=work_dir / "motion", control=control)
+    scale_x, scale_y = (motion.width or width) / width, (motion.height or height) / height
+    fallback = Box(
+        round(box.x1 * scale_x), round(box.y1 * scale_y), round(box.x2 * scale_x), round(box.y2 * scale_y)
+    )
+    job = SyncJob(
+        video=motion.path,
+        audio=speech,
+        checkpoint=request.checkpoint,
+        padding=request.padding,
+        batch_size=request.batch_size,
+        name=request.name or f"avatar-{portrait.stem}",
+        crf=request.crf,
+        video_field="image",
+        fallback=fallback,
+    )
+    [output] = [sync_video(job, work_dir / "sync", control)]
+    metadata = {**output.metadata, "video_model": request.video_model, "text": request.text, "voice": request.voice}
+    return [TaskOutput.of_video(output.path, _probe(output.path), metadata=metadata)]
+
+
+def _probe(path: Path):  # type: ignore[no-untyped-def]
+    from kiln.media.video import probe_video
+
+    return probe_video(path)
