@@ -14,6 +14,7 @@ from kiln.cli.assemble import assemble_command
 from kiln.cli.generate import generate_command
 from kiln.cli.info import models_command, styles_command, tokens_command
 from kiln.cli.keys import keys_app
+from kiln.cli.lipsync import avatar_command, lipsync_command
 from kiln.cli.render import render_command
 from kiln.cli.reproduce import reproduce_command
 from kiln.cli.serve import serve_command
@@ -40,6 +41,8 @@ app.command("worker")(worker_command)
 app.command("render")(render_command)
 app.command("video")(video_command)
 app.command("assemble")(assemble_command)
+app.command("lipsync")(lipsync_command)
+app.command("avatar")(avatar_command)
 app.add_typer(keys_app)
 app.add_typer(animate_app)
 

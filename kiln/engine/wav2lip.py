@@ -37,7 +37,8 @@ class ConvBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.conv_block(x)
-        return self.act(out + x if self.residual else out)
+        result: torch.Tensor = self.act(out + x if self.residual else out)
+        return result
 
 
 class UpBlock(nn.Module):
@@ -51,7 +52,8 @@ class UpBlock(nn.Module):
         self.act = nn.ReLU()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.act(self.conv_block(x))
+        result: torch.Tensor = self.act(self.conv_block(x))
+        return result
 
 
 def _res(channels: int, count: int) -> list[nn.Module]:

@@ -45,7 +45,8 @@ class Box:
 def _cascade() -> Any:
     import cv2
 
-    return cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+    # the cascade XML ships inside the wheel (OpenCV 4; OpenCV 5 dropped it, hence the <5 pin)
+    return cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")  # type: ignore[attr-defined]
 
 
 def detect_face(rgb: NDArray[np.uint8]) -> tuple[float, float, float, float] | None:
@@ -73,9 +74,7 @@ def face_boxes(
     found = [i for i, box in enumerate(detections) if box is not None]
     if not found:
         raise ValueError("no face found in any frame")
-    raw = np.array(
-        [detections[min(found, key=lambda j: abs(j - i))] for i in range(len(detections))], dtype=np.float64
-    )
+    raw = np.array([detections[min(found, key=lambda j: abs(j - i))] for i in range(len(detections))], dtype=np.float64)
     half = SMOOTHING_FRAMES // 2
     smooth = np.array([raw[max(0, i - half) : i + half + 1].mean(axis=0) for i in range(len(raw))])
     boxes = []

@@ -33,6 +33,8 @@ RUNNERS: dict[str, RunnerSpec] = {
     "storyboard": RunnerSpec(
         "kiln.motion.storyboard.manifest:Storyboard", "kiln.motion.storyboard.runner:run_storyboard"
     ),
+    "lipsync": RunnerSpec("kiln.motion.lipsync.request:LipsyncRequest", "kiln.motion.lipsync.runner:run_lipsync"),
+    "avatar": RunnerSpec("kiln.motion.lipsync.request:AvatarRequest", "kiln.motion.lipsync.runner:run_avatar"),
 }
 
 

@@ -122,7 +122,26 @@ class StoryboardJobRequest(TaskJobRequest):
     kind: Literal["storyboard"]
 
 
-TASK_JOB_REQUESTS = (VideoJobRequest, AnimationJobRequest, AssemblyJobRequest, StoryboardJobRequest)
+class LipsyncJobRequest(TaskJobRequest):
+    """A video's mouth re-drawn to speak a new sound track (Wav2Lip), the sound replaced (`kiln.motion.lipsync`)."""
+
+    kind: Literal["lipsync"]
+
+
+class AvatarJobRequest(TaskJobRequest):
+    """A portrait that speaks an audio file or a line of text: image-to-video motion, then lip-sync."""
+
+    kind: Literal["avatar"]
+
+
+TASK_JOB_REQUESTS = (
+    VideoJobRequest,
+    AnimationJobRequest,
+    AssemblyJobRequest,
+    StoryboardJobRequest,
+    LipsyncJobRequest,
+    AvatarJobRequest,
+)
 
 
 def _job_kind(value: Any) -> str | None:
@@ -138,7 +157,9 @@ JobRequest = Annotated[
     | Annotated[VideoJobRequest, Tag("video")]
     | Annotated[AnimationJobRequest, Tag("animation")]
     | Annotated[AssemblyJobRequest, Tag("assembly")]
-    | Annotated[StoryboardJobRequest, Tag("storyboard")],
+    | Annotated[StoryboardJobRequest, Tag("storyboard")]
+    | Annotated[LipsyncJobRequest, Tag("lipsync")]
+    | Annotated[AvatarJobRequest, Tag("avatar")],
     Discriminator(_job_kind),
 ]
 

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
-
 from kiln.config import Settings
-from kiln.errors import InvalidInput
 from kiln.media.audio import audio_duration
-from kiln.media.faces import Box, detect_face
+from kiln.media.faces import Box
+from kiln.motion.lipsync.checks import check_checkpoint, check_speech, portrait_box
 from kiln.motion.lipsync.request import AvatarRequest, LipsyncRequest
-from kiln.motion.lipsync.sync import SyncJob, _check_speech, sync_video
+from kiln.motion.lipsync.sync import SyncJob, sync_video
 from kiln.motion.task import ModelSource, TaskControl, TaskOutput
 from kiln.motion.video_request import VideoRequest
 from kiln.motion.video_task import run_video
@@ -43,24 +41,10 @@ def run_lipsync(
     return [sync_video(job, work_dir, control)]
 
 
-def portrait_box(path: Path, field: str = "image") -> tuple[Box, tuple[int, int]]:
-    """The face in a portrait and the portrait's size; `InvalidInput` naming `field` when there is none."""
-    try:
-        with Image.open(path) as image:
-            rgb = np.asarray(image.convert("RGB"))
-    except OSError as exc:
-        raise InvalidInput(field, f"{path.name} is not an image kiln can read ({exc})") from None
-    found = detect_face(rgb)
-    if found is None:
-        raise InvalidInput(field, f"no face found in {path.name}; give a portrait with the face in view, upright")
-    x1, y1, x2, y2 = (round(v) for v in found)
-    return Box(x1, y1, x2, y2), (rgb.shape[1], rgb.shape[0])
-
-
 def _speech(request: AvatarRequest, work_dir: Path) -> Path:
     if request.audio is not None:
         path = Path(request.audio)
-        _check_speech(path)
+        check_speech(path)
         return path
     from kiln.media.tts import synthesizer
 
@@ -75,9 +59,12 @@ def _speech(request: AvatarRequest, work_dir: Path) -> Path:
     return path
 
 
-def run_avatar(request: AvatarRequest, *, models: ModelSource, work_dir: Path, control: TaskControl) -> list[TaskOutput]:
+def run_avatar(
+    request: AvatarRequest, *, models: ModelSource, work_dir: Path, control: TaskControl
+) -> list[TaskOutput]:
     """A talking video of the portrait: its motion, lip-synced to the speech, with the speech as its sound."""
     portrait = Path(request.image)
+    check_checkpoint(request.checkpoint, local=True)
     box, (width, height) = portrait_box(portrait)
     speech = _speech(request, work_dir)
     frames = max(2, round(audio_duration(speech) * request.fps))
@@ -93,9 +80,7 @@ def run_avatar(request: AvatarRequest, *, models: ModelSource, work_dir: Path, c
     )
     [motion] = run_video(motion_request, models=models, work_dir=work_dir / "motion", control=control)
     scale_x, scale_y = (motion.width or width) / width, (motion.height or height) / height
-    fallback = Box(
-        round(box.x1 * scale_x), round(box.y1 * scale_y), round(box.x2 * scale_x), round(box.y2 * scale_y)
-    )
+    fallback = Box(round(box.x1 * scale_x), round(box.y1 * scale_y), round(box.x2 * scale_x), round(box.y2 * scale_y))
     job = SyncJob(
         video=motion.path,
         audio=speech,
@@ -109,10 +94,4 @@ def run_avatar(request: AvatarRequest, *, models: ModelSource, work_dir: Path, c
     )
     [output] = [sync_video(job, work_dir / "sync", control)]
     metadata = {**output.metadata, "video_model": request.video_model, "text": request.text, "voice": request.voice}
-    return [TaskOutput.of_video(output.path, _probe(output.path), metadata=metadata)]
-
-
-def _probe(path: Path):  # type: ignore[no-untyped-def]
-    from kiln.media.video import probe_video
-
-    return probe_video(path)
+    return [replace(output, metadata=metadata)]

@@ -23,15 +23,15 @@ from PIL import Image
 
 from kiln.engine.wav2lip import FACE_SIZE, MEL_STEPS, Wav2Lip, load_wav2lip
 from kiln.errors import Cancelled, InvalidInput
-from kiln.media.audio import check_audio
 from kiln.media.faces import Box, Padding, detect_face, face_boxes
 from kiln.media.mel import load_speech, mel_spectrogram, mel_windows
-from kiln.media.video import encode_video, probe_video
+from kiln.media.video import encode_video
+from kiln.motion.lipsync.checks import check_checkpoint, check_speech, check_video
 from kiln.motion.lipsync.folder import SyncFolder
-from kiln.motion.lipsync.request import MAX_LIPSYNC_SECONDS, FacePadding
+from kiln.motion.lipsync.request import FacePadding
 from kiln.motion.task import TaskControl, TaskOutput, encoding_failed
 
-__all__ = ["CHECKPOINT_SETTING", "SyncJob", "check_video", "sync_video"]
+__all__ = ["CHECKPOINT_SETTING", "SyncJob", "sync_video"]
 
 CHECKPOINT_SETTING = "KILN_WAV2LIP_CHECKPOINT"
 Frame = NDArray[np.uint8]
@@ -52,33 +52,10 @@ class SyncJob:
     fallback: Box | None = None  # where the face is when no frame shows one (an avatar's portrait box)
 
 
-def check_video(path: Path, field: str = "video", shown: str | None = None) -> tuple[float, int]:
-    """The video's fps and frame count; `InvalidInput` naming `field` when it is unreadable or too long."""
-    label = shown or path.name
-    try:
-        info = probe_video(path)
-    except (av.FFmpegError, ValueError, OSError) as exc:
-        raise InvalidInput(field, f"{label} is not a video kiln can read ({exc})") from None
-    if info.frames < 1 or info.fps <= 0:
-        raise InvalidInput(field, f"{label} has no frames")
-    if info.duration > MAX_LIPSYNC_SECONDS:
-        raise InvalidInput(
-            field, f"{label} lasts {info.duration:.0f} s; lip-sync takes at most {MAX_LIPSYNC_SECONDS:.0f} s, cut it"
-        )
-    return info.fps, info.frames
-
-
-def _check_speech(path: Path, field: str = "audio") -> None:
-    try:
-        check_audio(path)
-    except ValueError as exc:
-        raise InvalidInput(field, str(exc).replace(str(path), path.name)) from None
-
-
 def _frames(path: Path) -> Iterator[Frame]:
     with av.open(os.fspath(path)) as container:
         for frame in container.decode(container.streams.video[0]):
-            yield frame.to_ndarray(format="rgb24")
+            yield np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
 
 
 def _key(job: SyncJob) -> str:
@@ -117,7 +94,8 @@ def _boxes(job: SyncJob, folder: SyncFolder, width: int, height: int) -> list[Bo
 
 def _draw(model: Wav2Lip, frames: Sequence[Frame], boxes: Sequence[Box], mels: NDArray[np.float32]) -> list[Frame]:
     """The frames with their faces re-drawn by the model; pixels outside the boxes untouched."""
-    crops = [cv2.resize(f[b.y1 : b.y2, b.x1 : b.x2], (FACE_SIZE, FACE_SIZE)) for f, b in zip(frames, boxes)]
+    size = (FACE_SIZE, FACE_SIZE)
+    crops = [cv2.resize(f[b.y1 : b.y2, b.x1 : b.x2], size) for f, b in zip(frames, boxes, strict=True)]
     faces = np.stack(crops)[..., ::-1].astype(np.float32) / 255.0  # RGB → BGR, as the model was trained
     masked = faces.copy()
     masked[:, FACE_SIZE // 2 :] = 0.0  # the lower half (the mouth) is what the model draws
@@ -127,7 +105,7 @@ def _draw(model: Wav2Lip, frames: Sequence[Frame], boxes: Sequence[Box], mels: N
     with torch.inference_mode():
         drawn = model(mel_input, face_input).permute(0, 2, 3, 1).cpu().numpy()
     out = []
-    for frame, box, face in zip(frames, boxes, drawn):
+    for frame, box, face in zip(frames, boxes, drawn, strict=True):
         pasted = frame.copy()
         rgb = np.ascontiguousarray(np.clip(face[..., ::-1] * 255.0 + 0.5, 0, 255).astype(np.uint8))
         pasted[box.y1 : box.y2, box.x1 : box.x2] = cv2.resize(rgb, (box.x2 - box.x1, box.y2 - box.y1))
@@ -138,7 +116,8 @@ def _draw(model: Wav2Lip, frames: Sequence[Frame], boxes: Sequence[Box], mels: N
 def sync_video(job: SyncJob, work_dir: Path, control: TaskControl) -> TaskOutput:
     """Lip-sync `job.video` to `job.audio` in `work_dir` (resumed from what is there), encoded with the speech."""
     fps, count = check_video(job.video, job.video_field)
-    _check_speech(job.audio)
+    check_speech(job.audio)
+    check_checkpoint(job.checkpoint, local=True)
     folder = SyncFolder(work_dir / "lipsync", _key(job))
     first = next(_frames(job.video))
     height, width = first.shape[:2]
@@ -148,7 +127,7 @@ def sync_video(job: SyncJob, work_dir: Path, control: TaskControl) -> TaskOutput
     size = job.batch_size
     frames = _frames(job.video)
     for number, start in enumerate(range(0, count, size)):
-        chunk = [frame for _, frame in zip(range(min(size, count - start)), frames)]
+        chunk = [frame for _, frame in zip(range(min(size, count - start)), frames, strict=False)]
         end = start + len(chunk)
         if folder.has_chunk(number):
             continue
