@@ -20,9 +20,9 @@ ORIGINAL_HZ, NEW_HZ = 1000.0, 300.0
 
 
 def astronaut_clip(path: Path, frames: int = 6, *, audio: bool = True) -> Path:
-    """`frames` frames (224x256) panning 2 px a frame across the astronaut, at 8 fps, with a 1 kHz tone."""
+    """`frames` frames (224x256) panning 1 px a frame across the astronaut, at 8 fps, with a 1 kHz tone."""
     photo = data.astronaut()
-    shots = [Image.fromarray(photo[:, 4 * i : 4 * i + 448][::2, ::2]) for i in range(frames)]
+    shots = [Image.fromarray(photo[:, 2 * i : 2 * i + 448][::2, ::2]) for i in range(frames)]
     sound = write_tone(path.with_suffix(".orig.wav"), seconds=frames / FPS, frequency=ORIGINAL_HZ) if audio else None
     encode_video(shots, path, fps=FPS, format="mp4", audio=sound)
     return path
