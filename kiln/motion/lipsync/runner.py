@@ -59,6 +59,13 @@ def _speech(request: AvatarRequest, work_dir: Path) -> Path:
     return path
 
 
+def _motion_key(portrait: Path, request: VideoRequest) -> str:
+    """The motion clip's frames follow from the portrait's bytes and the video request."""
+    digest = hashlib.sha256(portrait.read_bytes())
+    digest.update(request.model_dump_json(exclude={"image"}).encode())
+    return digest.hexdigest()
+
+
 def run_avatar(
     request: AvatarRequest, *, models: ModelSource, work_dir: Path, control: TaskControl
 ) -> list[TaskOutput]:
@@ -91,6 +98,7 @@ def run_avatar(
         crf=request.crf,
         video_field="image",
         fallback=fallback,
+        video_key=_motion_key(portrait, motion_request),
     )
     [output] = [sync_video(job, work_dir / "sync", control)]
     metadata = {**output.metadata, "video_model": request.video_model, "text": request.text, "voice": request.voice}

@@ -50,6 +50,9 @@ class SyncJob:
     crf: int | None = None
     video_field: str = "video"  # how errors name the video (an avatar's motion clip is made, not given)
     fallback: Box | None = None  # where the face is when no frame shows one (an avatar's portrait box)
+    # what the video's frames depend on, when it is made by kiln (an avatar's motion): its file is encoded again by
+    # each run, and an encoder's bytes are no promise, so the frames are keyed by what made them instead
+    video_key: str | None = None
 
 
 def _frames(path: Path) -> Iterator[Frame]:
@@ -60,8 +63,9 @@ def _frames(path: Path) -> Iterator[Frame]:
 
 def _key(job: SyncJob) -> str:
     digest = hashlib.sha256()
-    for path in (job.video, job.audio):
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    video = job.video_key.encode() if job.video_key is not None else job.video.read_bytes()
+    for content in (video, job.audio.read_bytes()):
+        digest.update(hashlib.sha256(content).digest())
     digest.update(repr((job.checkpoint, job.padding.model_dump(), job.batch_size, job.fallback)).encode())
     return digest.hexdigest()
 
