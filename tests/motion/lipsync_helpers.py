@@ -21,7 +21,7 @@ ORIGINAL_HZ, NEW_HZ = 1000.0, 300.0
 
 def astronaut_clip(path: Path, frames: int = 6, *, audio: bool = True) -> Path:
     """`frames` frames (224x256) panning 1 px a frame across the astronaut, at 8 fps, with a 1 kHz tone."""
-    photo = data.astronaut()
+    photo: NDArray[np.uint8] = data.astronaut()  # type: ignore[no-untyped-call]
     shots = [Image.fromarray(photo[:, 2 * i : 2 * i + 448][::2, ::2]) for i in range(frames)]
     sound = write_tone(path.with_suffix(".orig.wav"), seconds=frames / FPS, frequency=ORIGINAL_HZ) if audio else None
     encode_video(shots, path, fps=FPS, format="mp4", audio=sound)
@@ -33,7 +33,8 @@ def speech(path: Path, seconds: float) -> Path:
 
 
 def portrait(path: Path) -> Path:
-    Image.fromarray(data.astronaut()).save(path)
+    photo: NDArray[np.uint8] = data.astronaut()  # type: ignore[no-untyped-call]
+    Image.fromarray(photo).save(path)
     return path
 
 

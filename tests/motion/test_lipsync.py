@@ -13,7 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
+from kiln.engine.loader import LoadedModel
 from kiln.engine.wav2lip import Wav2Lip, load_wav2lip
 from kiln.errors import Cancelled
 from kiln.media.faces import Padding, face_boxes
@@ -27,6 +29,16 @@ from tests.motion.lipsync_helpers import NEW_HZ, astronaut_clip, attempts, decod
 ROOT = Path(__file__).resolve().parents[2]
 
 
+class NoModels:
+    """A lip-sync loads no pipeline: asking for one is a bug."""
+
+    def model(self, name: str, family: str | None = None) -> LoadedModel:
+        raise AssertionError(f"a lip-sync asked for the pipeline {name}")
+
+
+NO_MODELS = NoModels()
+
+
 def test_the_published_layout_loads_from_a_dataparallel_checkpoint(tmp_path: Path) -> None:
     model = Wav2Lip()
     assert 36_000_000 < sum(p.numel() for p in model.parameters()) < 36_600_000  # the published 36.3 M
@@ -34,7 +46,8 @@ def test_the_published_layout_loads_from_a_dataparallel_checkpoint(tmp_path: Pat
     state = {f"module.{k}": v.clone().fill_(0.5) if v.is_floating_point() else v for k, v in model.state_dict().items()}
     torch.save({"state_dict": state, "global_step": 1}, tmp_path / "wav2lip.pth")
     loaded = load_wav2lip(tmp_path / "wav2lip.pth")
-    assert torch.equal(loaded.output_block[1].weight, torch.full_like(loaded.output_block[1].weight, 0.5))
+    weight = loaded.output_block[1].weight
+    assert isinstance(weight, torch.Tensor) and torch.equal(weight, torch.full_like(weight, 0.5))
     out = loaded(torch.zeros(2, 1, 80, 16), torch.zeros(2, 6, 96, 96))
     assert out.shape == (2, 3, 96, 96)
 
@@ -61,7 +74,7 @@ def test_only_the_face_boxes_change_and_the_new_sound_replaces_the_old(tmp_path:
     clip = astronaut_clip(tmp_path / "clip.mp4")
     voice = speech(tmp_path / "voice.wav", seconds=0.75)
     request = LipsyncRequest(video=str(clip), audio=str(voice), batch_size=4, name="synced")
-    [output] = run_lipsync(request, models=NullControl(), work_dir=tmp_path / "work", control=NullControl())  # type: ignore[arg-type]
+    [output] = run_lipsync(request, models=NO_MODELS, work_dir=tmp_path / "work", control=NullControl())
 
     source = decoded(clip)
     info = probe_video(output.path)
@@ -70,7 +83,7 @@ def test_only_the_face_boxes_change_and_the_new_sound_replaces_the_old(tmp_path:
     boxes = json.loads((tmp_path / "work/lipsync/faces.json").read_text())["boxes"]
     for index, (before, (x1, y1, x2, y2)) in enumerate(zip(source, boxes, strict=True)):
         assert 60 < x1 < x2 < 160 and 10 < y1 < y2 < 120, boxes  # the astronaut's face, found
-        after = np.asarray(__import__("PIL.Image").Image.open(tmp_path / f"work/lipsync/frames/{index:06d}.png"))
+        after = np.asarray(Image.open(tmp_path / f"work/lipsync/frames/{index:06d}.png"))
         outside = np.ones(before.shape[:2], bool)
         outside[y1:y2, x1:x2] = False
         assert np.array_equal(after[outside], before[outside])
@@ -94,9 +107,9 @@ def test_a_stopped_lipsync_resumes_without_redoing_frames(tmp_path: Path) -> Non
     clip = astronaut_clip(tmp_path / "clip.mp4")
     request = LipsyncRequest(video=str(clip), audio=str(speech(tmp_path / "v.wav", 0.75)), batch_size=2)
     with pytest.raises(Cancelled):
-        run_lipsync(request, models=NullControl(), work_dir=tmp_path / "w", control=StopAfter(1))  # type: ignore[arg-type]
+        run_lipsync(request, models=NO_MODELS, work_dir=tmp_path / "w", control=StopAfter(1))
     first = (tmp_path / "w/lipsync/frames/000000.png").stat().st_mtime_ns
-    [output] = run_lipsync(request, models=NullControl(), work_dir=tmp_path / "w", control=NullControl())  # type: ignore[arg-type]
+    [output] = run_lipsync(request, models=NO_MODELS, work_dir=tmp_path / "w", control=NullControl())
     made = attempts(tmp_path / "w/lipsync/log.jsonl")
     assert made == {1: [(0, 2)], 2: [(2, 4), (4, 6)]}
     assert (tmp_path / "w/lipsync/frames/000000.png").stat().st_mtime_ns == first
@@ -117,9 +130,9 @@ def test_the_command_line_syncs_and_refuses_bad_inputs(tmp_path: Path) -> None:
     assert probe_video(tmp_path / "talk.mp4").frames == 6
 
     blank = tmp_path / "blank.mp4"
-    encode_video([__import__("PIL.Image").Image.new("RGB", (64, 64), "gray")] * 4, blank, fps=8, format="mp4")
+    encode_video([Image.new("RGB", (64, 64), "gray")] * 4, blank, fps=8, format="mp4")
     long = tmp_path / "long.mp4"
-    frame = __import__("PIL.Image").Image.new("RGB", (16, 16), "gray")
+    frame = Image.new("RGB", (16, 16), "gray")
     encode_video([frame] * 1210, long, fps=2, format="mp4")  # 605 s
     silent = astronaut_clip(tmp_path / "silent.mp4", frames=2, audio=False)
     for args, field, words in [
