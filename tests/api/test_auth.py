@@ -94,6 +94,7 @@ def test_quota_is_429_naming_the_limit(secured: Api) -> None:
         "remaining": 0,
         "window_hours": 24,
         "rule": "images per rolling 24 hours",
+        "remote_cost_usd_last_24h": 0.0,
     }
     sync = secured.client.post("/v1/images", json={"prompt": "one more"}, headers=headers)
     assert sync.status_code == 429
@@ -108,6 +109,7 @@ def test_usage_with_auth_off(api: Api) -> None:
         "remaining": None,
         "window_hours": 24,
         "rule": "images per rolling 24 hours",
+        "remote_cost_usd_last_24h": 0.0,
     }
 
 
