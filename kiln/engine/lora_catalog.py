@@ -54,10 +54,10 @@ def lora_source(name: str, folder: Path, field: str) -> tuple[str, str]:
         return clean, BUILTIN_SCHEME + clean
     if not clean or clean.startswith(("/", "\\")) or ".." in Path(clean).parts or "\\" in clean:
         raise InvalidInput(field, f"{name!r} is not a LoRA name; see `kiln loras` or GET /v1/loras")
-    path = folder / f"{clean}{SUFFIX}"
-    if not path.is_file():
+    if not _is_file(folder / f"{clean}{SUFFIX}"):
         known = ", ".join(entry.name for entry in list_loras(folder)[:12])
-        raise InvalidInput(field, f"no LoRA named {name!r} in the LoRA folder (KILN_LORA_DIR); known: {known}")
+        shown = name if len(name) <= 100 else f"{name[:100]}..."
+        raise InvalidInput(field, f"no LoRA named {shown!r} in the LoRA folder (KILN_LORA_DIR); known: {known}")
     return Path(clean).name, DIR_SCHEME + clean
 
 
@@ -75,6 +75,14 @@ def lora_from_path(text: str, folder: Path, field: str, *, local: bool) -> tuple
         return lora_source(relative.as_posix(), folder, field)
     if path.suffix != SUFFIX:
         raise InvalidInput(field, f"{text} is not a .safetensors file; LoRAs load from .safetensors")
-    if not path.is_file():
-        raise InvalidInput(field, f"{text} does not exist; give the path of a LoRA .safetensors file")
+    if not _is_file(path):
+        raise InvalidInput(field, f"{text[:200]} does not exist; give the path of a LoRA .safetensors file")
     return path.stem, str(path.resolve())
+
+
+def _is_file(path: Path) -> bool:
+    """Whether `path` is a file; a name the file system refuses (too long, say) is none, not an error."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False

@@ -154,3 +154,28 @@ def test_a_lora_missing_from_the_workers_folder_fails_the_item_saying_so(make_ap
     [item] = api.client.get(f"/v1/jobs/{job['id']}/items").json()["data"]
     assert "only-on-the-api/ink" in item["error"] and "KILN_LORA_DIR" in item["error"]
     assert str(engine.loras.folder) not in item["error"]
+
+
+LONG = "x" * 5000  # longer than a path may be: the file system answers ENAMETOOLONG, not "no such file"
+
+
+@pytest.mark.parametrize(
+    ("item", "field"),
+    [
+        ({"loras": [{"name": LONG}]}, "items.0.loras.0.name"),
+        ({"loras": [{"path": LONG}]}, "items.0.loras.0.path"),
+        ({"prompt": f"a boat <lora:{LONG}:1>"}, "items.0.prompt"),
+        ({"prompt": f"a boat __{LONG}__"}, "items.0.prompt"),
+    ],
+)
+def test_names_too_long_for_a_path_are_a_422_naming_the_field(
+    make_api: ApiFactory, item: dict[str, Any], field: str
+) -> None:
+    """A LoRA or wildcard name longer than the file system allows is unknown (422), not a 500; the message does
+    not echo the whole name."""
+    api = make_api()
+    api.settings.resolved_lora_dir().mkdir(parents=True, exist_ok=True)
+    response = api.client.post("/v1/jobs", json={"items": [{"prompt": "a boat", **SMALL, **item}]})
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["field"] == field and len(error["message"]) < 1000, error
