@@ -109,3 +109,19 @@ def test_kiln_upscale_writes_across_file_systems_and_names_an_unusable_out(tmp_p
     (tmp_path / "a-file").write_text("not a folder")
     blocked = kiln("upscale", "in.png", "--model", "tiny-esrgan", "--out", "a-file/big", cwd=tmp_path, env=env)
     assert blocked.returncode == 2 and "out" in blocked.stderr and "Traceback" not in blocked.stderr, blocked.stderr
+
+
+def test_diffusers_imports_after_an_upscaler_loaded_first(tmp_path: Path) -> None:
+    """A worker whose first item is an ESRGAN upscale (a fresh worker, say one restarted after a crash) loads
+    spandrel before diffusers; diffusers must still import then, or every later image item on that worker fails
+    (`torchvision.__spec__ is None` when torchvision is not installed and kiln's stand-in was left in place)."""
+    script = (
+        "from pathlib import Path\n"
+        "from kiln.engine.upscalers import load_upscaler\n"
+        f"load_upscaler('tiny-esrgan', folder=Path({str(tmp_path / 'none')!r}), builtin_dir=Path({str(tmp_path)!r}))\n"
+        "import diffusers\n"
+        "from diffusers import StableDiffusionPipeline\n"
+        "print('diffusers', diffusers.__version__, StableDiffusionPipeline.__name__)\n"
+    )
+    done = subprocess.run([KILN[0], "-c", script], env=ENV, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "StableDiffusionPipeline" in done.stdout, done.stderr[-2000:]
