@@ -40,7 +40,7 @@ def list_loras(folder: Path) -> list[LoraEntry]:
     entries = [LoraEntry(name, "builtin", 0, family) for name, family in BUILTIN_LORAS.items()]
     if folder.is_dir():
         for path in sorted(folder.rglob(f"*{SUFFIX}")):
-            if path.is_file():
+            if _is_file(path) and _utf8(path.relative_to(folder).as_posix()):
                 entries.append(
                     LoraEntry(path.relative_to(folder).with_suffix("").as_posix(), "folder", path.stat().st_size)
                 )
@@ -86,3 +86,13 @@ def _is_file(path: Path) -> bool:
         return path.is_file()
     except OSError:
         return False
+
+
+def _utf8(name: str) -> bool:
+    """Whether a file name is text: one in another encoding (undecodable bytes kept as surrogates) cannot be named
+    in JSON or a request, so it is left out of the list."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from typing import Any
 
 import numpy as np
@@ -179,3 +180,20 @@ def test_names_too_long_for_a_path_are_a_422_naming_the_field(
     assert response.status_code == 422, response.text
     error = response.json()["error"]
     assert error["field"] == field and len(error["message"]) < 1000, error
+
+
+def test_get_loras_skips_a_file_whose_name_is_not_utf8(make_api: ApiFactory) -> None:
+    """A LoRA file named in another encoding (unzipped from an old archive, say) cannot be named in JSON; the list
+    leaves it out instead of answering 500 for every file."""
+    api = make_api()
+    folder = api.settings.resolved_lora_dir()
+    folder.mkdir(parents=True)
+    (folder / "ink.safetensors").write_bytes(b"\x02\x00\x00\x00\x00\x00\x00\x00{}")
+    try:
+        with open(os.path.join(os.fsencode(folder), b"caf\xe9.safetensors"), "wb") as file:
+            file.write(b"\x02\x00\x00\x00\x00\x00\x00\x00{}")
+    except OSError:
+        pytest.skip("this file system refuses names that are not UTF-8")
+    answer = api.client.get("/v1/loras")
+    assert answer.status_code == 200, answer.text
+    assert [e["name"] for e in answer.json()["data"] if e["source"] == "folder"] == ["ink"]
