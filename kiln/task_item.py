@@ -15,7 +15,7 @@ from kiln.types import ImageItem, Signature
 
 __all__ = ["TASK_KINDS", "TaskItem", "WorkItem", "item_from_dict"]
 
-TASK_KINDS = ("video", "animation", "assembly", "storyboard", "upscale")
+TASK_KINDS = ("video", "animation", "assembly", "storyboard", "upscale", "lipsync", "avatar")
 _TASK_MARKER = "task"
 
 

@@ -164,6 +164,7 @@ def test_control_images_in_memory_replace_the_files(engine: Engine, tmp_path: Pa
     picture = shapes_picture(tmp_path / "shapes.png")
     item = make_item(0, control=ControlUse("canny", "storage:uploads/x.png", 1.0, "tiny-controlnet"))
     [from_memory] = engine.run([item], control_images=[Image.open(picture)])
+    assert item.control is not None
     [from_file] = pixels(engine, replace(item, control=replace(item.control, image=str(picture))))
     assert np.abs(from_memory.pixels - from_file).max() < 1e-6
 

@@ -22,7 +22,9 @@ __all__ = ["ApiError", "ErrorInfo", "describe", "error_response", "field_of", "i
 
 _SOURCES = frozenset({"body", "query", "path", "header", "cookie"})
 # Tags of discriminated unions (request kinds) that pydantic puts into error locations; not field names.
-UNION_TAGS: frozenset[str] = frozenset({"images", "video", "animation", "assembly", "storyboard", "upscale"})
+UNION_TAGS: frozenset[str] = frozenset(
+    {"images", "video", "animation", "assembly", "storyboard", "upscale", "lipsync", "avatar"}
+)
 _HTTP_TYPES = {413: "request_too_large"}
 MAX_DETAILS = 20  # of a validation error's problems, listed in `details`  # as `RequestSizeLimit` names it
 

@@ -60,6 +60,8 @@ def plan_tasks(services: Services, caller: Caller, kind: str, items: list[dict[s
             _check_audio(request, services, where, raw)
         elif kind == "upscale":
             _check_upscale(request, services, where, raw)
+        elif kind in ("lipsync", "avatar"):
+            _check_lipsync(request, services, where, raw)
         model_name = body.get("model") or ""
         planned.append(TaskItem(index=index, kind=kind, request=body, model=model_name, name=body.get("name")))
     return planned
@@ -114,6 +116,39 @@ def _check_audio(request: Any, services: Services, where: str, given: Mapping[st
             check_audio(path)
         except ValueError as exc:
             raise InvalidInput(f"{where}.audio", str(exc).replace(path, str(given.get("audio")))) from None
+
+
+def _check_lipsync(request: Any, services: Services, where: str, given: Mapping[str, Any]) -> None:
+    """A lip-sync's video (readable, not too long, a face in view) and speech, an avatar's portrait (a face in it)
+    and speech, and the checkpoint (a built-in name: no server paths), checked now so a mistake is a 422."""
+    from pathlib import Path
+
+    from kiln.motion.lipsync.checks import (
+        check_checkpoint,
+        check_face_in_video,
+        check_speech,
+        check_video,
+        portrait_box,
+    )
+
+    try:
+        check_checkpoint(request.checkpoint, local=False)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{where}.{exc.field}", exc.message) from exc
+    with ExitStack() as stack:
+        for field in ("video", "image", "audio"):
+            value = getattr(request, field, None)
+            if not isinstance(value, str) or not value.startswith(STORAGE_SCHEME):
+                continue  # absent, or a URL the worker checks when it fetches it
+            named, shown = f"{where}.{field}", str(given.get(field))
+            path = Path(_stored_path(services, stack, value, named, given.get(field)))
+            if field == "video":
+                _, frames = check_video(path, named, shown)
+                check_face_in_video(path, frames, named, shown)
+            elif field == "image":
+                portrait_box(path, named, shown)
+            else:
+                check_speech(path, named, shown)
 
 
 def _stored_path(services: Services, stack: ExitStack, value: str, field: str, given: object) -> str:

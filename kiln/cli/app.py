@@ -14,6 +14,7 @@ from kiln.cli.assemble import assemble_command
 from kiln.cli.generate import generate_command
 from kiln.cli.info import models_command, styles_command, tokens_command
 from kiln.cli.keys import keys_app
+from kiln.cli.lipsync import avatar_command, lipsync_command
 from kiln.cli.loras import loras_command
 from kiln.cli.render import render_command
 from kiln.cli.reproduce import reproduce_command
@@ -46,6 +47,8 @@ app.command("video")(video_command)
 app.command("assemble")(assemble_command)
 app.command("speak")(speak_command)
 app.command("upscale")(upscale_command)
+app.command("lipsync")(lipsync_command)
+app.command("avatar")(avatar_command)
 app.add_typer(keys_app)
 app.add_typer(animate_app)
 

@@ -93,7 +93,7 @@ def gallery_fields(item: WorkItem | None, metadata: Mapping[str, Any], content_t
     }
 
 
-_MOTION = ("video", "animation", "assembly", "storyboard")
+_MOTION = ("video", "animation", "assembly", "storyboard", "lipsync", "avatar")
 
 
 @dataclass(frozen=True, slots=True)

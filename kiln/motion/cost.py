@@ -6,6 +6,7 @@
 - `storyboard`: one image per distinct scene image, plus the frames of its clips and animations (as planned at
   submit: a clip whose scene lasts as long as its narration counts the model's default length).
 - `assembly`: 0; it puts existing images and clips together and generates nothing with a model.
+- `lipsync`, `avatar`: 0 for now (their length is the input video's or the speech's, read only by the worker).
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def frames_generated(
 ) -> int:
     """The frames a model generates for one `kind` request (a validated request's JSON); `InvalidInput` naming
     the field when the request cannot be planned."""
-    if kind == "assembly":
+    if kind in ("assembly", "lipsync", "avatar"):
         return 0
     if kind == "upscale":  # one pass of the upscaler: one image
         return 1

@@ -35,6 +35,8 @@ RUNNERS: dict[str, RunnerSpec] = {
         "kiln.motion.storyboard.manifest:Storyboard", "kiln.motion.storyboard.runner:run_storyboard", True
     ),
     "upscale": RunnerSpec("kiln.motion.upscale_request:UpscaleRequest", "kiln.motion.upscale_task:run_upscale"),
+    "lipsync": RunnerSpec("kiln.motion.lipsync.request:LipsyncRequest", "kiln.motion.lipsync.runner:run_lipsync"),
+    "avatar": RunnerSpec("kiln.motion.lipsync.request:AvatarRequest", "kiln.motion.lipsync.runner:run_avatar"),
 }
 
 

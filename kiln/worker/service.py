@@ -97,12 +97,12 @@ class GenerationEngine(Protocol):
         on_step: StepCallback | None = None,
         should_cancel: Callable[[], bool] | None = None,
         on_latents: BatchLatentsCallback | None = None,
-        control_images: Sequence[Image.Image | None] | None = None,
     ) -> list[GeneratedImage]: ...
 
 
-class InpaintingEngine(Protocol):
-    """An engine that also takes inpainting masks in memory (`kiln.engine.executor.Engine`)."""
+class ImageInputsEngine(Protocol):
+    """An engine that also takes inpainting masks and ControlNet images in memory (`kiln.engine.executor.Engine`);
+    the worker passes them only to items that have them, so engines without them (tests' fakes) keep working."""
 
     def run(
         self,
@@ -113,6 +113,7 @@ class InpaintingEngine(Protocol):
         should_cancel: Callable[[], bool] | None = None,
         on_latents: BatchLatentsCallback | None = None,
         masks: Sequence[Image.Image | None] | None = None,
+        control_images: Sequence[Image.Image | None] | None = None,
     ) -> list[GeneratedImage]: ...
 
 
@@ -459,13 +460,13 @@ class JobWorker:
         starts = stored_init_images(items, self.storage, max_pixels=self.settings.max_input_pixels)
         controls = stored_control_images(items, self.storage, max_pixels=self.settings.max_input_pixels)
         if controls is not None:
-            return self.engine.run(
+            return cast(ImageInputsEngine, self.engine).run(
                 items, init_images=starts, on_step=on_step, should_cancel=should_cancel, on_latents=previews,
                 control_images=controls,
             )  # fmt: skip
         masks = stored_masks(items, self.storage, max_pixels=self.settings.max_input_pixels)
-        if masks is not None:  # only then: engines without inpainting (tests' fakes) keep working
-            return cast(InpaintingEngine, self.engine).run(
+        if masks is not None:
+            return cast(ImageInputsEngine, self.engine).run(
                 items, init_images=starts, masks=masks, on_step=on_step, should_cancel=should_cancel,
                 on_latents=previews,
             )  # fmt: skip

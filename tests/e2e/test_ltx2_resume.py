@@ -74,5 +74,6 @@ def test_a_killed_worker_resumes_an_ltx2_video_without_redoing_segments(tmp_path
         video, audio = container.streams.video[0], container.streams.audio[0]
         assert video.frames == REQUEST["frames"] and audio.codec_context.name == "aac"
         assert video.duration is not None and audio.duration is not None
+        assert video.time_base is not None and audio.time_base is not None
         seconds = float(video.duration * video.time_base)
         assert abs(float(audio.duration * audio.time_base) - seconds) <= 1 / 24

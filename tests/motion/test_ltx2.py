@@ -54,6 +54,7 @@ def audio_of(data: bytes | Path) -> tuple[float, float, str, int, int]:
     with av.open(source) as container:
         video, audio = container.streams.video[0], container.streams.audio[0]
         assert video.duration is not None and audio.duration is not None
+        assert video.time_base is not None and audio.time_base is not None
         return (
             float(video.duration * video.time_base),
             float(audio.duration * audio.time_base),

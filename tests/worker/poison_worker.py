@@ -29,6 +29,7 @@ class PoisonEngine(Engine):
         should_cancel: Callable[[], bool] | None = None,
         on_latents: BatchLatentsCallback | None = None,
         masks: Sequence[Image.Image | None] | None = None,
+        control_images: Sequence[Image.Image | None] | None = None,
     ) -> list[GeneratedImage]:
         if any("POISON" in item.prompt for item in items):
             os._exit(POISON_EXIT_CODE)
@@ -39,6 +40,7 @@ class PoisonEngine(Engine):
             should_cancel=should_cancel,
             on_latents=on_latents,
             masks=masks,
+            control_images=control_images,
         )
 
 

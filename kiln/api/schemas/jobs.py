@@ -134,9 +134,27 @@ class UpscaleJobRequest(TaskJobRequest):
     kind: Literal["upscale"]
 
 
+class LipsyncJobRequest(TaskJobRequest):
+    """A video's mouth re-drawn to speak a new sound track (Wav2Lip), the sound replaced (`kiln.motion.lipsync`)."""
+
+    kind: Literal["lipsync"]
+
+
+class AvatarJobRequest(TaskJobRequest):
+    """A portrait that speaks an audio file or a line of text: image-to-video motion, then lip-sync."""
+
+    kind: Literal["avatar"]
+
+
 TASK_JOB_REQUESTS = (
-    VideoJobRequest, AnimationJobRequest, AssemblyJobRequest, StoryboardJobRequest, UpscaleJobRequest,
-)  # fmt: skip
+    VideoJobRequest,
+    AnimationJobRequest,
+    AssemblyJobRequest,
+    StoryboardJobRequest,
+    UpscaleJobRequest,
+    LipsyncJobRequest,
+    AvatarJobRequest,
+)
 
 
 def _job_kind(value: Any) -> str | None:
@@ -153,7 +171,9 @@ JobRequest = Annotated[
     | Annotated[AnimationJobRequest, Tag("animation")]
     | Annotated[AssemblyJobRequest, Tag("assembly")]
     | Annotated[StoryboardJobRequest, Tag("storyboard")]
-    | Annotated[UpscaleJobRequest, Tag("upscale")],
+    | Annotated[UpscaleJobRequest, Tag("upscale")]
+    | Annotated[LipsyncJobRequest, Tag("lipsync")]
+    | Annotated[AvatarJobRequest, Tag("avatar")],
     Discriminator(_job_kind),
 ]
 

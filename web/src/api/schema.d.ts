@@ -893,6 +893,57 @@ export interface components {
              */
             webhook_url?: string | null;
         };
+        /**
+         * AvatarJobRequest
+         * @description A portrait that speaks an audio file or a line of text: image-to-video motion, then lip-sync.
+         */
+        AvatarJobRequest: {
+            /**
+             * Items
+             * @description One request per item
+             */
+            items: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Kind
+             * @constant
+             */
+            kind: "avatar";
+            /**
+             * Micro Batch
+             * @description Items per pipeline call
+             */
+            micro_batch?: number | null;
+            /**
+             * Prefix
+             * @description Output subfolder inside the job's own folder (`<owner>/<job id>/<prefix>/`); each folder name at most 255 bytes in UTF-8
+             */
+            prefix?: string | null;
+            /**
+             * Previews
+             * @description Send low-resolution previews (`item.preview` events) while images denoise
+             * @default false
+             */
+            previews: boolean;
+            /**
+             * Priority
+             * @description Higher runs first
+             * @default 0
+             */
+            priority: number;
+            /**
+             * Save
+             * @description Keep the files in storage
+             * @default true
+             */
+            save: boolean;
+            /**
+             * Webhook Url
+             * @description POSTed when the job is final
+             */
+            webhook_url?: string | null;
+        };
         /** BeatsRequest */
         BeatsRequest: {
             /**
@@ -1933,6 +1984,57 @@ export interface components {
              * @description Why pending items wait: no live worker serves their model (start one with `kiln worker --models MODEL`), or no worker is live at all; null otherwise
              */
             warning?: string | null;
+        };
+        /**
+         * LipsyncJobRequest
+         * @description A video's mouth re-drawn to speak a new sound track (Wav2Lip), the sound replaced (`kiln.motion.lipsync`).
+         */
+        LipsyncJobRequest: {
+            /**
+             * Items
+             * @description One request per item
+             */
+            items: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Kind
+             * @constant
+             */
+            kind: "lipsync";
+            /**
+             * Micro Batch
+             * @description Items per pipeline call
+             */
+            micro_batch?: number | null;
+            /**
+             * Prefix
+             * @description Output subfolder inside the job's own folder (`<owner>/<job id>/<prefix>/`); each folder name at most 255 bytes in UTF-8
+             */
+            prefix?: string | null;
+            /**
+             * Previews
+             * @description Send low-resolution previews (`item.preview` events) while images denoise
+             * @default false
+             */
+            previews: boolean;
+            /**
+             * Priority
+             * @description Higher runs first
+             * @default 0
+             */
+            priority: number;
+            /**
+             * Save
+             * @description Keep the files in storage
+             * @default true
+             */
+            save: boolean;
+            /**
+             * Webhook Url
+             * @description POSTed when the job is final
+             */
+            webhook_url?: string | null;
         };
         /** LoraEntryView */
         LoraEntryView: {
@@ -3615,7 +3717,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ImagesJobRequest"] | components["schemas"]["VideoJobRequest"] | components["schemas"]["AnimationJobRequest"] | components["schemas"]["AssemblyJobRequest"] | components["schemas"]["StoryboardJobRequest"] | components["schemas"]["UpscaleJobRequest"];
+                "application/json": components["schemas"]["ImagesJobRequest"] | components["schemas"]["VideoJobRequest"] | components["schemas"]["AnimationJobRequest"] | components["schemas"]["AssemblyJobRequest"] | components["schemas"]["StoryboardJobRequest"] | components["schemas"]["UpscaleJobRequest"] | components["schemas"]["LipsyncJobRequest"] | components["schemas"]["AvatarJobRequest"];
             };
         };
         responses: {

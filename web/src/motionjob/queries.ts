@@ -9,7 +9,7 @@ export type JobResult = components["schemas"]["JobResult"];
 
 /** The job body by hand: the generated type of `POST /v1/jobs` is the images job's; a motion job's items are the
  * kind's request model (kiln/motion/*), which the OpenAPI document leaves open. */
-export function submitMotionJob(kind: "video" | "assembly", item: Record<string, unknown>): Promise<JobCreated> {
+export function submitMotionJob(kind: "video" | "assembly" | "lipsync" | "avatar", item: Record<string, unknown>): Promise<JobCreated> {
   return postJson<JobCreated>("/v1/jobs", { kind, items: [item] });
 }
 

@@ -1,5 +1,6 @@
 // The Video page (/video): a still from the gallery, an upload, or text only → a `video` job → its progress → the
-// clip playing in the page (and in the gallery). The running job's id lives in the URL (?job=…), so a reload or
+// clip playing in the page (and in the gallery). Two more modes make a face speak: Lip-sync (`lipsync` job) and
+// Talking avatar (`avatar` job), in web/src/video/TalkForms.tsx; all three share the job view and the player. The running job's id lives in the URL (?job=…), so a reload or
 // a shared link shows the same job.
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
@@ -10,12 +11,21 @@ import { fieldError, messageFor, type FieldError } from "../motionjob/errors";
 import { JobRun } from "../motionjob/JobRun";
 import { submitMotionJob } from "../motionjob/queries";
 import { MediaPicker, MediaPreview } from "../pickers/MediaPicker";
+import { AvatarFormView, LipsyncFormView } from "../video/TalkForms";
+import type { VideoMode } from "../video/talk";
 import { EMPTY_FORM, isSvd, toVideoItem, type LengthUnit, type Loop, type VideoForm, type VideoFormat } from "../video/form";
 import "../create/create.css";
 import "../motionjob/motionjob.css";
 
 // The form outlives the page while the studio stays open (to the gallery and back); a reload starts afresh.
 let keptForm: VideoForm = EMPTY_FORM;
+let keptMode: VideoMode = "clip";
+
+const MODES: readonly [VideoMode, string][] = [
+  ["clip", "Clip"],
+  ["lipsync", "Lip-sync"],
+  ["avatar", "Talking avatar"],
+];
 
 function useVideoModels() {
   return useQuery({
@@ -31,6 +41,11 @@ export function VideoPage() {
   const jobId = new URLSearchParams(search).get("job");
   const models = useVideoModels();
   const [form, setForm] = useState<VideoForm>(() => keptForm);
+  const [mode, setMode] = useState<VideoMode>(() => keptMode);
+  useEffect(() => {
+    keptMode = mode;
+  }, [mode]);
+  const follow = (id: string) => navigate(`/video?job=${encodeURIComponent(id)}`);
   useEffect(() => {
     keptForm = form;
   }, [form]);
@@ -52,7 +67,7 @@ export function VideoPage() {
     setError(null);
     try {
       const created = await submitMotionJob("video", toVideoItem({ ...form, model: model?.id ?? form.model }, family));
-      navigate(`/video?job=${encodeURIComponent(created.id)}`);
+      follow(created.id);
     } catch (caught) {
       setError(fieldError(caught));
     } finally {
@@ -65,8 +80,19 @@ export function VideoPage() {
 
   return (
     <div className="motion-page">
-      <form className="motion-settings" aria-label="Video settings" onSubmit={(event) => void submit(event)}>
+      <div className="motion-settings">
         <h1>Video</h1>
+        <div className="motion-radios" role="radiogroup" aria-label="Mode">
+          {MODES.map(([value, label]) => (
+            <label key={value}>
+              <input type="radio" name="video-mode" checked={mode === value} onChange={() => setMode(value)} /> {label}
+            </label>
+          ))}
+        </div>
+        {mode === "lipsync" && <LipsyncFormView onSubmitted={follow} />}
+        {mode === "avatar" && <AvatarFormView onSubmitted={follow} videoModels={(models.data ?? []).map((m) => m.id)} />}
+        {mode === "clip" && (
+      <form className="motion-settings" aria-label="Video settings" onSubmit={(event) => void submit(event)}>
         <fieldset className="motion-group">
           <legend>Start from</legend>
           <div className="motion-radios">
@@ -198,6 +224,8 @@ export function VideoPage() {
           {busy ? "Sending…" : "Make video"}
         </button>
       </form>
+        )}
+      </div>
       <section className="motion-result" aria-label="Result">
         {jobId ? (
           <JobRun key={jobId} jobId={jobId} label="Video">
@@ -219,10 +247,17 @@ export function VideoPage() {
               ))
             }
           </JobRun>
-        ) : form.still ? (
+        ) : mode === "clip" && form.still ? (
           <MediaPreview media={form.still} size="large" />
         ) : (
-          <p className="muted motion-empty">Pick a still or write a prompt, then Make video. The clip plays here and lands in the gallery.</p>
+          <p className="muted motion-empty">
+            {mode === "clip"
+              ? "Pick a still or write a prompt, then Make video."
+              : mode === "lipsync"
+                ? "Pick a clip with a face and a speech file, then Lip-sync."
+                : "Pick a portrait and type a line (or give a speech file), then Make avatar."}{" "}
+            The video plays here and lands in the gallery.
+          </p>
         )}
       </section>
     </div>
