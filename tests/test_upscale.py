@@ -89,3 +89,39 @@ def test_the_sd_x4_upscaler_makes_four_times_the_size(tmp_path: Path) -> None:
     again = upscale_image(upscaler, image, steps=2, prompt="a harbour")
     assert result.size == (64, 64)
     assert np.array_equal(np.asarray(result), np.asarray(again))  # seeded: the same image twice
+
+
+SHM = Path("/dev/shm")
+
+
+@pytest.mark.skipif(not SHM.is_dir(), reason="needs a tmpfs at /dev/shm for a temporary folder on another device")
+def test_kiln_upscale_writes_across_file_systems_and_names_an_unusable_out(tmp_path: Path) -> None:
+    """With `TMPDIR` on another file system than `--out` (a tmpfs /tmp, as on many distributions) the result is
+    still written; an `--out` that cannot be a folder is exit 2 naming `out`, not a traceback."""
+    if SHM.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("/dev/shm is on the test folder's file system here")
+    picture(5, size=24).save(tmp_path / "in.png")
+    env = {"KILN_DATA_DIR": str(tmp_path / "data"), "TMPDIR": str(SHM)}
+    done = kiln("upscale", "in.png", "--model", "tiny-esrgan", "--tile", "16", "--out", "big", cwd=tmp_path, env=env)
+    assert done.returncode == 0, done.stderr
+    assert Image.open(tmp_path / "big" / "in_x4.png").size == (96, 96)
+    assert [p.name for p in (tmp_path / "big").iterdir()] == ["in_x4.png"]  # no work folder left behind
+    (tmp_path / "a-file").write_text("not a folder")
+    blocked = kiln("upscale", "in.png", "--model", "tiny-esrgan", "--out", "a-file/big", cwd=tmp_path, env=env)
+    assert blocked.returncode == 2 and "out" in blocked.stderr and "Traceback" not in blocked.stderr, blocked.stderr
+
+
+def test_diffusers_imports_after_an_upscaler_loaded_first(tmp_path: Path) -> None:
+    """A worker whose first item is an ESRGAN upscale (a fresh worker, say one restarted after a crash) loads
+    spandrel before diffusers; diffusers must still import then, or every later image item on that worker fails
+    (`torchvision.__spec__ is None` when torchvision is not installed and kiln's stand-in was left in place)."""
+    script = (
+        "from pathlib import Path\n"
+        "from kiln.engine.upscalers import load_upscaler\n"
+        f"load_upscaler('tiny-esrgan', folder=Path({str(tmp_path / 'none')!r}), builtin_dir=Path({str(tmp_path)!r}))\n"
+        "import diffusers\n"
+        "from diffusers import StableDiffusionPipeline\n"
+        "print('diffusers', diffusers.__version__, StableDiffusionPipeline.__name__)\n"
+    )
+    done = subprocess.run([KILN[0], "-c", script], env=ENV, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "StableDiffusionPipeline" in done.stdout, done.stderr[-2000:]

@@ -59,7 +59,7 @@ def plan_tasks(services: Services, caller: Caller, kind: str, items: list[dict[s
         elif kind == "animation":
             _check_audio(request, services, where, raw)
         elif kind == "upscale":
-            _check_upscale(request, services, where)
+            _check_upscale(request, services, where, raw)
         elif kind in ("lipsync", "avatar"):
             _check_lipsync(request, services, where, raw)
         model_name = body.get("model") or ""
@@ -84,9 +84,10 @@ def _check_models(request: Any, where: str, default_model: str) -> None:
             _check_models(value, f"{where}.{i}", default_model)
 
 
-def _check_upscale(request: Any, services: Services, where: str) -> None:
-    """An upscale's upscaler is a built-in or a file of the upscalers folder, and its result within the output
-    pixel limit (a stored image's size read from its header)."""
+def _check_upscale(request: Any, services: Services, where: str, given: Mapping[str, Any]) -> None:
+    """An upscale's upscaler is a built-in or a file of the upscalers folder, and its stored image one Pillow
+    reads (a sound file is a 422 now, not a charged job that fails later) with its result within the output pixel
+    limit (the size read from its header)."""
     from kiln.api.inputs import stored_image_size
     from kiln.engine.upscaler_names import resolve_upscaler
     from kiln.motion.upscale_task import check_upscale_size
@@ -97,8 +98,10 @@ def _check_upscale(request: Any, services: Services, where: str) -> None:
         raise InvalidInput(f"{where}.upscaler", exc.message) from exc
     if isinstance(request.image, str) and request.image.startswith(STORAGE_SCHEME):
         size = stored_image_size(services, request.image)
-        if size is not None:
-            check_upscale_size(size, request, services.settings.max_output_pixels, f"{where}.image")
+        if size is None:
+            shown = str(given.get("image"))[:80]  # the caller's reference, never the storage key
+            raise InvalidInput(f"{where}.image", f"{shown} is not an image kiln can read; upload a PNG, JPEG or WebP")
+        check_upscale_size(size, request, services.settings.max_output_pixels, f"{where}.image")
 
 
 def _check_audio(request: Any, services: Services, where: str, given: Mapping[str, Any]) -> None:

@@ -50,16 +50,27 @@ def upscale_command(
             error = exc.errors()[0]
             field = ".".join(str(part) for part in error["loc"])
             raise InvalidInput({"upscaler": "model"}.get(field, field), error["msg"]) from None
-        with tempfile.TemporaryDirectory() as work:
+        _make_out(out)
+        # the work folder lies inside --out, so the result is renamed there on one file system (a tmpfs $TMPDIR
+        # would make the rename fail) and a stopped run leaves no half-written file under the final name
+        with tempfile.TemporaryDirectory(dir=out, prefix=".upscale-") as work:
             try:
                 [output] = run_upscale(request, models=_NoModels(), work_dir=Path(work), control=NullControl())
             except InvalidInput as exc:  # the flag is --model
                 raise InvalidInput("model" if exc.field == "upscaler" else exc.field, exc.message) from exc
-            out.mkdir(parents=True, exist_ok=True)
             factor = f"{scale:g}" if scale is not None else f"{(output.width or 0) // _width(image)}"
             target = out / f"{image.stem}_x{factor}.{fmt}"
             output.path.replace(target)
         console.print(f"{image.name} → {target} ({output.width}x{output.height})")
+
+
+def _make_out(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidInput(
+            "out", f"{out} cannot be made a folder ({exc.strerror}); give a folder you can write"
+        ) from exc
 
 
 def _width(image: Path) -> int:

@@ -40,7 +40,7 @@ def list_loras(folder: Path) -> list[LoraEntry]:
     entries = [LoraEntry(name, "builtin", 0, family) for name, family in BUILTIN_LORAS.items()]
     if folder.is_dir():
         for path in sorted(folder.rglob(f"*{SUFFIX}")):
-            if path.is_file():
+            if _is_file(path) and _utf8(path.relative_to(folder).as_posix()):
                 entries.append(
                     LoraEntry(path.relative_to(folder).with_suffix("").as_posix(), "folder", path.stat().st_size)
                 )
@@ -54,10 +54,10 @@ def lora_source(name: str, folder: Path, field: str) -> tuple[str, str]:
         return clean, BUILTIN_SCHEME + clean
     if not clean or clean.startswith(("/", "\\")) or ".." in Path(clean).parts or "\\" in clean:
         raise InvalidInput(field, f"{name!r} is not a LoRA name; see `kiln loras` or GET /v1/loras")
-    path = folder / f"{clean}{SUFFIX}"
-    if not path.is_file():
+    if not _is_file(folder / f"{clean}{SUFFIX}"):
         known = ", ".join(entry.name for entry in list_loras(folder)[:12])
-        raise InvalidInput(field, f"no LoRA named {name!r} in the LoRA folder (KILN_LORA_DIR); known: {known}")
+        shown = name if len(name) <= 100 else f"{name[:100]}..."
+        raise InvalidInput(field, f"no LoRA named {shown!r} in the LoRA folder (KILN_LORA_DIR); known: {known}")
     return Path(clean).name, DIR_SCHEME + clean
 
 
@@ -75,6 +75,24 @@ def lora_from_path(text: str, folder: Path, field: str, *, local: bool) -> tuple
         return lora_source(relative.as_posix(), folder, field)
     if path.suffix != SUFFIX:
         raise InvalidInput(field, f"{text} is not a .safetensors file; LoRAs load from .safetensors")
-    if not path.is_file():
-        raise InvalidInput(field, f"{text} does not exist; give the path of a LoRA .safetensors file")
+    if not _is_file(path):
+        raise InvalidInput(field, f"{text[:200]} does not exist; give the path of a LoRA .safetensors file")
     return path.stem, str(path.resolve())
+
+
+def _is_file(path: Path) -> bool:
+    """Whether `path` is a file; a name the file system refuses (too long, say) is none, not an error."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def _utf8(name: str) -> bool:
+    """Whether a file name is text: one in another encoding (undecodable bytes kept as surrogates) cannot be named
+    in JSON or a request, so it is left out of the list."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -38,13 +38,22 @@ def _spandrel() -> Any:
     try:
         import torchvision  # type: ignore[import-not-found]  # noqa: F401
     except Exception:
-        _stand_in_torchvision()
+        stand_ins = _stand_in_torchvision()
+        try:
+            import spandrel
+        finally:
+            # spandrel bound what it imports; left in `sys.modules`, a module without a `__spec__` makes every later
+            # `find_spec("torchvision")` raise, and with it the first `import diffusers` of the process
+            for name, module in stand_ins.items():
+                if sys.modules.get(name) is module:
+                    del sys.modules[name]
+        return spandrel
     import spandrel
 
     return spandrel
 
 
-def _stand_in_torchvision() -> None:
+def _stand_in_torchvision() -> dict[str, types.ModuleType]:
     def unavailable(*args: object, **kwargs: object) -> None:
         raise RuntimeError("this model architecture needs torchvision, which is not installed")
 
@@ -59,9 +68,13 @@ def _stand_in_torchvision() -> None:
     root.__dict__["transforms"] = transforms
     for name in [m for m in sys.modules if m == "torchvision" or m.startswith("torchvision.")]:
         del sys.modules[name]  # a half-imported real one
-    sys.modules.update(
-        {"torchvision": root, "torchvision.transforms": transforms, "torchvision.transforms.functional": functional}
-    )
+    stand_ins = {
+        "torchvision": root,
+        "torchvision.transforms": transforms,
+        "torchvision.transforms.functional": functional,
+    }
+    sys.modules.update(stand_ins)
+    return stand_ins
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,8 +47,13 @@ class WildcardFolder:
         if name in self._cache:
             return self._cache[name]
         path = self._path(name, field)
-        if not path.is_file():
-            raise InvalidInput(field, f"unknown wildcard __{name}__: there is no {name}.txt in {_SETTING}")
+        try:
+            found = path.is_file()
+        except OSError:  # a name the file system refuses (too long, say) names no wildcard
+            found = False
+        if not found:
+            shown = name if len(name) <= 100 else f"{name[:100]}..."
+            raise InvalidInput(field, f"unknown wildcard __{shown}__: there is no {shown}.txt in {_SETTING}")
         try:
             if path.stat().st_size > MAX_WILDCARD_BYTES:
                 raise InvalidInput(field, f"wildcard __{name}__ is over {MAX_WILDCARD_BYTES // 2**20} MiB")

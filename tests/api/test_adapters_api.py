@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from typing import Any
 
 import numpy as np
@@ -154,3 +155,45 @@ def test_a_lora_missing_from_the_workers_folder_fails_the_item_saying_so(make_ap
     [item] = api.client.get(f"/v1/jobs/{job['id']}/items").json()["data"]
     assert "only-on-the-api/ink" in item["error"] and "KILN_LORA_DIR" in item["error"]
     assert str(engine.loras.folder) not in item["error"]
+
+
+LONG = "x" * 5000  # longer than a path may be: the file system answers ENAMETOOLONG, not "no such file"
+
+
+@pytest.mark.parametrize(
+    ("item", "field"),
+    [
+        ({"loras": [{"name": LONG}]}, "items.0.loras.0.name"),
+        ({"loras": [{"path": LONG}]}, "items.0.loras.0.path"),
+        ({"prompt": f"a boat <lora:{LONG}:1>"}, "items.0.prompt"),
+        ({"prompt": f"a boat __{LONG}__"}, "items.0.prompt"),
+    ],
+)
+def test_names_too_long_for_a_path_are_a_422_naming_the_field(
+    make_api: ApiFactory, item: dict[str, Any], field: str
+) -> None:
+    """A LoRA or wildcard name longer than the file system allows is unknown (422), not a 500; the message does
+    not echo the whole name."""
+    api = make_api()
+    api.settings.resolved_lora_dir().mkdir(parents=True, exist_ok=True)
+    response = api.client.post("/v1/jobs", json={"items": [{"prompt": "a boat", **SMALL, **item}]})
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["field"] == field and len(error["message"]) < 1000, error
+
+
+def test_get_loras_skips_a_file_whose_name_is_not_utf8(make_api: ApiFactory) -> None:
+    """A LoRA file named in another encoding (unzipped from an old archive, say) cannot be named in JSON; the list
+    leaves it out instead of answering 500 for every file."""
+    api = make_api()
+    folder = api.settings.resolved_lora_dir()
+    folder.mkdir(parents=True)
+    (folder / "ink.safetensors").write_bytes(b"\x02\x00\x00\x00\x00\x00\x00\x00{}")
+    try:
+        with open(os.path.join(os.fsencode(folder), b"caf\xe9.safetensors"), "wb") as file:
+            file.write(b"\x02\x00\x00\x00\x00\x00\x00\x00{}")
+    except OSError:
+        pytest.skip("this file system refuses names that are not UTF-8")
+    answer = api.client.get("/v1/loras")
+    assert answer.status_code == 200, answer.text
+    assert [e["name"] for e in answer.json()["data"] if e["source"] == "folder"] == ["ink"]

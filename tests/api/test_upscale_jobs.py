@@ -10,6 +10,7 @@ from PIL import Image
 
 from tests.api.conftest import ApiFactory
 from tests.api.test_inpaint_jobs import upload
+from tests.media.click_track import click_samples, write_audio
 from tests.test_img2img import picture
 
 
@@ -43,3 +44,19 @@ def test_bad_upscales_are_422s_naming_the_field(make_api: ApiFactory) -> None:
         assert response.status_code == 422, response.text
         error = response.json()["error"]
         assert error["field"] == field and words in error["message"], error
+
+
+def test_an_upscale_of_a_file_that_is_no_image_is_a_422_at_submit(make_api: ApiFactory, tmp_path: Path) -> None:
+    """A sound file uploaded as the image is refused when the job is submitted (as a mask or a control image is),
+    not accepted, charged and failed later by the worker."""
+    api = make_api()
+    track = write_audio(tmp_path / "click.wav", click_samples(bpm=120, seconds=1))
+    response = api.client.post("/v1/uploads", files={"file": ("click.wav", track.read_bytes())})
+    assert response.status_code == 201, response.text
+    ref = response.json()["ref"]
+    response = api.client.post(
+        "/v1/jobs", json={"kind": "upscale", "items": [{"image": ref, "upscaler": "tiny-esrgan"}]}
+    )
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["field"] == "items.0.image" and ref in error["message"] and "storage:" not in error["message"], error
