@@ -133,7 +133,9 @@ def test_beat_sync_puts_keyframes_on_a_click_tracks_beats(
     # another browser opening the production reads its request back into the form, keyframes included
     elsewhere = signed_in_page(path=f"/studio?job={job['id']}")
     elsewhere.get_by_label("The finished video").wait_for()
-    assert elsewhere.get_by_label("Frames", exact=True).input_value() == "6"
+    # the form shows its defaults until the production's request has been read: wait for that, then compare
+    frames_field = elsewhere.get_by_label("Frames", exact=True)
+    wait_until(lambda: frames_field.input_value() == "6", timeout=60, interval=0.2, what="the request read back")
     restored = [
         int(elsewhere.get_by_label(f"Keyframe {i + 1} time", exact=True).input_value())
         for i in range(elsewhere.locator(".anim-table tbody tr").count())
