@@ -4,18 +4,13 @@ reads init images): `storage:<key>` references become pictures in memory, their 
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
-from pathlib import PurePosixPath
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from kiln.engine.control_images import open_control_image
-from kiln.errors import InvalidInput
-from kiln.jobs.inputs import STORAGE_SCHEME
-from kiln.media.pixels import check_pixels
 from kiln.types import ImageItem
-from kiln.worker.init_images import ReadableStorage
+from kiln.worker.init_images import ReadableStorage, is_stored, read_stored_image
 
 __all__ = ["stored_control_images"]
 
@@ -24,24 +19,12 @@ def stored_control_images(
     items: Sequence[ImageItem], storage: ReadableStorage, *, max_pixels: int
 ) -> list[Image.Image | None] | None:
     """One control image per item (None without a ControlNet) when any is in storage; else None."""
-    if not any(item.control is not None and item.control.image.startswith(STORAGE_SCHEME) for item in items):
+    if not any(item.control is not None and is_stored(item.control.image) for item in items):
         return None
     return [None if item.control is None else _read(item.control.image, storage, max_pixels) for item in items]
 
 
 def _read(source: str, storage: ReadableStorage, max_pixels: int) -> Image.Image:
-    if not source.startswith(STORAGE_SCHEME):
+    if not is_stored(source):
         return open_control_image(source, max_pixels=max_pixels)
-    key = source.removeprefix(STORAGE_SCHEME)
-    name = PurePosixPath(key).name
-    try:
-        data = storage.read(key)
-    except FileNotFoundError:
-        raise InvalidInput("control.image", f"{name} is gone from storage; upload the image again") from None
-    if not check_pixels(data, max_pixels=max_pixels, field="control.image", name=name):
-        raise InvalidInput("control.image", f"cannot read {name} as an image; use a PNG, JPEG or WebP")
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            return image.convert("RGB")
-    except (UnidentifiedImageError, OSError) as exc:
-        raise InvalidInput("control.image", f"cannot read {name} as an image; use a PNG, JPEG or WebP") from exc
+    return read_stored_image(source, storage, max_pixels=max_pixels, field="control.image", mode="RGB")

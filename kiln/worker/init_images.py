@@ -24,7 +24,7 @@ from kiln.jobs.inputs import STORAGE_SCHEME
 from kiln.media.pixels import check_pixels
 from kiln.types import ImageItem
 
-__all__ = ["ReadableStorage", "is_stored", "stored_init_images", "stored_masks"]
+__all__ = ["ReadableStorage", "is_stored", "read_stored_image", "stored_init_images", "stored_masks"]
 
 
 class ReadableStorage(Protocol):
@@ -51,19 +51,27 @@ def _start(source: str | None, storage: ReadableStorage, max_pixels: int) -> Ima
         raise InvalidInput("init_image", "an img2img item needs an init image; give upload:<id> or artifact:<id>")
     if not is_stored(source):
         return open_init_image(source, max_pixels=max_pixels)
+    return read_stored_image(source, storage, max_pixels=max_pixels, field="init_image", mode="RGB")
+
+
+def read_stored_image(
+    source: str, storage: ReadableStorage, *, max_pixels: int, field: str, mode: str, what: str = "image"
+) -> Image.Image:
+    """The picture at `storage:<key>` in `mode`, its header checked against `max_pixels` before decoding;
+    `InvalidInput(field)` naming the file when it is gone or not an image."""
     key = source.removeprefix(STORAGE_SCHEME)
     name = PurePosixPath(key).name
     try:
         data = storage.read(key)
     except FileNotFoundError:
-        raise InvalidInput("init_image", f"{name} is gone from storage; upload the image again") from None
-    if not check_pixels(data, max_pixels=max_pixels, field="init_image", name=name):  # the header, before decoding
-        raise InvalidInput("init_image", f"cannot read {name} as an image; use a PNG, JPEG or WebP")
+        raise InvalidInput(field, f"{name} is gone from storage; upload the {what} again") from None
+    if not check_pixels(data, max_pixels=max_pixels, field=field, name=name):  # the header, before decoding
+        raise InvalidInput(field, f"cannot read {name} as an image; use a PNG, JPEG or WebP")
     try:
         with Image.open(io.BytesIO(data)) as image:
-            return image.convert("RGB")
+            return image.convert(mode)
     except (UnidentifiedImageError, OSError) as exc:
-        raise InvalidInput("init_image", f"cannot read {name} as an image ({exc}); use a PNG, JPEG or WebP") from exc
+        raise InvalidInput(field, f"cannot read {name} as an image ({exc}); use a PNG, JPEG or WebP") from exc
 
 
 def stored_masks(
@@ -79,16 +87,4 @@ def stored_masks(
 def _mask(source: str, storage: ReadableStorage, max_pixels: int) -> Image.Image:
     if not is_stored(source):
         return open_mask(source, max_pixels=max_pixels)
-    key = source.removeprefix(STORAGE_SCHEME)
-    name = PurePosixPath(key).name
-    try:
-        data = storage.read(key)
-    except FileNotFoundError:
-        raise InvalidInput("mask", f"{name} is gone from storage; upload the mask again") from None
-    if not check_pixels(data, max_pixels=max_pixels, field="mask", name=name):
-        raise InvalidInput("mask", f"cannot read {name} as an image; use a PNG, JPEG or WebP")
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            return image.convert("L")
-    except (UnidentifiedImageError, OSError) as exc:
-        raise InvalidInput("mask", f"cannot read {name} as an image ({exc}); use a PNG or WebP") from exc
+    return read_stored_image(source, storage, max_pixels=max_pixels, field="mask", mode="L", what="mask")
