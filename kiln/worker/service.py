@@ -273,6 +273,7 @@ class JobWorker:
     def run_once(self) -> bool:
         """Claim one unit and run it to the end; False when there was nothing to claim."""
         self._expire_leases()
+        claim_started = self._clock()
         unit = self.store.claim(
             self.worker_id,
             max_items=self.engine.micro_batch,
@@ -281,11 +282,12 @@ class JobWorker:
         )
         if unit is None:
             return False
+        claim_seconds = self._clock() - claim_started
         self.stats.units += 1
         self._busy = True
         self._storage_error = None
         try:
-            self._run_unit(unit)
+            self._run_unit(unit, claim_seconds)
         except (DeviceFailed, FailureNotRecorded):
             raise  # not released: the lease expires and counts the attempt
         except BaseException:
@@ -336,7 +338,9 @@ class JobWorker:
 
     # one unit
 
-    def _run_unit(self, unit: WorkUnit) -> None:
+    def _run_unit(self, unit: WorkUnit, claim_seconds: float) -> None:
+        """Run a claimed unit; `claim_seconds` (how long its claim took) counts in the rate it records, as each
+        unit of a job pays it."""
         jobs: dict[str, list[int]] = {}
         for record in unit.items:
             jobs.setdefault(record.job_id, []).append(record.item.index)
@@ -379,7 +383,7 @@ class JobWorker:
             if made_before is not None:  # identical items are generated once: the rate is per image generated
                 made = getattr(self.engine, "images_generated", made_before) - made_before
             if started is not None and made > 0 and self.stats.done - done == len(unit.items):
-                self._record_rate(unit, (self._clock() - started) / made)
+                self._record_rate(unit, (claim_seconds + self._clock() - started) / made)
 
     def _run_task(self, unit: WorkUnit, keeper: LeaseKeeper, should_cancel: Callable[[], bool]) -> None:
         """A task item (a unit holds one): run it in its work folder, then record its artifact or its failure."""

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
+import pytest
 from PIL import Image
 
 from kiln.config import Settings
 from kiln.engine.executor import BatchLatentsCallback, Engine, GeneratedImage, StepCallback
 from kiln.engine.loader import LoadedModel
-from kiln.jobs.records import NewJob
+from kiln.jobs.records import NewJob, WorkUnit
 from kiln.jobs.store import JobStore
 from kiln.storage.local import LocalStorage
 from kiln.types import ImageItem
@@ -59,9 +61,9 @@ class _SlowLoads(SpyEngine):
         return super().run(items, on_step=on_step, should_cancel=should_cancel, on_latents=on_latents)
 
 
-def _worker(store: JobStore, engine: Engine, tmp_path: Path) -> JobWorker:
+def _worker(store: JobStore, engine: Engine, tmp_path: Path, clock: _Clock | None = None) -> JobWorker:
     settings = Settings(threads=2, output_dir=tmp_path / "out", lease_seconds=30, heartbeat_seconds=5)
-    clock = _Clock()
+    clock = clock or _Clock()
     slow: GenerationEngine = _SlowLoads(engine, clock)
     return JobWorker(store, slow, LocalStorage(settings.output_dir), settings, "rate-worker", clock=clock)
 
@@ -90,3 +92,25 @@ def test_a_unit_with_a_failed_item_records_no_rate(store: JobStore, engine: Engi
         pass
     assert sorted(i.state for i in store.list_items(job.id)) == ["done", "failed"]
     assert store.signature_rates([items[0].signature().key()]) == {}  # one by one is not the unit's rate
+
+
+def test_the_time_a_claim_takes_counts_in_the_rate(
+    store: JobStore, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every unit of a job pays its claim, so an estimate that left it out would fall short of the measured time."""
+    claim_seconds = 0.5
+    clock = _Clock()
+    claim = store.claim
+
+    def slow_claim(*args: Any, **kwargs: Any) -> WorkUnit | None:
+        clock.now += claim_seconds
+        return claim(*args, **kwargs)
+
+    monkeypatch.setattr(store, "claim", slow_claim)
+    items = [make_item(i) for i in range(2)]
+    store.create_job(NewJob(micro_batch=2), items)
+    worker = _worker(store, engine, tmp_path, clock)
+    while worker.run_once():
+        pass
+    rate = store.signature_rates([items[0].signature().key()])[items[0].signature().key()]
+    assert claim_seconds / 2 <= rate.seconds_per_image < LOAD_SECONDS / 2  # the claim in, the load still out
