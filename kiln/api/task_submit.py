@@ -22,7 +22,7 @@ from kiln.errors import InvalidInput
 from kiln.events.targets import check_url
 from kiln.jobs.inputs import STORAGE_SCHEME
 from kiln.jobs.records import JobRecord, NewJob
-from kiln.media.audio import check_audio
+from kiln.media.audio import audio_duration, check_audio
 from kiln.motion.cost import job_frames, size_field
 from kiln.motion.runners import request_model
 from kiln.storage.local import LocalStorage
@@ -39,10 +39,13 @@ def _first_error(exc: ValidationError, where: str) -> InvalidInput:
     return InvalidInput(f"{where}.{location}" if location else where, error["msg"])
 
 
-def plan_tasks(services: Services, caller: Caller, kind: str, items: list[dict[str, Any]]) -> list[TaskItem]:
-    """One checked `TaskItem` per request of `items`."""
+def plan_tasks(
+    services: Services, caller: Caller, kind: str, items: list[dict[str, Any]]
+) -> tuple[list[TaskItem], int]:
+    """One checked `TaskItem` per request of `items`, and the frames that only their input files tell (a lip-sync's
+    video, an avatar's speech), measured now for the quota."""
     model = request_model(kind)
-    planned = []
+    planned, measured = [], 0
     for index, raw in enumerate(items):
         where = f"items.{index}"
         checked = check_inputs(raw, services, caller, where)
@@ -61,10 +64,10 @@ def plan_tasks(services: Services, caller: Caller, kind: str, items: list[dict[s
         elif kind == "upscale":
             _check_upscale(request, services, where, raw)
         elif kind in ("lipsync", "avatar"):
-            _check_lipsync(request, services, where, raw)
+            measured += _check_lipsync(request, services, caller, where, raw)
         model_name = body.get("model") or ""
         planned.append(TaskItem(index=index, kind=kind, request=body, model=model_name, name=body.get("name")))
-    return planned
+    return planned, measured
 
 
 def _check_models(request: Any, where: str, default_model: str) -> None:
@@ -118,9 +121,12 @@ def _check_audio(request: Any, services: Services, where: str, given: Mapping[st
             raise InvalidInput(f"{where}.audio", str(exc).replace(path, str(given.get("audio")))) from None
 
 
-def _check_lipsync(request: Any, services: Services, where: str, given: Mapping[str, Any]) -> None:
+def _check_lipsync(request: Any, services: Services, caller: Caller, where: str, given: Mapping[str, Any]) -> int:
     """A lip-sync's video (readable, not too long, a face in view) and speech, an avatar's portrait (a face in it)
-    and speech, and the checkpoint (a built-in name: no server paths), checked now so a mistake is a 422."""
+    and speech, and the checkpoint (a built-in name: no server paths), checked now so a mistake is a 422. Answers
+    the frames it will make: a lip-sync's video frames, an avatar's speech length at its fps (`text` is spoken
+    now, by the engine the worker uses). A length behind a URL is unknown until the worker fetches it: 0 without a
+    quota, a 422 asking for an upload with one (a quota counts frames)."""
     from pathlib import Path
 
     from kiln.motion.lipsync.checks import (
@@ -130,11 +136,14 @@ def _check_lipsync(request: Any, services: Services, where: str, given: Mapping[
         check_video,
         portrait_box,
     )
+    from kiln.motion.lipsync.cost import avatar_frames
+    from kiln.motion.lipsync.request import AvatarRequest
 
     try:
         check_checkpoint(request.checkpoint, local=False)
     except InvalidInput as exc:
         raise InvalidInput(f"{where}.{exc.field}", exc.message) from exc
+    frames: int | None = None
     with ExitStack() as stack:
         for field in ("video", "image", "audio"):
             value = getattr(request, field, None)
@@ -149,6 +158,36 @@ def _check_lipsync(request: Any, services: Services, where: str, given: Mapping[
                 portrait_box(path, named, shown)
             else:
                 check_speech(path, named, shown)
+                if isinstance(request, AvatarRequest):
+                    frames = avatar_frames(audio_duration(path), request.fps)
+        if isinstance(request, AvatarRequest) and request.audio is None:
+            frames = avatar_frames(_spoken_seconds(request, services, stack, where), request.fps)
+    if frames is None and caller.quota is not None:
+        field = "audio" if isinstance(request, AvatarRequest) else "video"
+        raise InvalidInput(
+            f"{where}.{field}",
+            f"{str(given.get(field))[:80]} is a URL, whose length is not known until the worker fetches it, and "
+            "this key's quota counts the frames made: upload it (POST /v1/uploads) and give upload:<id>",
+        )
+    return frames or 0
+
+
+def _spoken_seconds(request: Any, services: Services, stack: ExitStack, where: str) -> float:
+    """How long an avatar's `text` lasts, spoken as the worker will speak it (its voice and rate)."""
+    import tempfile
+    from pathlib import Path
+
+    from kiln.media.tts import synthesizer
+
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kiln-avatar-speech-")))
+    try:
+        spoken = synthesizer(services.settings.tts).synthesize(
+            request.text, folder / "speech.wav", voice=request.voice, rate=request.rate
+        )
+    except InvalidInput as exc:  # the engine names its own fields
+        field = {"narration": "text"}.get(exc.field or "", exc.field or "text")
+        raise InvalidInput(f"{where}.{field}", exc.message) from exc
+    return spoken.duration
 
 
 def _stored_path(services: Services, stack: ExitStack, value: str, field: str, given: object) -> str:
@@ -201,8 +240,10 @@ def submit_tasks(
     webhook_url = options.get("webhook_url")
     if webhook_url is not None:
         check_url(webhook_url, allow_private=services.settings.webhook_allow_private)
-    planned = plan_tasks(services, caller, kind, items)
-    cost = job_frames(kind, [item.request for item in planned], settings=services.settings, styles=services.styles)
+    planned, measured = plan_tasks(services, caller, kind, items)
+    cost = measured + job_frames(
+        kind, [item.request for item in planned], settings=services.settings, styles=services.styles
+    )
     job = NewJob(
         kind=kind,
         priority=options.get("priority", 0),

@@ -6,7 +6,8 @@
 - `storyboard`: one image per distinct scene image, plus the frames of its clips and animations (as planned at
   submit: a clip whose scene lasts as long as its narration counts the model's default length).
 - `assembly`: 0; it puts existing images and clips together and generates nothing with a model.
-- `lipsync`, `avatar`: 0 for now (their length is the input video's or the speech's, read only by the worker).
+- `lipsync`, `avatar`: 0 here; their length is the input video's or the speech's, which the API measures at submit
+  (`kiln.motion.lipsync.cost`).
 """
 
 from __future__ import annotations

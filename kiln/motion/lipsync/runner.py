@@ -16,6 +16,7 @@ from kiln.config import Settings
 from kiln.media.audio import audio_duration
 from kiln.media.faces import Box
 from kiln.motion.lipsync.checks import check_checkpoint, check_speech, portrait_box
+from kiln.motion.lipsync.cost import avatar_frames
 from kiln.motion.lipsync.request import AvatarRequest, LipsyncRequest
 from kiln.motion.lipsync.sync import SyncJob, sync_video
 from kiln.motion.task import ModelSource, TaskControl, TaskOutput
@@ -74,7 +75,7 @@ def run_avatar(
     check_checkpoint(request.checkpoint, local=True)
     box, (width, height) = portrait_box(portrait)
     speech = _speech(request, work_dir)
-    frames = max(2, round(audio_duration(speech) * request.fps))
+    frames = avatar_frames(audio_duration(speech), request.fps)
     motion_request = VideoRequest(
         model=request.video_model,
         image=str(portrait),
