@@ -9,6 +9,7 @@ planner runs with `local_models=False`, so no request makes the server look at i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -161,6 +162,7 @@ def plan_submission(services: Services, submission: ImageSubmission, caller: Cal
     init images are taken as references to the caller's uploads and artifacts."""
     if caller is not None:
         submission = _with_stored_inputs(submission, services, caller)
+    stored_size = functools.cache(functools.partial(stored_image_size, services))  # S3: one copy per file
     try:
         if submission.grid is not None:
             return plan_grid(
@@ -173,6 +175,7 @@ def plan_submission(services: Services, submission: ImageSubmission, caller: Cal
                 start_seed=submission.start_seed,
                 local_models=False,
                 local_files=caller is not None,
+                stored_size=stored_size,
             )
         return plan_items(
             submission.specs,
@@ -184,6 +187,7 @@ def plan_submission(services: Services, submission: ImageSubmission, caller: Cal
             where=str,
             local_models=False,
             local_files=caller is not None,
+            stored_size=stored_size,
         )
     except InvalidInput as exc:
         raise _relabel(exc, submission) from exc

@@ -26,6 +26,7 @@ from pydantic import ConfigDict, Field, ValidationError
 
 from kiln.config import Settings
 from kiln.errors import InvalidInput
+from kiln.jobs.inpaint import StoredSize
 from kiln.jobs.planner import check_total, merge_spec, plan_items
 from kiln.jobs.spec import ImageOptions, ImageSpec
 from kiln.jobs.text import PlainText
@@ -231,6 +232,7 @@ def plan_grid(
     rng: random.Random | None = None,
     local_models: bool = True,
     local_files: bool | None = None,
+    stored_size: StoredSize | None = None,
 ) -> list[ImageItem]:
     """The items of a grid job: one per cell of `grid` over the one spec of `specs` (merged over `defaults`).
 
@@ -260,6 +262,7 @@ def plan_grid(
             styles=styles,
             local_models=local_models,
             local_files=local_files,
+            stored_size=stored_size,
         )
 
     base = merge_spec(specs[0], defaults)
@@ -272,6 +275,7 @@ def plan_grid(
         where=str,
         local_models=local_models,
         local_files=local_files,
+        stored_size=stored_size,
     )
     cell_specs, _ = grid_specs(grid, base, seed=start_seed, check=lambda spec: plan([spec]), rng=rng)
     check_total(len(cell_specs), 1, settings.max_items, label="grid")

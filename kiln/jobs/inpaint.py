@@ -7,13 +7,14 @@
   family's largest side; the engine pastes the init image inside and repaints the margins. It makes its own mask,
   so it takes no `mask`.
 - the base size (the init image's size on the canvas) is the size the spec asks for, else the init image's own
-  size (rounded down to the family's multiple) when it is a local file, else the family's default.
+  size (rounded down to the family's multiple): a local file's, or a stored one's as the API reads it
+  (`StoredSize`), else the family's default.
 - `strength` defaults to 1 (the masked region is drawn anew; the rest is kept).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,10 +23,11 @@ from kiln.errors import InvalidInput
 from kiln.jobs.inputs import STORAGE_SCHEME
 from kiln.media.pixels import check_pixels, image_size
 
-__all__ = ["DEFAULT_INPAINT_STRENGTH", "InpaintPlan", "base_size", "margins", "plan_inpaint"]
+__all__ = ["DEFAULT_INPAINT_STRENGTH", "InpaintPlan", "StoredSize", "base_size", "margins", "plan_inpaint"]
 
 DEFAULT_INPAINT_STRENGTH = 1.0
 Margins = tuple[int, int, int, int]
+StoredSize = Callable[[str], tuple[int, int] | None]  # a stored image's (`storage:<key>`) size, from its header
 
 
 def margins(values: Sequence[int] | None) -> Margins | None:
@@ -46,12 +48,13 @@ class InpaintPlan:
     outpaint: Margins | None
 
 
-def base_size(init_image: str, family: Family) -> tuple[int, int] | None:
-    """A local init image's size rounded down to the family's multiple (None for a stored one or an unreadable
-    file: the planner's img2img check names that)."""
+def base_size(init_image: str, family: Family, stored_size: StoredSize | None = None) -> tuple[int, int] | None:
+    """The init image's size rounded down to the family's multiple: a local file's, or a stored one's through
+    `stored_size` (None without it, or for an unreadable file: the planner's img2img check names that)."""
     if init_image.startswith(STORAGE_SCHEME):
-        return None
-    size = image_size(Path(init_image))
+        size = stored_size(init_image) if stored_size is not None else None
+    else:
+        size = image_size(Path(init_image))
     if size is None:
         return None
     multiple = family.size_multiple

@@ -33,7 +33,7 @@ from kiln.errors import InvalidInput
 from kiln.jobs.control import plan_control
 from kiln.jobs.hires import plan_hires
 from kiln.jobs.img2img import plan_img2img
-from kiln.jobs.inpaint import DEFAULT_INPAINT_STRENGTH, base_size, margins, plan_inpaint
+from kiln.jobs.inpaint import DEFAULT_INPAINT_STRENGTH, StoredSize, base_size, margins, plan_inpaint
 from kiln.jobs.loras import plan_loras, take_lora_tags
 from kiln.jobs.prompt_syntax import PromptTemplate, parse_template
 from kiln.jobs.sizing import resolve_size
@@ -124,11 +124,19 @@ class _Resolver:
     """Turns one merged spec into an item template (index and seed still 0) and its variations, if any; caches model
     lookups and wildcard files."""
 
-    def __init__(self, settings: Settings, styles: StyleBook, local_models: bool, local_files: bool) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        styles: StyleBook,
+        local_models: bool,
+        local_files: bool,
+        stored_size: StoredSize | None = None,
+    ) -> None:
         self._settings = settings
         self._styles = styles
         self._local_models = local_models
         self._local_files = local_files
+        self._stored_size = stored_size
         self._models: dict[str, ModelInfo] = {}
         self._wildcards = WildcardFolder(settings.resolved_wildcards_dir())
 
@@ -201,7 +209,7 @@ class _Resolver:
         inpaint = None
         if inpainting and img2img.init_image is not None:
             sized = any(value is not None for value in (spec.width, spec.height, spec.aspect, spec.megapixels))
-            base = None if sized else base_size(img2img.init_image, family)
+            base = None if sized else base_size(img2img.init_image, family, self._stored_size)
             width, height = base or (width, height)
             inpaint = plan_inpaint(
                 init_image=img2img.init_image, mask=spec.mask, outpaint=margins(spec.outpaint), width=width,
@@ -254,13 +262,15 @@ def plan_items(
     where: Callable[[int], str] | None = None,
     local_models: bool = True,
     local_files: bool | None = None,
+    stored_size: StoredSize | None = None,
 ) -> list[ImageItem]:
     """Expand `specs` into `len(specs) * count` items, indexed 0..N-1, a spec's copies next to each other.
 
     `where(position)` labels the spec at `position` in errors (e.g. `labels.__getitem__`). `rng` draws the
     seeds nobody chose; pass a seeded `random.Random` for a reproducible plan. `local_models=False` refuses
     model folders and files other than the default model; `local_files` (default: `local_models`) allows
-    `init_image` paths (the API passes True once it has turned its callers' uploads into `storage:<key>`).
+    `init_image` paths (the API passes True once it has turned its callers' uploads into `storage:<key>`);
+    `stored_size` reads a stored init image's size, for an inpaint or outpaint that gives none.
     """
     if not specs:
         raise InvalidInput("prompt", "nothing to generate; give at least one prompt")
@@ -270,7 +280,8 @@ def plan_items(
     if start_seed is not None and not 0 <= start_seed <= MAX_SEED:
         raise InvalidInput("seed", f"{start_seed} is not a seed; use 0 to {MAX_SEED}")
     rng = rng or random.Random()
-    resolve = _Resolver(settings, styles, local_models, local_models if local_files is None else local_files)
+    local_files = local_models if local_files is None else local_files
+    resolve = _Resolver(settings, styles, local_models, local_files, stored_size)
     items: list[ImageItem] = []
     for position, spec in enumerate(specs):
         merged = merge_spec(spec, defaults)

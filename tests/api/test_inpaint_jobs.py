@@ -50,6 +50,24 @@ def test_inpaint_and_outpaint_jobs_run_on_the_worker(make_api: ApiFactory) -> No
     assert inside <= 1
 
 
+def test_an_inpaint_without_a_size_keeps_the_stored_images_own(make_api: ApiFactory) -> None:
+    """As `kiln generate` does with a local file: a 96x64 upload is painted at 96x64, not at the model's default
+    square (which would stretch it), and an outpaint adds its margins to that size."""
+    api = make_api(worker="real")
+    wide = picture(5).resize((96, 64))
+    mask = Image.new("L", (96, 64), 0)
+    mask.paste(255, (48, 0, 96, 64))
+    init, masked = upload(api, wide), upload(api, mask, "mask.png")
+    base: dict[str, Any] = {"prompt": "a cat", "model": "tiny-sd", "steps": 2, "init_image": init, "seed": 1}
+    job_id = api.submit(items=[{**base, "mask": masked}, {**base, "outpaint": [0, 32, 0, 0]}])["id"]
+    with api.run_worker():
+        assert api.wait_final(job_id, timeout=120)["state"] == "completed"
+    inpainted, outpainted = images_of(api, job_id)
+    assert inpainted.size == (96, 64) and outpainted.size == (128, 64)
+    kept = np.abs(np.asarray(inpainted, dtype=int)[:, :48] - np.asarray(wide, dtype=int)[:, :48]).max()
+    assert kept <= 1
+
+
 def test_bad_masks_and_margins_are_422s_naming_the_field(make_api: ApiFactory) -> None:
     api = make_api()
     init, small = upload(api, picture(1)), upload(api, half_mask(32), "small.png")
