@@ -14,7 +14,17 @@ __all__ = [
     "Unauthorized",
     "UnknownModel",
     "UnknownStyle",
+    "shown_input",
 ]
+
+_SHOWN_CHARS = 80
+
+
+def shown_input(value: object) -> str:
+    """`value` as an error message quotes what was sent: its repr, cut to a readable length (a 10,000-character
+    prompt is not echoed back whole)."""
+    text = repr(value)
+    return text if len(text) <= _SHOWN_CHARS else f"{text[: _SHOWN_CHARS - 3]}..."
 
 
 class KilnError(Exception):

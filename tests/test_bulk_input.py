@@ -11,7 +11,7 @@ from kiln.config import Settings
 from kiln.errors import InvalidInput
 from kiln.jobs.bulk_input import read_bulk_file, row_labels, specs_from_rows
 from kiln.jobs.planner import plan_items
-from kiln.jobs.spec import ImageSpec
+from kiln.jobs.spec import MAX_PROMPT_CHARS, ImageSpec
 from kiln.presets.styles import load_styles
 
 
@@ -105,6 +105,14 @@ def test_an_empty_prompt_is_named(tmp_path: Path) -> None:
         specs_from_rows(read_bulk_file(path), {}, source=path.name)
     assert (info.value.where, info.value.field) == ("scenes.jsonl line 2", "prompt")
     assert info.value.message.startswith("the prompt is empty")
+
+
+def test_a_prompt_over_the_limit_is_named_and_not_echoed_whole(tmp_path: Path) -> None:
+    path = write(tmp_path, "scenes.jsonl", '{"prompt": "' + "a" * (MAX_PROMPT_CHARS + 1) + '"}\n')
+    with pytest.raises(InvalidInput) as info:
+        specs_from_rows(read_bulk_file(path), {}, source=path.name)
+    assert (info.value.where, info.value.field) == ("scenes.jsonl line 1", "prompt")
+    assert f"at most {MAX_PROMPT_CHARS} characters" in info.value.message and len(info.value.message) < 200
 
 
 def test_several_problems_on_one_line_are_counted(tmp_path: Path) -> None:

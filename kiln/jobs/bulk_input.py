@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from kiln.errors import InvalidInput
+from kiln.errors import InvalidInput, shown_input
 from kiln.jobs.spec import ImageSpec
 
 __all__ = ["BULK_SUFFIXES", "Row", "parse_bulk_text", "read_bulk_file", "row_labels", "specs_from_rows"]
@@ -153,7 +153,7 @@ def _describe(error: Mapping[str, Any]) -> tuple[str, str]:
         return field, "missing; every line needs a prompt" if field == "prompt" else "missing"
     message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
     if kind != "value_error" and "input" in error:
-        message = f"{message} (got {error['input']!r})"
+        message = f"{message} (got {shown_input(error['input'])})"
     return field, message
 
 

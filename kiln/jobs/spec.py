@@ -10,9 +10,12 @@ from kiln.jobs.adapter_specs import ControlSpec, LoraSpec
 from kiln.jobs.text import PlainText
 from kiln.types import OutputFormat
 
-__all__ = ["MAX_SEED", "HiresFix", "ImageOptions", "ImageSpec", "QualityName"]
+__all__ = ["MAX_PROMPT_CHARS", "MAX_SEED", "HiresFix", "ImageOptions", "ImageSpec", "QualityName"]
 
 MAX_SEED = 2**63 - 1
+# a prompt is stored with each of up to 10,000 items of a job, so its length bounds the job's size in the store;
+# far above what models read (77 tokens a chunk, A1111 joins a few chunks)
+MAX_PROMPT_CHARS = 10_000
 QualityName = Literal["fast", "balanced", "high", "ultra"]
 
 
@@ -34,7 +37,7 @@ class ImageOptions(PlainText):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    negative_prompt: str | None = Field(default=None, description="What to avoid")
+    negative_prompt: str | None = Field(default=None, max_length=MAX_PROMPT_CHARS, description="What to avoid")
     style: str | None = Field(default=None, description="A style name, see `kiln styles`")
     quality: QualityName | None = Field(default=None, description="fast 25, balanced 44, high 64, ultra 84 steps")
     steps: Annotated[int, Field(ge=1, le=500)] | None = Field(default=None, description="Overrides quality")
@@ -82,7 +85,7 @@ class ImageOptions(PlainText):
 class ImageSpec(ImageOptions):
     """One image request. Every field but `prompt` is optional and falls back to the model family's default."""
 
-    prompt: str = Field(description="What to draw")
+    prompt: str = Field(max_length=MAX_PROMPT_CHARS, description="What to draw")
 
     @field_validator("prompt")
     @classmethod

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from kiln.errors import InvalidInput
+from kiln.errors import InvalidInput, shown_input
 from kiln.jobs.spec import MAX_SEED
 from kiln.media.video import MAX_CRF, VideoFormat
 
@@ -139,7 +139,7 @@ def parse_video_request(data: dict[str, Any], *, where: str | None = None) -> Vi
         elif error.get("type") == "extra_forbidden":
             message = f"unknown field; known fields: {', '.join(VideoRequest.model_fields)}"
         elif "input" in error:
-            message = f"{message} (got {error['input']!r})"
+            message = f"{message} (got {shown_input(error['input'])})"
         raise InvalidInput(field, message, where=where) from exc
 
 

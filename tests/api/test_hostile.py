@@ -28,6 +28,7 @@ from kiln.engine.init_images import open_init_image
 from kiln.errors import InvalidInput
 from kiln.jobs.ids import new_id
 from kiln.jobs.records import NewJob
+from kiln.jobs.spec import MAX_PROMPT_CHARS
 from kiln.jobs.sql import SqlStore, migrate
 from kiln.jobs.sql.engine import make_engine
 from kiln.media.audio import write_tone
@@ -322,6 +323,25 @@ def test_lone_surrogates_are_refused_naming_the_field(server: Server) -> None:
 def test_long_non_ascii_prefixes_are_refused(server: Server) -> None:
     """260 bytes in 130 characters: more than a file name may hold (the byte check lands with issue 8, point 5)."""
     server.refused("/v1/jobs", {"prompts": ["x"], "prefix": "ä" * 130}, "prefix")
+    server.stays_up()
+
+
+def test_prompts_over_the_length_limit_are_refused_naming_the_field(server: Server) -> None:
+    """A prompt is stored with each item, so one long prompt times `n` would fill the store: at most
+    `MAX_PROMPT_CHARS` each, on every route that takes one."""
+    long = "a" * (MAX_PROMPT_CHARS + 1)
+    cases: list[tuple[str, dict[str, Any], str]] = [
+        ("/v1/jobs", {"prompts": [long], "n": 1000}, "prompts.0"),
+        ("/v1/jobs", {"items": [{"prompt": long}]}, "items.0.prompt"),
+        ("/v1/jobs", {"prompts": ["ok"], "defaults": {"negative_prompt": long}}, "defaults.negative_prompt"),
+        ("/v1/images", {"prompt": long}, "prompt"),
+        ("/v1/estimate", {"prompts": [long]}, "prompts.0"),
+    ]
+    for path, body, field in cases:
+        assert "10000 characters" in server.refused(path, body, field), body
+    openai = server.client.post("/v1/images/generations", json={"prompt": long}, headers=server.alice)
+    assert openai.status_code == 400 and openai.json()["error"]["param"] == "prompt", openai.text
+    assert server.post("/v1/jobs", {"prompts": ["a" * MAX_PROMPT_CHARS], "defaults": TINY})["status"] == 202
     server.stays_up()
 
 

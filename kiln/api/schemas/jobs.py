@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
 from kiln.jobs.grid import GridAxis, GridSpec
-from kiln.jobs.spec import MAX_SEED, ImageOptions, ImageSpec
+from kiln.jobs.spec import MAX_PROMPT_CHARS, MAX_SEED, ImageOptions, ImageSpec
 from kiln.jobs.text import PlainText
 
 __all__ = [
@@ -42,7 +42,7 @@ __all__ = [
     "VideoJobRequest",
 ]
 
-PromptText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+PromptText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_PROMPT_CHARS)]
 
 
 class ImageDefaults(ImageOptions):

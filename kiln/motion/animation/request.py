@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
-from kiln.errors import InvalidInput
+from kiln.errors import InvalidInput, shown_input
 from kiln.jobs.spec import MAX_SEED
 from kiln.media.motion import Border
 from kiln.media.schedules import (
@@ -229,5 +229,5 @@ def _invalid(exc: ValidationError, where: str | None) -> InvalidInput:
     if error.get("type") == "extra_forbidden":
         message = f"unknown field; known fields: {', '.join(AnimationRequest.model_fields)}"
     elif error.get("type") not in ("value_error", "missing") and "input" in error:
-        message = f"{message} (got {error['input']!r})"
+        message = f"{message} (got {shown_input(error['input'])})"
     return InvalidInput(field, message, where=where)

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from kiln.errors import InvalidInput
+from kiln.errors import InvalidInput, shown_input
 from kiln.media.motion import Easing
 from kiln.media.tts import DEFAULT_RATE, DEFAULT_VOICE
 from kiln.motion.yaml_lines import line_of
@@ -190,7 +190,7 @@ def parse_request(data: Mapping[str, Any], *, where: str | None = None, text: st
         location = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"])
         message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] not in ("value_error", "missing", "extra_forbidden") and "input" in error:
-            message = f"{message} (got {error['input']!r})"
+            message = f"{message} (got {shown_input(error['input'])})"
         if error["type"] == "extra_forbidden":
             message = "unknown field; check its spelling"
         more = len(exc.errors()) - 1
