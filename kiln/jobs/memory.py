@@ -19,8 +19,6 @@ from kiln.jobs.fair_share import owner_first, turn_order
 from kiln.jobs.ids import Clock, by_id, cursor_id, new_id, stored_id, utc_now
 from kiln.jobs.lifecycle import (
     check_items,
-    empty_counts,
-    empty_job_counts,
     failed_job_error,
     fit_micro_batches,
     item_event,
@@ -35,9 +33,10 @@ from kiln.jobs.lifecycle import (
 )
 from kiln.jobs.memory_gallery import MemoryGallery
 from kiln.jobs.memory_parts import MemoryWorkers, MutableItem, MutableJob, item_record, json_copy
+from kiln.jobs.memory_queue import MemoryQueueReads
 from kiln.jobs.memory_usage import UsageLedger
 from kiln.jobs.quota import Charge
-from kiln.jobs.rates import SignatureRate, checked_rate, next_rate
+from kiln.jobs.rates import SignatureRate
 from kiln.jobs.records import (
     FINAL_JOB_STATES,
     ArtifactRecord,
@@ -48,10 +47,8 @@ from kiln.jobs.records import (
     JobState,
     NewArtifact,
     NewJob,
-    StoreStats,
     WorkUnit,
 )
-from kiln.jobs.store import MAX_WAITING_MODELS
 from kiln.remote.models import namespace_of
 from kiln.task_item import WorkItem
 from kiln.types import Signature
@@ -59,7 +56,7 @@ from kiln.types import Signature
 __all__ = ["MemoryStore"]
 
 
-class MemoryStore(MemoryWorkers, MemoryGallery):
+class MemoryStore(MemoryWorkers, MemoryGallery, MemoryQueueReads):
     """An in-memory `JobStore` (with its `GalleryStore`), `KeyStore`, `WebhookOutbox` and `WorkerRegistry`;
     `clock` returns aware UTC datetimes."""
 
@@ -313,17 +310,6 @@ class MemoryStore(MemoryWorkers, MemoryGallery):
                 item.remote_cost_usd = cost_usd
             return True
 
-    def remote_cost_since(self, owner: str, since: datetime) -> float:
-        with self._lock:
-            return sum(
-                item.remote_cost_usd
-                for item in self._items.values()
-                if item.remote_cost_usd is not None
-                and item.finished_at is not None
-                and item.finished_at >= since
-                and self._jobs[item.job_id].new.owner == owner
-            )
-
     def fail_item(self, unit_id: str, item_id: int, error: str) -> bool:
         with self._lock:
             now = self._clock()
@@ -378,45 +364,6 @@ class MemoryStore(MemoryWorkers, MemoryGallery):
             for job_id in sorted({i.job_id for i in expired}):
                 self._settle(self._jobs[job_id], now)
             return len(expired)
-
-    def pending_count(self) -> int:
-        with self._lock:
-            return len(self._pending)
-
-    @by_id([])
-    def waiting_models(self, job_id: str, *, limit: int = MAX_WAITING_MODELS) -> list[str]:
-        with self._lock:
-            job = self._jobs.get(job_id)
-            found = set() if job is None else {item.item.model for item in self._job_items(job, "pending")}
-            return sorted(found)[:limit]
-
-    def stats(self, *, window_seconds: float = 3600.0, max_durations: int = 5000) -> StoreStats:
-        with self._lock:
-            since = self._clock() - timedelta(seconds=window_seconds)
-            jobs, items = empty_job_counts(), empty_counts()
-            for job in self._jobs.values():
-                jobs[job.state] += 1
-                for state, count in job.counts.items():
-                    items[state] += count
-            done = [
-                (i.finished_at, i.started_at)
-                for i in self._items.values()
-                if i.state == "done" and i.finished_at is not None and i.finished_at >= since
-            ]
-            recent = heapq.nlargest(max_durations, done, key=lambda pair: pair[0])
-            seconds = tuple(max((end - start).total_seconds(), 0.0) for end, start in recent if start is not None)
-            images = len(self._artifacts)
-            return StoreStats(jobs, items, images, seconds, storage_errors=self._storage_errors)
-
-    # rates
-    def record_rate(self, signature: str, seconds_per_image: float) -> None:
-        sample = checked_rate(seconds_per_image)
-        with self._lock:
-            self._rates[signature] = next_rate(self._rates.get(signature), sample, self._clock())
-
-    def signature_rates(self, signatures: Collection[str]) -> dict[str, SignatureRate]:
-        with self._lock:
-            return {key: self._rates[key] for key in signatures if key in self._rates}
 
     # artifacts and events
     @by_id([])

@@ -1,13 +1,15 @@
-"""`item.progress` events as the worker appends them: a job deleted while its items run is expected, not an error."""
+"""`item.progress` events as the worker appends them: a job deleted while its items run is expected, not an error;
+`UnitProgress` is a unit's `on_step`, throttled."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from kiln.jobs.store import JobStore
 
-__all__ = ["append_progress"]
+__all__ = ["UnitProgress", "append_progress"]
 
 log = logging.getLogger(__name__)
 
@@ -24,3 +26,25 @@ def append_progress(store: JobStore, job_id: str, data: dict[str, Any]) -> bool:
     except Exception:
         log.warning("could not record progress of job %s", job_id, exc_info=True)
     return True
+
+
+class UnitProgress:
+    """`on_step` for one unit: an `item.progress` event per job in the unit, at most one per `interval`."""
+
+    def __init__(
+        self, store: JobStore, jobs: dict[str, list[int]], interval: float, clock: Callable[[], float]
+    ) -> None:
+        self._store = store
+        self._jobs = dict(jobs)
+        self._interval = interval
+        self._clock = clock
+        self._last = float("-inf")
+
+    def __call__(self, step: int, steps: int) -> None:
+        now = self._clock()
+        if now - self._last < self._interval:
+            return
+        self._last = now
+        for job_id, indices in list(self._jobs.items()):
+            if not append_progress(self._store, job_id, {"step": step, "steps": steps, "items": indices}):
+                del self._jobs[job_id]

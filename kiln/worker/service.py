@@ -27,22 +27,18 @@ import os
 import socket
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, cast
-
-from PIL import Image
+from typing import Any, Protocol
 
 from kiln.config import Settings
-from kiln.engine.executor import BatchLatentsCallback, EngineStatus, GeneratedImage, StepCallback
-from kiln.engine.loader import LoadedModel
+from kiln.engine.executor import GeneratedImage, StepCallback
 from kiln.errors import Cancelled, InvalidInput, ModelLoadError, UnknownModel
 from kiln.jobs.pools import claim_keys
 from kiln.jobs.records import ItemRecord, NewArtifact, WorkUnit
-from kiln.jobs.storage_keys import image_key, job_folder
+from kiln.jobs.storage_keys import image_key
 from kiln.jobs.store import JobStore
 from kiln.jobs.workers import WorkerRegistry
 from kiln.media.images import CONTENT_TYPES
@@ -50,15 +46,16 @@ from kiln.storage.errors import storage_reason
 from kiln.task_item import TaskItem
 from kiln.types import ImageItem
 from kiln.worker.artifacts import encode_generated, recipe_of
-from kiln.worker.control_images import stored_control_images
+from kiln.worker.engine_call import GenerationEngine, run_engine
 from kiln.worker.failures import DeviceFailed, FailureNotRecorded, StorageFailed, device_failed, failure_reason
 from kiln.worker.grids import make_grid
-from kiln.worker.init_images import is_stored, stored_init_images, stored_masks
+from kiln.worker.init_images import is_stored
+from kiln.worker.job_facts import JobFactsCache
 from kiln.worker.lease import LeaseKeeper
 from kiln.worker.live_frames import live_frames_of
 from kiln.worker.presence import Presence
 from kiln.worker.previews import PreviewEvents
-from kiln.worker.progress_events import append_progress
+from kiln.worker.progress_events import UnitProgress
 from kiln.worker.references import shown_inputs
 from kiln.worker.tasks import run_task_item
 
@@ -77,44 +74,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 ENCODE_THREADS = min(4, os.cpu_count() or 1)  # image files encoded side by side after each unit
 Outcome = GeneratedImage | str  # an image, or why its item failed
-
-
-class GenerationEngine(Protocol):
-    """What the worker needs of `kiln.engine.executor.Engine`."""
-
-    @property
-    def micro_batch(self) -> int: ...
-
-    def status(self) -> EngineStatus: ...
-
-    def model(self, name: str, family: str | None = None) -> LoadedModel: ...  # `kiln.motion.task.ModelSource`
-
-    def run(
-        self,
-        items: Sequence[ImageItem],
-        *,
-        init_images: Sequence[Image.Image] | None = None,
-        on_step: StepCallback | None = None,
-        should_cancel: Callable[[], bool] | None = None,
-        on_latents: BatchLatentsCallback | None = None,
-    ) -> list[GeneratedImage]: ...
-
-
-class ImageInputsEngine(Protocol):
-    """An engine that also takes inpainting masks and ControlNet images in memory (`kiln.engine.executor.Engine`);
-    the worker passes them only to items that have them, so engines without them (tests' fakes) keep working."""
-
-    def run(
-        self,
-        items: Sequence[ImageItem],
-        *,
-        init_images: Sequence[Image.Image] | None = None,
-        on_step: StepCallback | None = None,
-        should_cancel: Callable[[], bool] | None = None,
-        on_latents: BatchLatentsCallback | None = None,
-        masks: Sequence[Image.Image | None] | None = None,
-        control_images: Sequence[Image.Image | None] | None = None,
-    ) -> list[GeneratedImage]: ...
 
 
 class ArtifactStorage(Protocol):
@@ -138,28 +97,6 @@ class WorkerStats:
     released: int = 0  # units handed back (a cancel, a lost lease, a stop past its grace)
     discarded: int = 0  # results not recorded because the item was no longer ours
     storage_errors: int = 0  # files that could not be stored (their items retried later, or failed)
-
-
-class _Progress:
-    """`on_step` for one unit: an `item.progress` event per job in the unit, at most one per `interval`."""
-
-    def __init__(
-        self, store: JobStore, jobs: dict[str, list[int]], interval: float, clock: Callable[[], float]
-    ) -> None:
-        self._store = store
-        self._jobs = dict(jobs)
-        self._interval = interval
-        self._clock = clock
-        self._last = float("-inf")
-
-    def __call__(self, step: int, steps: int) -> None:
-        now = self._clock()
-        if now - self._last < self._interval:
-            return
-        self._last = now
-        for job_id, indices in list(self._jobs.items()):
-            if not append_progress(self._store, job_id, {"step": step, "steps": steps, "items": indices}):
-                del self._jobs[job_id]
 
 
 class JobWorker:
@@ -197,7 +134,7 @@ class JobWorker:
         self._stop = threading.Event()
         self._stop_seen: float | None = None
         self._next_expiry = float("-inf")
-        self._job_facts: OrderedDict[str, tuple[str, bool, bool]] = OrderedDict()  # id -> (folder, previews, grid)
+        self._job_facts = JobFactsCache(store)
         self._storage_error: str | None = None  # of the unit in hand
         self._registry = registry
         self._busy = False
@@ -296,7 +233,7 @@ class JobWorker:
         finally:
             self._busy = False
         for job_id in dict.fromkeys(record.job_id for record in unit.items):
-            if self._facts(job_id)[2]:
+            if self._job_facts(job_id).grid:
                 self._make_grid(job_id)
         if self._storage_error is not None:  # every item is settled; back off before the next claim
             raise StorageFailed(f"files of unit {unit.id} could not be stored: {self._storage_error}")
@@ -353,7 +290,7 @@ class JobWorker:
             min_interval=self._renew_interval,
             clock=self._clock,
         )
-        progress = _Progress(self.store, jobs, self._progress_interval, self._clock)
+        progress = UnitProgress(self.store, jobs, self._progress_interval, self._clock)
         with keeper:
 
             def should_cancel() -> bool:
@@ -395,7 +332,7 @@ class JobWorker:
                 models=self.engine,
                 storage=self.storage,
                 settings=self.settings,
-                folder=self._folder(record.job_id),
+                folder=self._job_facts(record.job_id).folder,
                 should_cancel=should_cancel,
                 frames=live_frames_of(self.store, self.storage, record),
             )
@@ -420,7 +357,7 @@ class JobWorker:
         """Run the unit as one call; if that fails, run its items one by one so only the bad ones fail. With the
         outcomes, when the one call made every image: the clock's reading as it began, after the model was
         loaded (a load is not the signature's rate)."""
-        watched = [record for record in records if self._facts(record.job_id)[1]]
+        watched = [record for record in records if self._job_facts(record.job_id).previews]
         previews = PreviewEvents(self.store, watched, self._clock) if watched else None
         try:
             self.engine.model(records[0].image.model)
@@ -459,26 +396,10 @@ class JobWorker:
         should_cancel: Callable[[], bool],
         previews: PreviewEvents | None,
     ) -> list[GeneratedImage]:
-        """The engine's images for `items`, their init images read from storage first where they are stored (the
-        engine opens only local files; this worker may share no disk with the API)."""
-        starts = stored_init_images(items, self.storage, max_pixels=self.settings.max_input_pixels)
-        controls = stored_control_images(items, self.storage, max_pixels=self.settings.max_input_pixels)
-        if controls is not None:
-            return cast(ImageInputsEngine, self.engine).run(
-                items, init_images=starts, on_step=on_step, should_cancel=should_cancel, on_latents=previews,
-                control_images=controls,
-            )  # fmt: skip
-        masks = stored_masks(items, self.storage, max_pixels=self.settings.max_input_pixels)
-        if masks is not None:
-            return cast(ImageInputsEngine, self.engine).run(
-                items, init_images=starts, masks=masks, on_step=on_step, should_cancel=should_cancel,
-                on_latents=previews,
-            )  # fmt: skip
-        if starts is None:
-            return self.engine.run(items, on_step=on_step, should_cancel=should_cancel, on_latents=previews)
-        return self.engine.run(
-            items, init_images=starts, on_step=on_step, should_cancel=should_cancel, on_latents=previews
-        )
+        return run_engine(
+            self.engine, items, self.storage, max_pixels=self.settings.max_input_pixels, on_step=on_step,
+            should_cancel=should_cancel, on_latents=previews,
+        )  # fmt: skip
 
     def _reason(self, exc: BaseException, record: ItemRecord) -> str:
         """`failure_reason`, naming the item's init image as its caller sent it (`upload:<id>`, `artifact:<id>`),
@@ -514,7 +435,7 @@ class JobWorker:
         if isinstance(data, Exception):
             self._fail(unit, record, f"could not encode the image as {item.output_format}: {data}")
             return
-        key = image_key(self._folder(record.job_id), item)
+        key = image_key(self._job_facts(record.job_id).folder, item)
         try:
             self.storage.write(key, data)  # the file first: an item is never done without its file
         except InvalidInput as exc:  # a key the storage refuses: retrying will not help
@@ -581,22 +502,6 @@ class JobWorker:
             return
         self.stats.released += 1
         log.info("unit %s released after %s: %d items back in the queue", unit.id, why, returned)
-
-    def _facts(self, job_id: str) -> tuple[str, bool, bool]:
-        """What the worker needs of a job's options (cached: they never change): its storage folder (its owner,
-        its id, then its prefix: `kiln.jobs.storage_keys`), whether it asked for previews, and whether it is a
-        grid job."""
-        if job_id not in self._job_facts:
-            job = self.store.get_job(job_id)
-            owner, prefix = (job.owner, job.prefix) if job is not None else (None, None)
-            previews, grid = bool(job and job.request.get("previews")), bool(job and job.grid is not None)
-            self._job_facts[job_id] = (job_folder(owner, job_id, prefix), previews, grid)
-            while len(self._job_facts) > 256:
-                self._job_facts.popitem(last=False)
-        return self._job_facts[job_id]
-
-    def _folder(self, job_id: str) -> str:
-        return self._facts(job_id)[0]
 
 
 def _image(record: ItemRecord) -> ImageItem:

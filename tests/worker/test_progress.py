@@ -15,7 +15,8 @@ from kiln.jobs.records import NewJob
 from kiln.jobs.store import JobStore
 from kiln.storage.local import LocalStorage
 from kiln.task_item import TaskItem
-from kiln.worker.service import JobWorker, _Progress
+from kiln.worker.progress_events import UnitProgress
+from kiln.worker.service import JobWorker
 from kiln.worker.tasks import StoreTaskControl
 from tests.conditions import wait_until
 from tests.helpers import make_item
@@ -102,7 +103,7 @@ def test_an_image_units_progress_for_a_deleted_job_says_so_once(
     store: JobStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     job = store.create_job(NewJob(), [make_item(0)])
-    progress = _Progress(store, {job.id: [0]}, 0.0, Ticks())
+    progress = UnitProgress(store, {job.id: [0]}, 0.0, Ticks())
     store.delete_job(job.id)
     caplog.set_level(logging.INFO, logger="kiln.worker")
     for step in range(5):

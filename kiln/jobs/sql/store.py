@@ -12,16 +12,15 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kiln.jobs.fair_share import owner_first, turn_order
 from kiln.jobs.gallery import gallery_fields
-from kiln.jobs.ids import cursor_id, new_id, stored_id
+from kiln.jobs.ids import cursor_id, new_id
 from kiln.jobs.lifecycle import (
     check_items,
     empty_counts,
-    empty_job_counts,
     fit_micro_batches,
     item_event,
     job_event,
@@ -34,14 +33,12 @@ from kiln.jobs.quota import Charge
 from kiln.jobs.records import (
     FINAL_JOB_STATES,
     ArtifactRecord,
-    EventRecord,
     ItemRecord,
     ItemState,
     JobRecord,
     JobState,
     NewArtifact,
     NewJob,
-    StoreStats,
     WorkUnit,
 )
 from kiln.jobs.sql.base import by_id
@@ -49,26 +46,26 @@ from kiln.jobs.sql.common import (
     append_event,
     artifact_record,
     count_items,
-    event_record,
     finish_job,
     item_record,
     job_records,
     job_state_event,
     load_job,
     lock_jobs,
-    record_progress,
     settle_job,
 )
+from kiln.jobs.sql.events import SqlEvents
 from kiln.jobs.sql.fair import last_served, owned_by, owners_waiting
 from kiln.jobs.sql.gallery import SqlGallery
 from kiln.jobs.sql.grids import SqlGrids
 from kiln.jobs.sql.keys import SqlKeyStore
 from kiln.jobs.sql.outbox import SqlOutbox
+from kiln.jobs.sql.queue_stats import SqlQueueStats
 from kiln.jobs.sql.rates import SqlRates
+from kiln.jobs.sql.remote_items import SqlRemoteItems
 from kiln.jobs.sql.tables import ARTIFACTS, BOARD_ARTIFACTS, COUNTERS, EVENTS, ITEMS, JOBS
 from kiln.jobs.sql.usage import SqlUsage, charge_usage
 from kiln.jobs.sql.workers import SqlWorkerRegistry
-from kiln.jobs.store import MAX_WAITING_MODELS
 from kiln.remote.models import NAMESPACES
 from kiln.task_item import WorkItem, item_from_dict
 from kiln.types import ImageItem, Signature
@@ -101,7 +98,18 @@ _FINISH_ITEM = (
 )
 
 
-class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlRates, SqlGrids, SqlGallery):
+class SqlStore(
+    SqlKeyStore,
+    SqlOutbox,
+    SqlWorkerRegistry,
+    SqlUsage,
+    SqlRates,
+    SqlGrids,
+    SqlGallery,
+    SqlRemoteItems,
+    SqlQueueStats,
+    SqlEvents,
+):
     """A `JobStore` (with its `GalleryStore`), `KeyStore`, `WebhookOutbox` and `WorkerRegistry` on one database:
     `SqlStore(url_or_engine, clock=...)`."""
 
@@ -154,13 +162,6 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlRates, Sq
             job.webhook_url, job.max_attempts, dict(job.request), len(rows), counts, now, None, None, None, 0.0,
             job.grid,
         )  # fmt: skip
-
-    def job_for_key(self, owner: str | None, idempotency_key: str) -> JobRecord | None:
-        keyed = owned_by(JOBS.c.owner, owner), JOBS.c.idempotency_key == idempotency_key
-        query = select(JOBS.c.id).where(*keyed)
-        with self._read() as conn:
-            job_id = conn.execute(query.limit(1)).scalar_one_or_none()
-            return load_job(conn, job_id) if job_id is not None else None
 
     @by_id(None)
     def get_job(self, job_id: str, *, owner: str | None = None) -> JobRecord | None:
@@ -353,22 +354,6 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlRates, Sq
             canceled = set(conn.execute(canceled_query).scalars()) if job_ids else set()
         return sorted(row.id for row in rows if row.job_id not in canceled)
 
-    def set_remote(self, unit_id: str, item_id: int, remote_id: str, *, cost_usd: float | None = None) -> bool:
-        values: dict[str, Any] = {"remote_id": remote_id}
-        if cost_usd is not None:
-            values["remote_cost_usd"] = cost_usd
-        with self._write() as conn:
-            held = ITEMS.c.id == item_id, ITEMS.c.unit_id == unit_id, ITEMS.c.state == "running"
-            query = update(ITEMS).where(*held, ITEMS.c.lease_expires_at > self._clock()).values(values)
-            return bool(conn.execute(query).rowcount)
-
-    def remote_cost_since(self, owner: str, since: datetime) -> float:
-        query = select(func.coalesce(func.sum(ITEMS.c.remote_cost_usd), 0.0)).where(
-            ITEMS.c.owner == owner, ITEMS.c.remote_cost_usd.is_not(None), ITEMS.c.finished_at >= since
-        )
-        with self._read() as conn:
-            return float(conn.execute(query).scalar_one())
-
     def complete_item(self, unit_id: str, item_id: int, artifact: NewArtifact) -> bool:
         with self._write() as conn:
             now = self._clock()
@@ -457,39 +442,7 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlRates, Sq
                 settle_job(conn, job_id, now)
             return len(rows)
 
-    def pending_count(self) -> int:
-        with self._read() as conn:
-            return int(conn.execute(select(func.count()).where(ITEMS.c.state == "pending")).scalar_one())
-
-    @by_id([])
-    def waiting_models(self, job_id: str, *, limit: int = MAX_WAITING_MODELS) -> list[str]:
-        pending = select(ITEMS.c.model).where(
-            ITEMS.c.job_id == job_id, ITEMS.c.state == "pending"
-        )  # ix_items_job_state
-        with self._read() as conn:
-            return list(conn.execute(pending.distinct().order_by(ITEMS.c.model).limit(limit)).scalars())
-
-    def stats(self, *, window_seconds: float = 3600.0, max_durations: int = 5000) -> StoreStats:
-        since = self._clock() - timedelta(seconds=window_seconds)
-        recent = (
-            select(ITEMS.c.started_at, ITEMS.c.finished_at)
-            .where(ITEMS.c.state == "done", ITEMS.c.finished_at >= since)
-            .order_by(ITEMS.c.finished_at.desc())
-            .limit(max_durations)
-        )
-        jobs, items = empty_job_counts(), empty_counts()
-        with self._read() as conn:
-            for table, counts in ((JOBS, jobs), (ITEMS, items)):
-                for state, count in conn.execute(select(table.c.state, func.count()).group_by(table.c.state)):
-                    counts[state] = count
-            images = int(conn.execute(select(func.count()).select_from(ARTIFACTS)).scalar_one())
-            durations = conn.execute(recent).tuples().all()
-            storage_errors = conn.execute(select(COUNTERS.c.value).where(COUNTERS.c.name == "storage_errors"))
-            errors = int(storage_errors.scalar_one_or_none() or 0)
-        seconds = tuple(max((end - start).total_seconds(), 0.0) for start, end in durations if start and end)
-        return StoreStats(jobs, items, images, seconds, storage_errors=errors)
-
-    # artifacts and events
+    # artifacts
     @by_id([])
     def list_artifacts(self, job_id: str) -> list[ArtifactRecord]:
         query = select(ARTIFACTS).where(ARTIFACTS.c.job_id == job_id).order_by(ARTIFACTS.c.item_index)
@@ -501,25 +454,6 @@ class SqlStore(SqlKeyStore, SqlOutbox, SqlWorkerRegistry, SqlUsage, SqlRates, Sq
         with self._read() as conn:
             row = conn.execute(select(ARTIFACTS).where(ARTIFACTS.c.id == artifact_id)).one_or_none()
         return None if row is None else artifact_record(row)
-
-    def append_event(self, job_id: str, type: str, data: dict[str, Any]) -> EventRecord:
-        if (found := stored_id(job_id)) is None:
-            raise KeyError(f"no job {job_id!r}")
-        job_id = found  # either case names the job
-        with self._write() as conn:
-            if conn.execute(select(JOBS.c.id).where(JOBS.c.id == job_id)).first() is None:
-                raise KeyError(f"no job {job_id!r}")
-            record_progress(conn, job_id, type, data)  # item rows first, then the job's (the lock order)
-            lock_jobs(conn, [job_id])
-            return append_event(conn, job_id, type, data, self._clock())
-
-    @by_id([])
-    def events_after(self, job_id: str, after_id: int, *, limit: int = 500) -> list[EventRecord]:
-        query = (
-            select(EVENTS).where(EVENTS.c.job_id == job_id, EVENTS.c.id > after_id).order_by(EVENTS.c.id).limit(limit)
-        )
-        with self._read() as conn:
-            return [event_record(row) for row in conn.execute(query)]
 
     # steps inside a write transaction
     def _finish_item(
