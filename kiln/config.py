@@ -109,6 +109,12 @@ class Settings(BaseSettings):
         default=None,
         description="Folder of ESRGAN-family upscalers (.pth/.safetensors) named by file; default: data_dir/upscalers",
     )
+    asset_cache_max_bytes: int = Field(
+        default=20 * 1024**3,
+        ge=0,
+        description="Most bytes of finished storyboard assets a worker host keeps for reuse across jobs (all owners); "
+        "the least recently used go first",
+    )
     max_output_pixels: int = Field(
         default=64_000_000, ge=1, description="Largest image an upscale may make (width x height)"
     )

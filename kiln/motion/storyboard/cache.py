@@ -46,10 +46,10 @@ class CachedAsset:
 class AssetCache:
     """Finished assets by key under `work_dir/assets/`."""
 
-    def __init__(self, work_dir: Path, shared: Path | None = None) -> None:
+    def __init__(self, work_dir: Path, shared: Path | None = None, *, shared_max_bytes: int | None = None) -> None:
         self.root = work_dir / "assets"
         self._storage = LocalStorage(self.root)
-        self._shared = SharedAssets(shared, RECORD_NAME) if shared is not None else None
+        self._shared = SharedAssets(shared, RECORD_NAME, max_bytes=shared_max_bytes) if shared is not None else None
 
     def get(self, key: str) -> CachedAsset | None:
         """The finished asset with this key, or None (never made, half made, or a file of it gone)."""

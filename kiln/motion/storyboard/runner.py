@@ -83,7 +83,8 @@ def render_storyboard(
     styles = load_styles(settings.styles_file)
     engine_name = speech.name if speech is not None else settings.tts
     plan = plan_render(storyboard, settings=settings, styles=styles, speech_engine=engine_name, name=name)
-    session = RenderSession(plan, AssetCache(work_dir, shared_assets), control)
+    cache = AssetCache(work_dir, shared_assets, shared_max_bytes=settings.asset_cache_max_bytes)
+    session = RenderSession(plan, cache, control)
     session.note(f"{session.done} of {session.total} assets cached")
     make_images(session, models)
     make_motion(session, models)
