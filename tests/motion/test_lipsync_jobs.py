@@ -44,6 +44,7 @@ def test_bad_lipsync_and_avatar_inputs_are_422s_naming_the_field(service: Servic
         ("avatar", {"image": face}, "items.0.audio", "give audio"),
         ("avatar", {"image": face, "audio": silent}, "items.0.audio", "no audio track"),
         ("avatar", {"image": face, "text": "hi", "video_model": "./mine"}, "items.0.video_model", "unknown model"),
+        ("avatar", {"image": face, "text": "hi", "voice": "zz-bogus"}, "items.0.voice", "no voice"),
     ]
     for kind, request, field, words in cases:
         error = service.refused({"kind": kind, "items": [request]})
