@@ -211,14 +211,21 @@ def test_models_and_styles_are_listed(tmp_path: Path) -> None:
     assert all(name in styles.stdout for name in ("Cinematic", "Neon Punk", "Watercolor", "3D Render"))
 
 
+def _hear_ctrl_c() -> None:
+    """In the child, before kiln starts: Ctrl-C as a terminal delivers it. A suite started in the background (`&`
+    without job control, as CI runners may) has SIGINT ignored, which children inherit and Python then keeps."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
     scenes = tmp_path / "scenes.jsonl"
     _scenes(scenes, 96)
     args = ["generate", "--from", str(scenes), "--out", "out", "--prefix", "ctrl-c", "--micro-batch", "8"]
     folder = tmp_path / "out" / "ctrl-c"
     run = subprocess.Popen(
-        [*KILN, *args], cwd=tmp_path, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+        [*KILN, *args], cwd=tmp_path, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_hear_ctrl_c,
+    )  # fmt: skip
     _wait_for(lambda: len(manifest(folder)) >= 8 or run.poll() is not None, 300, "a finished batch")
     run.send_signal(signal.SIGINT)
     stdout, _ = run.communicate(timeout=120)
