@@ -1,5 +1,5 @@
-"""Audio helpers: a file's duration (PyAV reads WAV, MP3, AAC, Opus, ...), and silent or sine-tone WAV files
-(16-bit PCM, written with the standard library) for silent tracks and tests."""
+"""Audio helpers: a file's duration and its samples as mono floats (PyAV reads WAV, MP3, AAC, Opus, ...), and
+silent or sine-tone WAV files (16-bit PCM, written with the standard library) for silent tracks and tests."""
 
 from __future__ import annotations
 
@@ -10,8 +10,13 @@ from pathlib import Path
 
 import av
 import numpy as np
+import numpy.typing as npt
 
-__all__ = ["audio_duration", "check_audio", "write_silence", "write_tone"]
+__all__ = ["AudioTooLong", "audio_duration", "check_audio", "mono_samples", "write_silence", "write_tone"]
+
+
+class AudioTooLong(ValueError):
+    """A track longer than the caller allows, found from its header or while decoding (a header may lie)."""
 
 
 def check_audio(path: str | os.PathLike[str]) -> None:
@@ -43,6 +48,39 @@ def audio_duration(path: str | os.PathLike[str]) -> float:
         if len(container.streams) == 1 and container.duration is not None:
             return container.duration / av.time_base
         return sum(frame.samples for frame in container.decode(stream)) / stream.rate
+
+
+def mono_samples(
+    path: str | os.PathLike[str], rate: int, *, max_seconds: float | None = None
+) -> npt.NDArray[np.float32]:
+    """The first audio track of `path` as mono float32 samples at `rate`, resampled while it is decoded.
+    `ValueError` when it has no audio track; `AudioTooLong` past `max_seconds`, from the header before decoding and
+    from the samples while decoding, so a long file is never held in memory; `av.FFmpegError` when FFmpeg cannot
+    read it."""
+    name = os.fspath(path)
+    with av.open(name) as container:
+        if not container.streams.audio:
+            raise ValueError(f"{name} has no audio track")
+        stream = container.streams.audio[0]
+        if max_seconds is not None:
+            declared = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else None
+            if declared is None and container.duration is not None:
+                declared = container.duration / av.time_base
+            if declared is not None and declared > max_seconds:
+                raise AudioTooLong(f"{name} lasts {declared:.0f} s, over {max_seconds:g} s")
+        limit = None if max_seconds is None else int(max_seconds * rate) + rate
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+        chunks: list[npt.NDArray[np.float32]] = []
+        count = 0
+        for frame in container.decode(stream):
+            for out in resampler.resample(frame):
+                chunk = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+                chunks.append(chunk)
+                count += chunk.size
+            if limit is not None and count > limit:
+                raise AudioTooLong(f"{name} lasts over {max_seconds:g} s")
+        chunks.extend(out.to_ndarray().reshape(-1).astype(np.float32) for out in resampler.resample(None))
+    return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
 
 
 def write_tone(

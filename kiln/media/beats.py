@@ -1,10 +1,11 @@
 """A music track's tempo, beats and onsets (librosa), for beat-synced keyframes.
 
-The track is decoded with PyAV (already kiln's decoder for every audio and video format it takes: MP3, AAC/M4A, WAV,
-Opus, a video's sound) into one mono float32 array at `RATE`, resampled in the same pass. librosa's own loader
-would go through soundfile (libsndfile) and fall back to audioread, which needs an ffmpeg program this machine does
-not have; decoding here keeps one decoder and one set of formats. The length is checked from the header before
-decoding and again while decoding (a header may lie), so an hour-long file is refused, never held in memory.
+The track is decoded with PyAV (`kiln.media.audio.mono_samples`; already kiln's decoder for every audio and video
+format it takes: MP3, AAC/M4A, WAV, Opus, a video's sound) into one mono float32 array at `RATE`, resampled in the
+same pass. librosa's own loader would go through soundfile (libsndfile) and fall back to audioread, which needs
+an ffmpeg program this machine does not have; decoding here keeps one decoder and one set of formats. The length is
+checked from the header before decoding and again while decoding (a header may lie), so an hour-long file is
+refused, never held in memory.
 librosa (and numba under it) is imported on the first analysis, not when kiln starts.
 """
 
@@ -18,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kiln.errors import InvalidInput
+from kiln.media.audio import AudioTooLong, mono_samples
 
 __all__ = ["MAX_SECONDS", "RATE", "BeatAnalysis", "analyse_beats", "decode_mono"]
 
@@ -41,32 +43,16 @@ def decode_mono(
 ) -> npt.NDArray[np.float32]:
     """The first audio track of `path` as mono float32 samples at `RATE`; `InvalidInput(field)` naming the file as
     `name` when it is not audio FFmpeg reads, has no sound, or is longer than `max_seconds`."""
-    too_long = f"{name} is longer than {max_seconds / 60:g} minutes; cut it to the part the video needs"
     try:
-        with av.open(os.fspath(path)) as container:
-            if not container.streams.audio:
-                raise InvalidInput(field, f"{name} has no audio track; upload an MP3, WAV, M4A or OGG file")
-            stream = container.streams.audio[0]
-            declared = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else None
-            if declared is None and container.duration is not None:
-                declared = container.duration / av.time_base
-            if declared is not None and declared > max_seconds:
-                raise InvalidInput(field, too_long)
-            resampler = av.AudioResampler(format="flt", layout="mono", rate=RATE)
-            chunks: list[npt.NDArray[np.float32]] = []
-            count, limit = 0, int(max_seconds * RATE) + RATE
-            for frame in container.decode(stream):
-                for out in resampler.resample(frame):
-                    chunk = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
-                    chunks.append(chunk)
-                    count += chunk.size
-                if count > limit:
-                    raise InvalidInput(field, too_long)
-            chunks.extend(out.to_ndarray().reshape(-1).astype(np.float32) for out in resampler.resample(None))
-    except av.FFmpegError:
+        samples = mono_samples(path, RATE, max_seconds=max_seconds)
+    except AudioTooLong:
+        too_long = f"{name} is longer than {max_seconds / 60:g} minutes; cut it to the part the video needs"
+        raise InvalidInput(field, too_long) from None
+    except av.FFmpegError:  # before ValueError: some of PyAV's errors are both
         unreadable = f"{name} is not an audio file kiln can read; upload an MP3, WAV, M4A or OGG file"
         raise InvalidInput(field, unreadable) from None
-    samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+    except ValueError:  # no audio track
+        raise InvalidInput(field, f"{name} has no audio track; upload an MP3, WAV, M4A or OGG file") from None
     if samples.size < RATE // 10 or not np.any(samples):
         raise InvalidInput(field, f"{name} has no sound to find beats in (silent or under 0.1 s)")
     return samples

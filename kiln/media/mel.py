@@ -1,18 +1,21 @@
 """Wav2Lip's mel spectrogram in numpy, and its windows aligned to a video's frames.
 
 Speech is decoded to 16 kHz mono (PyAV), pre-emphasised (0.97), framed by an 800-sample Hann STFT every 200
-samples (80 mel frames a second), mapped to 80 Slaney mel bands (55-7600 Hz), turned to decibels (-20 dB reference)
-and scaled to -4..4, as the published model was trained. Video frame i is spoken by the 16 mel frames (0.2 s) that
-start at `80 * i / fps`; frames past the end of the speech get the last window.
+samples (80 mel frames a second), mapped to 80 Slaney mel bands (55-7600 Hz; librosa's filters, as Wav2Lip's own
+code takes them), turned to decibels (-20 dB reference) and scaled to -4..4, as the published model was trained.
+Video frame i is spoken by the 16 mel frames (0.2 s) that start at `80 * i / fps`; frames past the end of the
+speech get the last window.
 """
 
 from __future__ import annotations
 
 import os
+from functools import cache
 
-import av
 import numpy as np
 from numpy.typing import NDArray
+
+from kiln.media.audio import mono_samples
 
 __all__ = ["SAMPLE_RATE", "load_speech", "mel_spectrogram", "mel_windows"]
 
@@ -26,43 +29,18 @@ Floats = NDArray[np.float32]
 
 def load_speech(path: str | os.PathLike[str]) -> Floats:
     """The first audio track of `path` as 16 kHz mono float samples; `ValueError` when it has none."""
-    name = os.fspath(path)
-    with av.open(name) as container:
-        if not container.streams.audio:
-            raise ValueError(f"{name} has no audio track")
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-        chunks = [
-            out.to_ndarray().reshape(-1)
-            for frame in container.decode(container.streams.audio[0])
-            for out in resampler.resample(frame)
-        ]
-        chunks += [out.to_ndarray().reshape(-1) for out in resampler.resample(None)]
-    return np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+    return mono_samples(path, SAMPLE_RATE)
 
 
-def _hz_to_mel(hz: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Slaney's scale: linear below 1 kHz, logarithmic above."""
-    step, log_step = 200.0 / 3, np.log(6.4) / 27.0
-    mels = hz / step
-    above = hz >= 1000.0
-    return np.where(above, 15.0 + np.log(np.maximum(hz, 1e-10) / 1000.0) / log_step, mels)
-
-
-def _mel_to_hz(mels: NDArray[np.float64]) -> NDArray[np.float64]:
-    step, log_step = 200.0 / 3, np.log(6.4) / 27.0
-    return np.where(mels >= 15.0, 1000.0 * np.exp(log_step * (mels - 15.0)), mels * step)
-
-
+@cache
 def _mel_filters() -> NDArray[np.float64]:
-    """80 triangular, area-normalised (Slaney) filters over the STFT's bins."""
-    bins = np.linspace(0, SAMPLE_RATE / 2, 1 + N_FFT // 2)
-    edges = _mel_to_hz(np.linspace(_hz_to_mel(np.array(FMIN)), _hz_to_mel(np.array(FMAX)), N_MELS + 2))
-    widths = np.diff(edges)
-    ramps = edges[:, None] - bins[None, :]
-    lower = -ramps[:-2] / widths[:-1, None]
-    upper = ramps[2:] / widths[1:, None]
-    weights = np.maximum(0.0, np.minimum(lower, upper))
-    return weights * (2.0 / (edges[2:] - edges[:-2]))[:, None]
+    """80 triangular, area-normalised filters on Slaney's mel scale over the STFT's bins (Wav2Lip's own)."""
+    import librosa  # imported by the first lip-sync, not when kiln starts
+
+    filters: NDArray[np.float64] = librosa.filters.mel(
+        sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=N_MELS, fmin=FMIN, fmax=FMAX, dtype=np.float64
+    )
+    return filters
 
 
 def mel_spectrogram(samples: Floats) -> Floats:
