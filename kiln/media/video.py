@@ -34,6 +34,7 @@ from typing import Literal, TypeVar
 
 import av
 import numpy as np
+import numpy.typing as npt
 from PIL import Image
 
 from kiln.media.soundtrack import AudioCodec, Soundtrack
@@ -49,6 +50,7 @@ __all__ = [
     "VideoInfo",
     "encode_video",
     "probe_video",
+    "rgb_frames",
 ]
 
 VideoFormat = Literal["mp4", "webm", "gif", "webp"]
@@ -257,6 +259,13 @@ def _parse_bitrate(text: str) -> int:
     if not (math.isfinite(number) and number > 0):
         raise ValueError(f"bitrate must be positive, got {text!r}")
     return round(number)
+
+
+def rgb_frames(path: str | os.PathLike[str]) -> Iterator[npt.NDArray[np.uint8]]:
+    """The first video stream's frames as RGB arrays (height, width, 3), decoded one at a time."""
+    with av.open(os.fspath(path)) as container:
+        for frame in container.decode(container.streams.video[0]):
+            yield np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
 
 
 def probe_video(path: str | os.PathLike[str]) -> VideoInfo:

@@ -12,7 +12,7 @@ from PIL import Image
 from kiln.errors import InvalidInput
 from kiln.media.audio import check_audio
 from kiln.media.faces import Box, detect_face
-from kiln.media.video import probe_video
+from kiln.media.video import probe_video, rgb_frames
 from kiln.motion.lipsync.request import BUILT_IN_CHECKPOINTS, MAX_LIPSYNC_SECONDS
 
 __all__ = ["check_checkpoint", "check_face_in_video", "check_speech", "check_video", "portrait_box"]
@@ -41,10 +41,8 @@ def check_video(path: Path, field: str = "video", shown: str | None = None) -> t
 def check_face_in_video(path: Path, frames: int, field: str = "video", shown: str | None = None) -> None:
     """`InvalidInput` when none of a few frames spread over the video shows a face."""
     wanted = {round(i * (frames - 1) / max(_SAMPLED_FRAMES - 1, 1)) for i in range(_SAMPLED_FRAMES)}
-    with av.open(str(path)) as container:
-        for index, frame in enumerate(container.decode(container.streams.video[0])):
-            if index in wanted and detect_face(np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)):
-                return
+    if any(detect_face(frame) for index, frame in enumerate(rgb_frames(path)) if index in wanted):
+        return
     raise InvalidInput(field, f"no face found in {shown or path.name}; give a video with a face in view, upright")
 
 

@@ -25,7 +25,7 @@ from kiln.engine.wav2lip import FACE_SIZE, MEL_STEPS, Wav2Lip, load_wav2lip
 from kiln.errors import Cancelled, InvalidInput
 from kiln.media.faces import Box, Padding, detect_face, face_boxes
 from kiln.media.mel import load_speech, mel_spectrogram, mel_windows
-from kiln.media.video import encode_video
+from kiln.media.video import encode_video, rgb_frames
 from kiln.motion.lipsync.checks import check_checkpoint, check_speech, check_video
 from kiln.motion.lipsync.folder import SyncFolder
 from kiln.motion.lipsync.request import FacePadding
@@ -55,12 +55,6 @@ class SyncJob:
     video_key: str | None = None
 
 
-def _frames(path: Path) -> Iterator[Frame]:
-    with av.open(os.fspath(path)) as container:
-        for frame in container.decode(container.streams.video[0]):
-            yield np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
-
-
 def _key(job: SyncJob) -> str:
     digest = hashlib.sha256()
     video = job.video_key.encode() if job.video_key is not None else job.video.read_bytes()
@@ -83,7 +77,7 @@ def _boxes(job: SyncJob, folder: SyncFolder, width: int, height: int) -> list[Bo
     saved = folder.boxes()
     if saved is not None:
         return saved
-    found = [detect_face(frame) for frame in _frames(job.video)]
+    found = [detect_face(frame) for frame in rgb_frames(job.video)]
     if job.fallback is not None and not any(found):
         fallback = job.fallback
         found = [(fallback.x1, fallback.y1, fallback.x2, fallback.y2)] * len(found)
@@ -123,13 +117,13 @@ def sync_video(job: SyncJob, work_dir: Path, control: TaskControl) -> TaskOutput
     check_speech(job.audio)
     check_checkpoint(job.checkpoint, local=True)
     folder = SyncFolder(work_dir / "lipsync", _key(job))
-    first = next(_frames(job.video))
+    first = next(rgb_frames(job.video))
     height, width = first.shape[:2]
     boxes = _boxes(job, folder, width, height)
     mels = mel_windows(mel_spectrogram(load_speech(job.audio)), fps=fps, frames=count, steps=MEL_STEPS)
     model: Wav2Lip | None = None
     size = job.batch_size
-    frames = _frames(job.video)
+    frames = rgb_frames(job.video)
     for number, start in enumerate(range(0, count, size)):
         chunk = [frame for _, frame in zip(range(min(size, count - start)), frames, strict=False)]
         end = start + len(chunk)
